@@ -1,0 +1,5 @@
+import sys
+
+from relu_hmc.cli import main
+
+sys.exit(main())
