@@ -1,0 +1,148 @@
+"""Hypothesis strategies shared by the test suite.
+
+Every generated potential comes in both forms the toolkit joins: a SymPy expression in the
+symbol ``q`` (what theory/ differentiates) and a numerics/ potential (what the kernels
+integrate), built from the same numbers so a disagreement is a real one.
+
+Ranges are chosen where the asymptotics apply: slopes and curvatures of order one, step
+sizes small against the distance between kinks, states in the bulk of the density.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+from hypothesis import strategies as st
+
+from numerics import potentials
+
+q = sp.Symbol("q", real=True)
+
+#: moderate real numbers: no subnormals, no huge magnitudes that make asymptotics meaningless
+def reals(lo: float, hi: float):
+    return st.floats(lo, hi, allow_nan=False, allow_infinity=False, allow_subnormal=False)
+
+
+@dataclass(frozen=True)
+class GeneratedPotential:
+    """One 1D potential in both forms: ``expr`` (SymPy, in q) and ``numeric`` (numerics/)."""
+
+    expr: sp.Expr
+    numeric: object
+    kinks: tuple[float, ...]
+    jumps: tuple[float, ...]
+    label: str
+
+    def __repr__(self) -> str:  # hypothesis prints this for a failing example
+        return f"GeneratedPotential({self.label})"
+
+
+# --- smooth potentials -------------------------------------------------------------------
+
+@st.composite
+def even_polynomials(draw, max_degree: int = 6) -> GeneratedPotential:
+    """u(q) = sum_k c_k q^k, even degree 2..max_degree, positive leading coefficient
+    (so exp(-u) is normalisable), other coefficients in [-1, 1]."""
+    degree = draw(st.sampled_from(range(2, max_degree + 1, 2)))
+    coefficients = [draw(reals(-1.0, 1.0)) for _ in range(degree)] + [draw(reals(0.1, 1.0))]
+    coefficients[0] = 0.0  # the constant does not matter for dynamics or densities
+    expr = sum(sp.Float(c) * q ** k for k, c in enumerate(coefficients))
+    poly = np.polynomial.Polynomial(coefficients)
+    dpoly = poly.deriv()
+    numeric = potentials.CallablePotential(poly, dpoly, description=f"poly{coefficients}")
+    return GeneratedPotential(expr, numeric, (), (), f"polynomial {coefficients}")
+
+
+@st.composite
+def logcosh_sums(draw, max_terms: int = 3) -> GeneratedPotential:
+    """u(q) = q^2/(2 s^2) + sum_i a_i w_i log cosh((q - c_i)/w_i), a_i in [0.2, 1.5]: smooth,
+    with gradients that turn sharply when w_i is small (the smooth controls of kinks)."""
+    n = draw(st.integers(1, max_terms))
+    s = draw(reals(0.7, 2.0))
+    terms = [(draw(reals(0.2, 1.5)), draw(reals(0.3, 1.5)), draw(reals(-1.0, 1.0))) for _ in range(n)]
+    expr = q ** 2 / (2 * sp.Float(s) ** 2) + sum(
+        sp.Float(a) * sp.Float(w) * sp.log(sp.cosh((q - sp.Float(c)) / sp.Float(w))) for a, w, c in terms)
+
+    def u(x):
+        x = np.asarray(x, dtype=np.float64)
+        total = x * x / (2 * s * s)
+        for a, w, c in terms:
+            z = np.abs((x - c) / w)
+            total = total + a * w * (z + np.log1p(np.exp(-2 * z)) - np.log(2.0))
+        return total
+
+    def du(x):
+        x = np.asarray(x, dtype=np.float64)
+        return x / (s * s) + sum(a * np.tanh((x - c) / w) for a, w, c in terms)
+
+    numeric = potentials.CallablePotential(u, du, description=f"logcosh-sum{terms}")
+    return GeneratedPotential(expr, numeric, (), (), f"logcosh sum s={s} terms={terms}")
+
+
+def smooth_potentials() -> st.SearchStrategy[GeneratedPotential]:
+    return st.one_of(even_polynomials(), logcosh_sums())
+
+
+# --- kinked potentials -------------------------------------------------------------------
+
+@st.composite
+def kinked_potentials(draw, max_kinks: int = 3, quadratic: bool | None = None) -> GeneratedPotential:
+    """Piecewise linear or piecewise quadratic u with 1..max_kinks kinks at least 0.5 apart,
+    nonzero gradient jumps of size >= 0.2, normalisable outer pieces."""
+    n = draw(st.integers(1, max_kinks))
+    gaps = [draw(reals(0.5, 1.5)) for _ in range(n - 1)]
+    first = draw(reals(-1.0, 0.5))
+    kinks = np.cumsum([first] + gaps)
+    quadratic = draw(st.booleans()) if quadratic is None else quadratic
+    curvatures = [draw(st.one_of(st.just(0.0), reals(0.05, 1.5))) if quadratic else 0.0 for _ in range(n + 1)]
+    slopes = [draw(reals(-2.0, -0.3))]
+    for _ in range(n):  # successive slopes differ by a jump of at least 0.2 in size
+        jump = draw(st.one_of(reals(0.2, 2.0), reals(-2.0, -0.2)))
+        slopes.append(slopes[-1] + jump)
+    if curvatures[-1] == 0.0 and slopes[-1] <= 0.0:
+        slopes[-1] = draw(reals(0.3, 2.0))
+    if curvatures[0] == 0.0 and slopes[0] >= 0.0:
+        slopes[0] = -0.5
+    numeric = potentials.piecewise_quadratic(kinks, curvatures, slopes)
+    # the same function as a SymPy Piecewise, with the numeric offsets (continuity)
+    n_pieces = n + 1
+    curv, slope, offset = (numeric.params[i * n_pieces:(i + 1) * n_pieces] for i in range(3))
+    pieces = [(sp.Float(curv[i]) * q ** 2 / 2 + sp.Float(slope[i]) * q + sp.Float(offset[i]),
+               q < sp.Float(kinks[i])) for i in range(n)]
+    pieces.append((sp.Float(curv[n]) * q ** 2 / 2 + sp.Float(slope[n]) * q + sp.Float(offset[n]), True))
+    expr = sp.Piecewise(*pieces)
+    return GeneratedPotential(expr, numeric, tuple(float(k) for k in kinks),
+                              tuple(float(j) for j in numeric.jumps),
+                              f"kinks={kinks.tolist()} curvatures={curvatures} slopes={slopes}")
+
+
+def holder_exponents() -> st.SearchStrategy[float]:
+    """alpha in [1, 2]: u = |q|^alpha has a kink at alpha = 1 and a Hoelder-(alpha-1) gradient below 2."""
+    return reals(1.0, 2.0)
+
+
+# --- states and step sizes -----------------------------------------------------------------
+
+def step_sizes(lo: float = 1e-3, hi: float = 0.05) -> st.SearchStrategy[float]:
+    """Step sizes in the asymptotic regime (small against kink gaps of >= 0.5)."""
+    return reals(lo, hi)
+
+
+def states(q_range: float = 2.0, p_range: float = 2.5) -> st.SearchStrategy[tuple[float, float]]:
+    """(q, p) in the bulk of the density and of N(0, 1)."""
+    return st.tuples(reals(-q_range, q_range), reals(-p_range, p_range))
+
+
+@st.composite
+def crossing_states(draw, potential: GeneratedPotential, eps: float):
+    """(q, p, kink, theta): a state one step of size eps carries across `kink`.
+
+    Chosen through the crossing phase theta in (0.05, 0.95): q = kink - theta * eps * p with
+    |p| in [0.3, 2.5] (the position update q + eps * p_half lands past the kink when the
+    half-step kick is small against p, which the ranges ensure for eps <= 0.05).
+    """
+    kink = draw(st.sampled_from(potential.kinks))
+    p = draw(st.one_of(reals(0.3, 2.5), reals(-2.5, -0.3)))
+    theta = draw(reals(0.05, 0.95))
+    return kink - theta * eps * p, p, kink, theta
