@@ -26,3 +26,16 @@ gradient_terms = _leapfrog.gradient_terms
 integrate_callables = _leapfrog_py.integrate
 
 __all__ = ["BACKEND", "trajectory", "potential_terms", "gradient_terms", "integrate_callables"]
+
+# --- Bayesian MLP kernels (numerics.bnn): _bnn_c compiled, _bnn_py pure twin -------------
+from _fastcore import _bnn_py
+
+if _FORCE_PURE:
+    bnn = _bnn_py
+else:
+    try:
+        from _fastcore import _bnn_c as bnn
+    except ImportError:  # extension not built: the pure twin gives the same numbers
+        bnn = _bnn_py
+__all__ += ["bnn"]
+# --- end of the Bayesian MLP block -------------------------------------------------------

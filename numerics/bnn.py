@@ -1,0 +1,419 @@
+r"""Bayesian multilayer perceptrons: potential, gradient, activation patterns, leapfrog with
+crossing bookkeeping, and HMC on the posterior.
+
+Model. Hidden layers l = 1..H (H = 1 or 2) of width W, activation sigma:
+z_l = a_{l-1} W_l + b_l, a_l = sigma(z_l), a_0 = x; output f = a_H W_o + b_o.
+Parameters theta are packed layer by layer, each layer's weight matrix (fan_in, fan_out)
+row-major, then its bias. Priors are Gaussian (`bnn_config`: sd PRIOR_SD for biases and the
+first layer, PRIOR_SD / sqrt(fan_in) for later weights). Likelihoods: Gaussian with known
+noise sd for regression, categorical (softmax) for classification. The potential is
+U(theta) = -log p(theta | data) up to a constant:
+
+    U = sum_n |y_n - f_n|^2 / (2 s^2) + sum_i theta_i^2 / (2 tau_i^2)        (regression)
+    U = sum_n [logsumexp f_n - f_{n, y_n}] + sum_i theta_i^2 / (2 tau_i^2)    (classification)
+
+Its gradient is backpropagation; the matrix products run through NumPy (BLAS) and every
+elementwise loop through `_fastcore.bnn` (compiled, or the pure twin).
+
+Crossings. For relu / leaky_relu, U is smooth inside each region of constant activation
+pattern 1[z_{n,l,i} > 0] (data point n, layer l, unit i) and its gradient jumps across the
+surfaces z_{n,l,i} = 0. One leapfrog step is p_h = p - (eps/2) g(q), q' = q + eps p_h,
+p' = p_h - (eps/2) g(q'). Writing dq = eps p_h and h(t) = g(q + t dq) . dq, the step's
+energy error is exactly
+
+    dH_step = [ int_0^1 h dt - (h(0) + h(1)) / 2 ] + (eps^2 / 8) (|g(q')|^2 - |g(q)|^2),
+
+a trapezoid-rule error plus a term that telescopes over a trajectory to
+(eps^2/8)(|g_L|^2 - |g_0|^2). If h is smooth the trapezoid error is -h''/12 = O(eps^3). If
+h jumps by Delta h at t = theta in (0, 1), the trapezoid rule misses Delta h (1/2 - theta)
+at leading order: this is the 1D crossing formula dH = J eps p (1/2 - theta) with J the
+gradient jump, now with J . dq in place of J eps p. For a unit (n, l, i) that changes sign,
+
+    Delta h = (dU/da_{n,l,i}) * [sigma'(0+) - sigma'(0-)] * dz_{n,l,i}/dt
+            = r_{n,l,i} * (1 - slope) * |z' - z|,
+
+since sigma' jumps by +(1 - slope) when z increases through 0 and by -(1 - slope) when it
+decreases: the sign of the jump and of dz/dt agree. Here r = dU/da is the backpropagated
+signal at the unit's output (continuous across the crossing), theta = z / (z - z') (exact
+for the first layer, where z is linear in theta along the step; first-order for the second
+layer) and r is interpolated linearly to theta. The predicted crossing contribution is
+
+    dH_cross = (1/2 - theta) (1 - slope) |z' - z| r(theta),
+
+summed over every unit and data point that changes sign in the step (errors O(eps^2) per
+crossing: curvature of z and r along the step, and several crossings in one step).
+"""
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass, field
+
+import numpy as np
+
+import _fastcore
+from numerics import bnn_config
+from numerics.bnn_data import Dataset, check_dataset
+from numerics.validation import check_count, check_step_size, rng_from
+
+K = _fastcore.bnn
+
+ACTIVATION_CODES = {"relu": 0, "leaky_relu": 1, "gelu": 2,
+                    "sigmoid": 3, "tanh": 4, "softplus": 5}
+
+
+def check_activation(name) -> str:
+    if name not in ACTIVATION_CODES:
+        raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(bnn_config.ACTIVATIONS)}")
+    return name
+
+
+@dataclass(frozen=True, eq=False)
+class BNN:
+    """A Bayesian MLP on a data set: U, grad U, activation patterns (see the module doc)."""
+
+    activation: str
+    widths: tuple[int, ...]
+    data: Dataset
+    prior_sd: float = bnn_config.PRIOR_SD
+    slope: float = bnn_config.LEAKY_SLOPE
+    shapes: tuple = field(init=False, repr=False)
+    prior_sd_vector: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self):
+        sizes = (self.data.n_in, *self.widths, self.data.n_out)
+        shapes = tuple((sizes[i], sizes[i + 1]) for i in range(len(sizes) - 1))
+        sds = []
+        for layer, (fan_in, fan_out) in enumerate(shapes):
+            w_sd = self.prior_sd
+            if layer > 0 and bnn_config.SCALE_HIDDEN_PRIOR_BY_FAN_IN:
+                w_sd = self.prior_sd / math.sqrt(fan_in)
+            sds.append(np.full(fan_in * fan_out, w_sd))
+            sds.append(np.full(fan_out, self.prior_sd))
+        object.__setattr__(self, "shapes", shapes)
+        object.__setattr__(self, "prior_sd_vector", np.concatenate(sds))
+
+    # -- layout ---------------------------------------------------------------------------
+    @property
+    def d(self) -> int:
+        return int(self.prior_sd_vector.size)
+
+    @property
+    def code(self) -> int:
+        return ACTIVATION_CODES[self.activation]
+
+    @property
+    def kinked(self) -> bool:
+        return self.activation in bnn_config.KINKED
+
+    @property
+    def jump(self) -> float:
+        """sigma'(0+) - sigma'(0-): 1 for relu, 1 - slope for leaky_relu, 0 if smooth."""
+        return {"relu": 1.0, "leaky_relu": 1.0 - self.slope}.get(self.activation, 0.0)
+
+    def unpack(self, theta: np.ndarray):
+        """[(W (C, fan_in, fan_out), b (C, fan_out)), ...] views into theta (C, d)."""
+        out, k = [], 0
+        for fan_in, fan_out in self.shapes:
+            # contiguous copies: matmul on strided views skips BLAS (10x slower)
+            w = np.ascontiguousarray(theta[:, k:k + fan_in * fan_out]).reshape(-1, fan_in, fan_out)
+            k += fan_in * fan_out
+            out.append((w, np.ascontiguousarray(theta[:, k:k + fan_out])))
+            k += fan_out
+        return out
+
+    def sample_prior(self, rng, n_chains: int) -> np.ndarray:
+        return rng.standard_normal((n_chains, self.d)) * self.prior_sd_vector
+
+    # -- evaluation -----------------------------------------------------------------------
+    def predict(self, theta: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """Network outputs f (C, n, n_out) at inputs x for every chain's parameters."""
+        theta = np.atleast_2d(theta)
+        h = np.asarray(x, dtype=np.float64)
+        params = self.unpack(theta)
+        for w, b in params[:-1]:
+            h, _ = K.activate(self.code, np.matmul(h, w) + b[:, None, :], self.slope)
+        w, b = params[-1]
+        return np.matmul(h, w) + b[:, None, :]
+
+    def evaluate(self, theta: np.ndarray, gradient: bool = True) -> "Evaluation":
+        """U, grad U, pre-activations z_l and backpropagated r_l = dU/da_l for theta (C, d)."""
+        theta = np.ascontiguousarray(theta, dtype=np.float64)
+        params = self.unpack(theta)
+        h = self.data.x
+        acts, zs, das = [h], [], []
+        for w, b in params[:-1]:
+            z = np.matmul(h, w) + b[:, None, :]
+            h, da = K.activate(self.code, z, self.slope)
+            zs.append(z)
+            das.append(da)
+            acts.append(h)
+        w, b = params[-1]
+        f = np.matmul(h, w) + b[:, None, :]
+        if self.data.task == "regression":
+            inv_var = 1.0 / self.data.noise_sd ** 2
+            resid = f - self.data.y
+            lik = 0.5 * inv_var * np.einsum("cnk,cnk->c", resid, resid)
+            delta = resid * inv_var
+        else:
+            m = f.max(axis=2, keepdims=True)
+            e = np.exp(f - m)
+            s = e.sum(axis=2, keepdims=True)
+            n = np.arange(f.shape[1])
+            lik = (m[:, :, 0] + np.log(s[:, :, 0]) - f[:, n, self.data.y]).sum(axis=1)
+            delta = e / s
+            delta[:, n, self.data.y] -= 1.0
+        scaled = theta / self.prior_sd_vector
+        u = lik + 0.5 * np.einsum("cd,cd->c", scaled, scaled)
+        if not gradient:
+            return Evaluation(u, None, zs, [])
+        grad = np.empty_like(theta)
+        rs = [None] * len(zs)
+        k = self.d
+        for layer in range(len(params) - 1, -1, -1):
+            w, _ = params[layer]
+            fan_in, fan_out = self.shapes[layer]
+            a_prev = acts[layer]
+            a_t = a_prev.T if a_prev.ndim == 2 else a_prev.transpose(0, 2, 1)
+            k -= fan_out
+            grad[:, k:k + fan_out] = delta.sum(axis=1)
+            k -= fan_in * fan_out
+            grad[:, k:k + fan_in * fan_out] = np.matmul(a_t, delta).reshape(theta.shape[0], -1)
+            if layer > 0:
+                r = np.matmul(delta, w.transpose(0, 2, 1))
+                rs[layer - 1] = r
+                delta = K.backprop_delta(r, das[layer - 1])
+        grad += theta / self.prior_sd_vector ** 2
+        return Evaluation(u, grad, zs, rs)
+
+    # -- callables for the generic engine (_fastcore.integrate_callables) ------------------
+    def potential(self, theta: np.ndarray) -> np.ndarray:
+        return self.evaluate(theta, gradient=False).u
+
+    def gradient(self, theta: np.ndarray) -> np.ndarray:
+        return self.evaluate(theta).grad
+
+    def activation_pattern(self, theta: np.ndarray) -> np.ndarray:
+        """int8 labels 1[z > 0] of every hidden unit and data point, (C, m); m = 0 if smooth."""
+        zs = self.evaluate(np.atleast_2d(theta), gradient=False).z
+        return np.concatenate([K.pattern(self.code, z) for z in zs], axis=1)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    u: np.ndarray
+    grad: np.ndarray | None
+    z: list
+    r: list
+
+
+def make_bnn(activation: str, width: int, layers: int = 1, data: Dataset | None = None, *,
+             prior_sd: float | None = None) -> BNN:
+    """A validated BNN: ValueError (one line) for an unknown activation, width < 1, layers
+    not in {1, 2}, non-finite data or prior_sd <= 0."""
+    from numerics.bnn_data import synthetic
+
+    activation = check_activation(activation)
+    width = check_count("width", width)
+    if isinstance(layers, bool) or layers not in (1, 2):
+        raise ValueError(f"layers must be 1 or 2, got {layers!r}")
+    data = check_dataset(synthetic() if data is None else data)
+    prior_sd = bnn_config.PRIOR_SD if prior_sd is None else float(prior_sd)
+    if not math.isfinite(prior_sd) or prior_sd <= 0:
+        raise ValueError(f"prior_sd must be a finite number > 0, got {prior_sd}")
+    return BNN(activation, (width,) * layers, data, prior_sd)
+
+
+def n_parameters(n_in: int, n_out: int, width: int, layers: int) -> int:
+    sizes = (n_in, *(width,) * layers, n_out)
+    return sum((sizes[i] + 1) * sizes[i + 1] for i in range(len(sizes) - 1))
+
+
+def width_for_parameters(target: int, n_in: int, n_out: int, layers: int) -> int:
+    """The width whose network has the number of parameters closest to `target`."""
+    best = min(range(1, 4096), key=lambda w: abs(n_parameters(n_in, n_out, w, layers) - target))
+    return best
+
+
+# -- leapfrog with crossing bookkeeping ----------------------------------------------------
+@dataclass(frozen=True)
+class BNNTrajectory:
+    """End of a leapfrog trajectory per chain, with its crossing decomposition.
+
+    energy_error: H(end) - H(start); crossings: activation-pattern changes (sum over steps);
+    predicted: sum of the predicted crossing contributions (module doc); boundary: the exact
+    telescoped term (eps^2/8)(|g_L|^2 - |g_0|^2). With record=True, per-step arrays
+    (n_steps, C): step_energy_error, step_predicted, step_crossings.
+    """
+
+    q: np.ndarray
+    p: np.ndarray
+    energy_error: np.ndarray
+    crossings: np.ndarray
+    predicted: np.ndarray
+    boundary: np.ndarray
+    u_end: np.ndarray
+    step_energy_error: np.ndarray | None = None
+    step_predicted: np.ndarray | None = None
+    step_crossings: np.ndarray | None = None
+
+
+def _row_fsum(a: np.ndarray) -> np.ndarray:
+    return np.array([math.fsum(row) for row in a], dtype=np.float64)
+
+
+def trajectory(model: BNN, q0: np.ndarray, p0: np.ndarray, eps: float, n_steps: int, *,
+               record: bool = False, start: Evaluation | None = None) -> BNNTrajectory:
+    """`n_steps` leapfrog steps of size eps from (q0, p0) (C, d); inputs are not modified."""
+    eps = check_step_size(eps)
+    n_steps = check_count("n_steps", n_steps)
+    q = np.array(q0, dtype=np.float64, copy=True)
+    p = np.array(p0, dtype=np.float64, copy=True)
+    if q.ndim != 2 or q.shape[1] != model.d or p.shape != q.shape:
+        raise ValueError(f"q0 and p0 must have shape (n_chains, {model.d}), got {q.shape} and {p.shape}")
+    if not (np.all(np.isfinite(q)) and np.all(np.isfinite(p))):
+        raise ValueError("q0 and p0 must be finite")
+    half = 0.5 * eps
+    ev = start if start is not None else model.evaluate(q)
+    u0, g0 = ev.u, ev.grad
+    n_chains = q.shape[0]
+    crossings = np.zeros(n_chains, dtype=np.int64)
+    predicted = np.zeros(n_chains)
+    if record:
+        step_dh = np.empty((n_steps, n_chains))
+        step_pred = np.zeros((n_steps, n_chains))
+        step_cross = np.zeros((n_steps, n_chains), dtype=np.int64)
+    kinetic = 0.5 * np.einsum("cd,cd->c", p, p)
+    for s in range(n_steps):
+        p -= half * ev.grad
+        q += eps * p
+        new = model.evaluate(q)
+        p -= half * new.grad
+        if model.kinked:
+            for layer in range(len(new.z)):
+                sums, counts = K.crossing_contributions(ev.z[layer], new.z[layer], ev.r[layer],
+                                                        new.r[layer], model.jump)
+                crossings += counts
+                predicted += sums
+                if record:
+                    step_pred[s] += sums
+                    step_cross[s] += counts
+        if record:
+            new_kinetic = 0.5 * np.einsum("cd,cd->c", p, p)
+            step_dh[s] = (new.u - ev.u) + (new_kinetic - kinetic)
+            kinetic = new_kinetic
+        ev = new
+    energy = (ev.u - u0) + _row_fsum(0.5 * (p * p - p0 * p0))
+    boundary = (eps * eps / 8.0) * (np.einsum("cd,cd->c", ev.grad, ev.grad)
+                                    - np.einsum("cd,cd->c", g0, g0))
+    if record:
+        return BNNTrajectory(q, p, energy, crossings, predicted, boundary, ev.u,
+                             step_dh, step_pred, step_cross)
+    return BNNTrajectory(q, p, energy, crossings, predicted, boundary, ev.u)
+
+
+# -- HMC on the posterior ------------------------------------------------------------------
+@dataclass(frozen=True)
+class BNNRun:
+    """HMC chains on a BNN posterior after warm-up.
+
+    Arrays (n_proposals, n_chains): energy_error, accept_prob (min(1, e^-dH)), accepted,
+    crossings, predicted (sum of predicted crossing contributions), boundary. q: final
+    states (C, d); jump2: squared jump distance |q_new - q_old|^2 of each proposal (0 if
+    rejected); pred_mean: per-chain posterior-predictive mean on the test inputs (C, n, k)
+    or None; gradient_evaluations: per chain, after warm-up.
+    """
+
+    energy_error: np.ndarray
+    accept_prob: np.ndarray
+    accepted: np.ndarray
+    crossings: np.ndarray
+    predicted: np.ndarray
+    boundary: np.ndarray
+    jump2: np.ndarray
+    q: np.ndarray
+    pred_mean: np.ndarray | None
+    eps: float
+    n_steps: int
+    gradient_evaluations: int
+
+    def chain_acceptance(self) -> np.ndarray:
+        """Mean acceptance probability of each chain (independent units for standard errors)."""
+        return self.accept_prob.mean(axis=0)
+
+
+def descend(model: BNN, theta: np.ndarray, n_steps: int, lr: float = 0.01) -> np.ndarray:
+    """Adam (Kingma & Ba 2015, default betas) on U for every chain at once; deterministic."""
+    theta = np.array(theta, dtype=np.float64, copy=True)
+    m = np.zeros_like(theta)
+    v = np.zeros_like(theta)
+    b1, b2 = 0.9, 0.999
+    for t in range(1, n_steps + 1):
+        g = model.evaluate(theta).grad
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        theta -= lr * (m / (1 - b1 ** t)) / (np.sqrt(v / (1 - b2 ** t)) + 1e-8)
+    return theta
+
+
+def initial_states(model: BNN, n_chains: int, rng, descent_steps: int | None = None) -> np.ndarray:
+    """Prior draws moved toward posterior modes by Adam (one Generator draw: the prior)."""
+    theta = model.sample_prior(rng, n_chains)
+    steps = bnn_config.INIT_DESCENT_STEPS if descent_steps is None else descent_steps
+    return descend(model, theta, steps) if steps > 0 else theta
+
+
+def run_hmc(model: BNN, eps: float, n_steps: int, n_proposals: int, seed, *, n_chains: int = 8,
+            warmup: int = 20, q0: np.ndarray | None = None, progress: bool = False) -> BNNRun:
+    """HMC with full momentum refreshment on the posterior of `model`.
+
+    RNG discipline (one Generator): the prior draw of the starts (unless q0 is given), then
+    per proposal (warm-up included) p ~ N(0, I) (C, d) and one uniform per chain.
+    """
+    eps = check_step_size(eps)
+    n_steps = check_count("n_steps", n_steps)
+    n_proposals = check_count("n_proposals", n_proposals)
+    n_chains = check_count("n_chains", n_chains)
+    warmup = check_count("warmup", warmup, minimum=0)
+    rng = rng_from(seed)
+    q = initial_states(model, n_chains, rng) if q0 is None else np.array(q0, dtype=np.float64)
+    n_chains = q.shape[0]
+    shape = (n_proposals, n_chains)
+    energy, accept_prob, predicted, boundary, jump2 = (np.empty(shape) for _ in range(5))
+    accepted = np.empty(shape, dtype=bool)
+    crossings = np.empty(shape, dtype=np.int64)
+    x_test = model.data.x_test
+    pred_sum = None
+    ev = model.evaluate(q)
+    for i in range(-warmup, n_proposals):
+        p = rng.standard_normal((n_chains, model.d))
+        tr = trajectory(model, q, p, eps, n_steps, start=ev)
+        dh = tr.energy_error
+        accept = np.log(rng.random(n_chains)) < -dh
+        new_q = np.where(accept[:, None], tr.q, q)
+        if np.any(accept):
+            ev = model.evaluate(new_q)
+        if i >= 0:
+            energy[i], accepted[i], crossings[i] = dh, accept, tr.crossings
+            accept_prob[i] = np.exp(-np.maximum(np.nan_to_num(dh, nan=np.inf), 0.0))
+            predicted[i], boundary[i] = tr.predicted, tr.boundary
+            jump2[i] = np.einsum("cd,cd->c", new_q - q, new_q - q)
+            if x_test is not None and model.data.task == "regression":
+                f = model.predict(new_q, x_test)
+                pred_sum = f if pred_sum is None else pred_sum + f
+        q = new_q
+        if progress and (i + 1) % max(1, n_proposals // 10) == 0:
+            print(f"\r  bnn hmc: {i + 1}/{n_proposals}", end="", file=sys.stderr, flush=True)
+    if progress:
+        print(file=sys.stderr)
+    pred_mean = None if pred_sum is None else pred_sum / n_proposals
+    return BNNRun(energy, accept_prob, accepted, crossings, predicted, boundary, jump2, q,
+                  pred_mean, eps, n_steps, n_proposals * n_steps)
+
+
+def posterior_states(model: BNN, n_states: int, seed, *, eps: float, n_steps: int,
+                     warmup: int) -> np.ndarray:
+    """n_states approximately posterior states: the ends of `n_states` independent chains,
+    each started from a prior draw, moved by Adam, then `warmup` HMC proposals."""
+    run = run_hmc(model, eps, n_steps, 1, seed, n_chains=n_states, warmup=warmup)
+    return run.q

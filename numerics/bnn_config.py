@@ -1,0 +1,109 @@
+"""Every experimental setting of the Bayesian-network study, in one place.
+
+Dinh, Ho & Nguyen (NeurIPS 2024, arXiv 2410.22065) fix the synthetic data (100 points,
+x ~ U(0, 4), y ~ N(cos 2x, 0.1^2)) and the activations compared (sigmoid, ReLU, leaky ReLU).
+The stored copies of the paper reachable from here show its abstract and introduction only,
+so every other setting below (priors, widths, step-size grids, trajectory lengths, chains,
+seeds) is OUR choice; each is stated here and repeated in the report. Change a setting here
+and nowhere else.
+
+Sizes come in two budgets: ``quick`` (the whole BNN part of `relu-hmc verify --budget quick`
+must fit in about 40 s on 2 cores) and ``full`` (minutes).
+"""
+from __future__ import annotations
+
+#: Activations compared. Kinked ones have a gradient jump where a pre-activation is 0.
+ACTIVATIONS: tuple[str, ...] = ("relu", "leaky_relu", "gelu", "sigmoid", "tanh", "softplus")
+KINKED: frozenset[str] = frozenset({"relu", "leaky_relu"})
+#: leaky_relu(z) = z for z > 0, LEAKY_SLOPE * z otherwise (PyTorch's default slope).
+LEAKY_SLOPE: float = 0.01
+
+#: Gaussian priors. Biases and first-layer weights: N(0, PRIOR_SD^2). Weights of later
+#: layers: N(0, PRIOR_SD^2 / fan_in) (Neal 1996 scaling), so the prior over functions does
+#: not blow up with the width and "acceptance against width" compares like with like.
+PRIOR_SD: float = 1.0
+SCALE_HIDDEN_PRIOR_BY_FAN_IN: bool = True
+
+#: The paper's synthetic regression set.
+SYNTHETIC = {"n": 100, "x_low": 0.0, "x_high": 4.0, "noise_sd": 0.1, "seed": 20241029}
+
+#: Real data sets that ship inside scikit-learn (nothing is downloaded at run time).
+#: Regression targets and inputs are standardised; noise_sd is the likelihood's sd on the
+#: standardised target (our choice: 0.75, about the residual sd of a linear fit to the
+#: standardised diabetes target, so the likelihood is neither flat nor overconfident).
+REAL_DATA = {
+    "diabetes": {"task": "regression", "noise_sd": 0.75, "test_fraction": 0.25, "split_seed": 7},
+    "iris": {"task": "classification", "test_fraction": 0.25, "split_seed": 7},
+    "wine": {"task": "classification", "test_fraction": 0.25, "split_seed": 7},
+}
+DATA_NAMES: tuple[str, ...] = ("synthetic", *REAL_DATA)
+
+#: Sampler start: each chain starts at a prior draw, moves toward a posterior mode by
+#: INIT_DESCENT_STEPS of L-BFGS, then runs warm-up proposals that are discarded.
+INIT_DESCENT_STEPS: int = 200
+
+#: Default network and sampler for the CLI (`relu-hmc bnn`).
+CLI_DEFAULTS = {"width": 20, "layers": 1, "data": "synthetic", "eps": 0.002, "steps": 50,
+                "proposals": 200, "seed": 0, "chains": 8, "warmup": 30}
+
+SEED: int = 20241029
+
+#: Experiment sizes. eps values are absolute leapfrog step sizes on U = -log posterior
+#: of the synthetic set with noise sd 0.1 (curvature ~ 100 / 0.1^2 along output weights,
+#: so useful steps are ~1e-3).
+BUDGETS = {
+    "quick": {
+        "width": 10,
+        "chains": 8,
+        "warmup": 20,
+        "proposals": 40,
+        # Fig. 1: acceptance against L at fixed eps, and against eps at fixed L
+        "fig1_eps": 0.003, "fig1_steps_grid": (10, 40),
+        "fig1_steps": 20, "fig1_eps_grid": (0.0015, 0.003, 0.006),
+        "fig1_activations": ("relu", "leaky_relu", "sigmoid"),
+        # Fig. 2: efficiency against acceptance at fixed T = eps * L
+        "fig2_T": 0.06, "fig2_eps_grid": (0.0015, 0.003, 0.006),
+        "fig2_activations": ("relu", "sigmoid"),
+        # Fig. 3: acceptance against the number of parameters, shallow vs deep
+        "fig3_eps": 0.003, "fig3_steps": 20, "fig3_params": (100, 300),
+        # acceptance against step size / width per activation
+        "sweep_eps_grid": (0.0015, 0.003, 0.006), "sweep_steps": 20,
+        "sweep_widths": (5, 20), "sweep_width_eps": 0.003,
+        "sweep_activations": ACTIVATIONS,
+        # energy-error orders on a network (start states from short HMC runs)
+        "order_starts": 400, "order_eps_grid": (4e-4, 8e-4, 1.6e-3, 3.2e-3),
+        "order_T": 0.02,
+        # crossing decomposition of ReLU trajectories
+        "decomp_eps": 0.002, "decomp_steps": 20, "decomp_trajectories": 200,
+        # real-data table
+        "real_data": "diabetes", "real_eps_grid": (0.002, 0.004), "real_steps": 20,
+        "real_activations": ("relu", "leaky_relu", "sigmoid", "tanh"),
+    },
+    "full": {
+        "width": 20,
+        "chains": 16,
+        "warmup": 100,
+        "proposals": 300,
+        "fig1_eps": 0.002, "fig1_steps_grid": (10, 25, 50, 100, 200),
+        "fig1_steps": 50, "fig1_eps_grid": (0.0005, 0.001, 0.002, 0.003, 0.004, 0.006),
+        "fig1_activations": ("relu", "leaky_relu", "sigmoid"),
+        "fig2_T": 0.1, "fig2_eps_grid": (0.0005, 0.001, 0.0015, 0.002, 0.003, 0.004, 0.006),
+        "fig2_activations": ("relu", "leaky_relu", "sigmoid"),
+        "fig3_eps": 0.002, "fig3_steps": 50, "fig3_params": (100, 200, 400, 800, 1600),
+        "sweep_eps_grid": (0.0005, 0.001, 0.002, 0.003, 0.004, 0.006), "sweep_steps": 50,
+        "sweep_widths": (5, 10, 20, 40, 80), "sweep_width_eps": 0.002,
+        "sweep_activations": ACTIVATIONS,
+        "order_starts": 4000, "order_eps_grid": (1e-4, 2e-4, 4e-4, 8e-4, 1.6e-3, 3.2e-3),
+        "order_T": 0.05,
+        "decomp_eps": 0.002, "decomp_steps": 50, "decomp_trajectories": 2000,
+        "real_data": "diabetes", "real_eps_grid": (0.001, 0.002, 0.004, 0.008), "real_steps": 50,
+        "real_activations": ACTIVATIONS,
+    },
+}
+
+
+def budget(name: str) -> dict:
+    """The settings of budget `name` ("quick" or "full")."""
+    if name not in BUDGETS:
+        raise ValueError(f"budget must be one of {sorted(BUDGETS)}, got {name!r}")
+    return dict(BUDGETS[name])
