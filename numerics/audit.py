@@ -1,0 +1,533 @@
+"""Measurements on an arbitrary one-step integrator: energy-error orders, the eps^3 coefficient,
+time reversibility and volume preservation.
+
+The integrator under audit is any function ``step(q, p, eps, grad_U) -> (q, p)`` on 1-D
+float64 arrays, with ``grad_U`` mapping a 1-D array to the gradient of U (the HMC
+convention: unit mass matrix, H = U(q) + |p|^2 / 2). The test potentials are product
+targets U(q) = sum_j u(q_j), so one call with n coordinates integrates n independent 1D
+systems; every quantity is measured per coordinate (energy error of coordinate j:
+u(q1_j) + p1_j^2/2 - u(q_j) - p_j^2/2). This assumes the step treats coordinates
+alike and independently (true of every splitting integrator with a unit or diagonal mass
+matrix); the audit is a test of such steps.
+
+What is measured (no theory here: `relu_hmc.audit` joins these numbers to theory/):
+
+- `energy_error_order`: the exponent k of E|dH| ~ eps^k, from the log-log slopes of the
+  mean |dH| between consecutive step sizes of a halving ladder; the slope of the finest
+  pair is Richardson-extrapolated (2 s_fine - s_next, removing an O(eps) drift of the local
+  slope), its standard error comes from a paired bootstrap over the test points, and the
+  remaining truncation error is estimated from the next-coarser extrapolation
+  (|R_fine - R_next| / 3 for an O(eps^2) remainder).
+  Local (one step) and global (fixed time T, L = T / eps steps) errors, from stationary
+  starts; for kinked potentials also `crossing` steps, started a fixed fraction of a step
+  before a kink (q = b - theta eps p), so that every step of the ladder crosses it.
+- `leading_coefficient`: lim_{eps->0} dH / eps^3 per point, by Richardson extrapolation of
+  r(eps) = dH / eps^3 over three halvings, with the last tableau difference as its error.
+- `reversibility`: step, flip p, step, flip p must return to the start; the residual is
+  reported in units of the float64 spacing at the state's scale (ulps).
+- `volume_preservation`: det of the 2x2 Jacobian d(q1, p1)/d(q, p) per coordinate, by
+  central finite differences at h and 2h (the difference estimates the truncation error).
+"""
+from __future__ import annotations
+
+import inspect
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from numerics.potentials import Potential, gaussian, laplace, piecewise_linear, quartic
+from numerics.stats import Estimate, bootstrap_estimate
+from numerics.validation import check_count, rng_from
+
+#: float64 spacing at 1 (2^-52).
+ULP = float(np.finfo(np.float64).eps)
+
+#: Rounding allowance for one step's output, in ulps of the state's scale: a kick-drift-kick
+#: step does ~7 floating-point operations per coordinate plus two gradient evaluations
+#: (each within a few ulps: numpy's elementary functions are correctly rounded to <= 4 ulp),
+#: and a rounding error made early is carried through later operations with a factor
+#: <= 1 + eps |U''| <= 2 on the step sizes used here: 2 x (7 + 2 x 4) = 30 -> 32.
+STEP_ROUNDOFF_ULPS = 32
+
+#: A round trip (step, flip, step, flip) is two steps whose errors add, each carried
+#: through the other with a factor <= 1 + eps |U''| <= 2: 2 x 32 = 64 ulps.
+REVERSIBILITY_TOLERANCE_ULPS = 2 * STEP_ROUNDOFF_ULPS
+
+#: Step-size ladders. Local: eps = 0.2 / 2^k, k = 0..5; global: T = 1, L = 4 ... 128 steps.
+LOCAL_EPS = tuple(0.2 / 2**k for k in range(6))
+GLOBAL_T = 1.0
+GLOBAL_STEPS = tuple(4 * 2**k for k in range(6))
+
+
+def _test_potentials() -> dict[str, Potential]:
+    return {
+        "gaussian": gaussian(1.0),
+        "quartic": quartic(0.0, 1.0),
+        "laplace": laplace(1.0),
+        "piecewise_linear": piecewise_linear([-0.5, 0.7], [-1.5, 0.5, 2.0]),
+    }
+
+
+#: The audit's test potentials: two smooth (C^infinity) and two kinked.
+TEST_POTENTIALS: dict[str, Potential] = _test_potentials()
+SMOOTH_POTENTIALS: tuple[str, ...] = ("gaussian", "quartic")
+KINKED_POTENTIALS: tuple[str, ...] = ("laplace", "piecewise_linear")
+
+
+def test_potential(name: str) -> Potential:
+    try:
+        return TEST_POTENTIALS[name]
+    except KeyError:
+        raise ValueError(f"unknown test potential {name!r}; choose from {', '.join(TEST_POTENTIALS)}") from None
+
+
+# --------------------------------------------------------------------------------------------
+# calling the user's step
+
+
+class StepFunctionError(ValueError):
+    """The step function cannot be audited: wrong signature, an exception inside it, a result
+    that is not two finite arrays of the input's shape. The message is one line."""
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _describe(fn) -> str:
+    module = getattr(fn, "__module__", None)
+    name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or type(fn).__name__
+    return f"{module}.{name}" if module else str(name)
+
+
+class CheckedStep:
+    """The user's step wrapped so that every call is validated.
+
+    Each call passes fresh float64 copies (the user may modify them in place) and converts the
+    result to two float64 arrays; an exception, a malformed or a non-finite result raises
+    `StepFunctionError` with one line naming the function and the problem.
+    """
+
+    def __init__(self, step: Callable, name: str | None = None):
+        if not callable(step):
+            raise StepFunctionError(f"{name or _describe(step)} is not callable (a {type(step).__name__})")
+        self.step = step
+        self.name = name or _describe(step)
+        self.calls = 0
+        try:
+            signature = inspect.signature(step)
+        except (TypeError, ValueError):  # builtins without a signature: the first call decides
+            signature = None
+        if signature is not None:
+            try:
+                signature.bind(np.zeros(1), np.zeros(1), 0.1, _zero_grad)
+            except TypeError:
+                raise StepFunctionError(
+                    f"{self.name} has the signature {self.name.rsplit('.', 1)[-1]}{signature}; "
+                    f"the audit needs step(q, p, eps, grad_U) -> (q, p)") from None
+
+    def __call__(self, q: np.ndarray, p: np.ndarray, eps: float, grad_U: Callable) -> tuple[np.ndarray, np.ndarray]:
+        q_in = np.array(q, dtype=np.float64, copy=True)
+        p_in = np.array(p, dtype=np.float64, copy=True)
+        self.calls += 1
+        try:
+            out = self.step(q_in, p_in, float(eps), grad_U)
+        except StepFunctionError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - anything the user's code raises is reported
+            message = _one_line(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+            raise StepFunctionError(f"{self.name} raised {message} (eps={eps:g}, {q_in.size} coordinates)") from None
+        try:
+            q1, p1 = out
+        except (TypeError, ValueError):
+            raise StepFunctionError(f"{self.name} must return a pair (q, p), got {_one_line(type(out).__name__)}") from None
+        arrays = []
+        for what, value in (("q", q1), ("p", p1)):
+            try:
+                array = np.asarray(value, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise StepFunctionError(
+                    f"{self.name} returned a {what} that is not an array of numbers ({type(value).__name__})") from None
+            if array.shape != q_in.shape:
+                raise StepFunctionError(f"{self.name} returned {what} of shape {array.shape} for input of shape "
+                                        f"{q_in.shape}; it must keep the shape")
+            if not np.all(np.isfinite(array)):
+                bad = int(np.count_nonzero(~np.isfinite(array)))
+                raise StepFunctionError(f"{self.name} returned non-finite {what} ({bad} of {array.size} values) "
+                                        f"for finite input (eps={eps:g})")
+            arrays.append(array)
+        return arrays[0], arrays[1]
+
+
+def _zero_grad(x):
+    return np.zeros_like(x)
+
+
+def as_checked(step) -> CheckedStep:
+    return step if isinstance(step, CheckedStep) else CheckedStep(step)
+
+
+def probe(step) -> CheckedStep:
+    """Validate a step function with one small call on the Gaussian; raises StepFunctionError."""
+    step = as_checked(step)
+    potential = TEST_POTENTIALS["gaussian"]
+    step(np.array([0.3, -1.2, 0.7]), np.array([1.0, 0.4, -0.8]), 0.1, potential.grad)
+    return step
+
+
+def energy(potential: Potential, q: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Per-coordinate energy u(q_j) + p_j^2 / 2."""
+    return np.asarray(potential.u(q), dtype=np.float64) + 0.5 * p * p
+
+
+# --------------------------------------------------------------------------------------------
+# test points
+
+
+def stationary_points(potential: Potential, n_points: int, seed) -> tuple[np.ndarray, np.ndarray]:
+    """n exact stationary draws q ~ pi, p ~ N(0, 1) (1-D arrays)."""
+    n_points = check_count("n_points", n_points, 2)
+    rng = rng_from(seed)
+    return np.asarray(potential.sample(rng, (n_points,)), dtype=np.float64).ravel(), rng.standard_normal(n_points)
+
+
+@dataclass(frozen=True)
+class CrossingPoints:
+    """Starts placed so that the step of size eps crosses a kink at phase theta:
+    q = b - theta eps p (b a kink, |p| in [0.5, 2], theta in [0.1, 0.8])."""
+
+    kink: np.ndarray
+    theta: np.ndarray
+    p: np.ndarray
+
+    def q(self, eps: float) -> np.ndarray:
+        return self.kink - self.theta * eps * self.p
+
+
+def crossing_points(potential: Potential, n_points: int, seed) -> CrossingPoints:
+    n_points = check_count("n_points", n_points, 2)
+    if potential.kinks.size == 0:
+        raise ValueError("crossing points need a potential with kinks")
+    rng = rng_from(seed)
+    kink = rng.choice(potential.kinks, size=n_points)
+    theta = rng.uniform(0.1, 0.8, n_points)
+    p = rng.uniform(0.5, 2.0, n_points) * rng.choice([-1.0, 1.0], size=n_points)
+    return CrossingPoints(kink, theta, p)
+
+
+# --------------------------------------------------------------------------------------------
+# energy errors
+
+
+def local_energy_errors(step, potential: Potential, q, p, eps_values) -> np.ndarray:
+    """dH of one step from (q, p) for each eps: array (n_points, n_eps).
+
+    ``q`` may be a callable eps -> q (crossing starts that scale with eps)."""
+    step = as_checked(step)
+    columns = []
+    for eps in eps_values:
+        q0 = q(eps) if callable(q) else q
+        q1, p1 = step(q0, p, eps, potential.grad)
+        columns.append(energy(potential, q1, p1) - energy(potential, q0, p))
+    return np.column_stack(columns)
+
+
+def global_energy_errors(step, potential: Potential, q, p, T: float = GLOBAL_T,
+                         n_steps_values=GLOBAL_STEPS) -> tuple[np.ndarray, np.ndarray]:
+    """dH after L = n_steps steps of size eps = T / L: (errors (n_points, n_eps), eps values)."""
+    step = as_checked(step)
+    h0 = energy(potential, q, p)
+    columns, eps_values = [], []
+    for n_steps in n_steps_values:
+        eps = T / n_steps
+        qi, pi = q, p
+        for _ in range(n_steps):
+            qi, pi = step(qi, pi, eps, potential.grad)
+        columns.append(energy(potential, qi, pi) - h0)
+        eps_values.append(eps)
+    return np.column_stack(columns), np.array(eps_values)
+
+
+# --------------------------------------------------------------------------------------------
+# orders
+
+
+@dataclass(frozen=True)
+class OrderMeasurement:
+    """Exponent k of E|dH| ~ eps^k.
+
+    ``estimate``: the Richardson-extrapolated slope at the finest pair of step sizes, with
+    its paired-bootstrap standard error (``se``) and 95% percentile interval;
+    ``systematic``: the estimated remaining truncation error of that extrapolation;
+    ``eps``: the ladder (decreasing); ``mean_abs_error`` / ``mean_abs_error_se``: E|dH| per eps;
+    ``pair_slopes``: log-log slopes between consecutive step sizes (coarse to fine);
+    ``roundoff_limited``: True if E|dH| at the finest eps is within 100x of the rounding
+    error of an energy difference (the slope then measures rounding, not the method).
+    """
+
+    estimate: Estimate
+    systematic: float
+    eps: tuple[float, ...]
+    mean_abs_error: tuple[float, ...]
+    mean_abs_error_se: tuple[float, ...]
+    pair_slopes: tuple[float, ...]
+    roundoff_limited: bool = False
+
+    @property
+    def value(self) -> float:
+        return self.estimate.value
+
+    def as_dict(self) -> dict:
+        return {
+            "order": self.estimate.as_dict(), "systematic": self.systematic, "eps": list(self.eps),
+            "mean_abs_error": list(self.mean_abs_error), "mean_abs_error_se": list(self.mean_abs_error_se),
+            "pair_slopes": list(self.pair_slopes), "roundoff_limited": self.roundoff_limited,
+        }
+
+
+def _pair_slopes(mean_abs: np.ndarray, log_eps: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.diff(np.log(mean_abs)) / np.diff(log_eps)
+
+
+def _extrapolated_slope(mean_abs: np.ndarray, log_eps: np.ndarray, shift: int = 0) -> float:
+    """2 s_k - s_{k-1} with s_k the slope of the finest pair (shift = 0) or `shift` pairs coarser."""
+    s = _pair_slopes(mean_abs, log_eps)
+    last = s.size - 1 - shift
+    return float(2.0 * s[last] - s[last - 1])
+
+
+def _regression_slope(mean_abs: np.ndarray, log_eps: np.ndarray) -> float:
+    """k from least squares of log E|dH| = c + k log eps + b eps (the b term absorbs an
+    O(eps) relative correction, E|dH| = A eps^k (1 + (B/A) eps + ...))."""
+    design = np.column_stack([np.ones_like(log_eps), log_eps, np.exp(log_eps)])
+    return float(np.linalg.lstsq(design, np.log(mean_abs), rcond=None)[0][1])
+
+
+def energy_error_order(errors: np.ndarray, eps, seed, *, energy_scale: float = 1.0, method: str = "richardson",
+                       n_boot: int = 1000) -> OrderMeasurement:
+    """The order k of E|dH| ~ eps^k from errors (n_points, n_eps) on a halving ladder eps.
+
+    method "richardson" (errors that are smooth functions of eps: smooth potentials, crossing
+    steps at a fixed phase): k = 2 s_fine - s_next from the finest pair slopes, systematic =
+    |k - k_next| / 3 (k_next the same one pair coarser; an O(eps^2) remainder shrinks 4x per
+    halving, so the finest extrapolation's remaining error is a third of the difference).
+    method "fit" (global errors on kinked potentials: sums of crossing terms whose phases
+    change erratically with eps, so pair slopes are noisy): k from the regression
+    log E|dH| = c + k log eps + b eps over the whole ladder; systematic = the change of k when
+    the coarsest step size is dropped (it contains noise as well, so it errs on the wide side).
+    """
+    if method not in ("richardson", "fit"):
+        raise ValueError(f"method must be 'richardson' or 'fit', got {method!r}")
+    errors = np.abs(np.asarray(errors, dtype=np.float64))
+    eps = np.asarray(eps, dtype=np.float64)
+    if errors.ndim != 2 or errors.shape[1] != eps.size or eps.size < 5:
+        raise ValueError("an order needs errors of shape (n_points, n_eps) with n_eps >= 5")
+    order = np.argsort(-eps)  # coarse to fine
+    errors, eps = errors[:, order], eps[order]
+    log_eps = np.log(eps)
+    mean_abs = errors.mean(axis=0)
+    se_abs = errors.std(axis=0, ddof=1) / math.sqrt(errors.shape[0])
+    floor = 100.0 * ULP * max(energy_scale, 1.0)
+    roundoff_limited = bool(mean_abs[-1] <= floor)
+    if np.any(mean_abs <= 0.0):
+        nan = Estimate(math.nan, math.nan)
+        return OrderMeasurement(nan, math.nan, tuple(eps), tuple(mean_abs), tuple(se_abs),
+                                tuple(_pair_slopes(mean_abs, log_eps)), True)
+
+    if method == "richardson":
+        def slope(m):
+            return _extrapolated_slope(m, log_eps)
+        systematic = abs(slope(mean_abs) - _extrapolated_slope(mean_abs, log_eps, 1)) / 3.0
+    else:
+        def slope(m):
+            return _regression_slope(m, log_eps)
+        systematic = abs(slope(mean_abs) - _regression_slope(mean_abs[1:], log_eps[1:]))
+
+    def statistic(rows: np.ndarray) -> float:
+        m = rows.mean(axis=0)
+        return slope(m) if np.all(m > 0) else math.nan
+
+    estimate = bootstrap_estimate(errors, statistic, seed, n_boot=n_boot)
+    return OrderMeasurement(estimate, float(systematic), tuple(eps), tuple(mean_abs), tuple(se_abs),
+                            tuple(float(s) for s in _pair_slopes(mean_abs, log_eps)), roundoff_limited)
+
+
+def local_order(step, potential_name: str, *, n_points: int = 512, seed=0,
+                eps_values=LOCAL_EPS) -> OrderMeasurement:
+    """Order of the one-step energy error from stationary starts (smooth: theory says 3)."""
+    potential = test_potential(potential_name)
+    rng = rng_from(seed)
+    q, p = stationary_points(potential, n_points, rng)
+    errors = local_energy_errors(step, potential, q, p, eps_values)
+    return energy_error_order(errors, eps_values, rng, energy_scale=float(np.max(energy(potential, q, p))))
+
+
+def crossing_order(step, potential_name: str, *, n_points: int = 512, seed=0,
+                   eps_values=LOCAL_EPS) -> OrderMeasurement:
+    """Order of the energy error of steps that cross a kink (theory: 1)."""
+    potential = test_potential(potential_name)
+    rng = rng_from(seed)
+    points = crossing_points(potential, n_points, rng)
+    errors = local_energy_errors(step, potential, points.q, points.p, eps_values)
+    scale = float(np.max(energy(potential, points.q(max(eps_values)), points.p)))
+    return energy_error_order(errors, eps_values, rng, energy_scale=scale)
+
+
+def global_order(step, potential_name: str, *, n_points: int | None = None, seed=0, T: float = GLOBAL_T,
+                 n_steps_values=GLOBAL_STEPS) -> OrderMeasurement:
+    """Order of the energy error after a fixed time T from stationary starts
+    (smooth: theory says 2; kinked: O(1) crossings per unit time, each Theta(eps), so 1).
+
+    Kinked potentials use the regression method and, by default, 2048 points (their errors
+    are noisier); smooth ones Richardson and 512 points."""
+    potential = test_potential(potential_name)
+    kinked = potential.is_kinked
+    n_points = n_points or (2048 if kinked else 512)
+    rng = rng_from(seed)
+    q, p = stationary_points(potential, n_points, rng)
+    errors, eps = global_energy_errors(step, potential, q, p, T, n_steps_values)
+    return energy_error_order(errors, eps, rng, energy_scale=float(np.max(energy(potential, q, p))),
+                              method="fit" if kinked else "richardson")
+
+
+# --------------------------------------------------------------------------------------------
+# leading coefficient of the smooth local error
+
+
+@dataclass(frozen=True)
+class CoefficientMeasurement:
+    """lim dH / eps^3 at each point (q, p): ``value`` per point, ``error`` its extrapolation
+    error estimate (last Richardson difference + rounding), valid only if dH = C eps^3 +
+    O(eps^4), i.e. if the local order is 3; ``raw``: dH / eps^3 at the finest eps."""
+
+    q: np.ndarray
+    p: np.ndarray
+    value: np.ndarray
+    error: np.ndarray
+    raw: np.ndarray
+    eps: tuple[float, ...] = field(default=())
+
+
+def leading_coefficient(step, potential_name: str, *, n_points: int = 64, seed=0,
+                        eps_values=(0.025, 0.0125, 0.00625)) -> CoefficientMeasurement:
+    """Richardson extrapolation of r(eps) = dH / eps^3 on three halvings eps, eps/2, eps/4:
+    R1(e) = 2 r(e/2) - r(e) removes the O(eps) term, R2 = (4 R1(e/2) - R1(e)) / 3 the O(eps^2)."""
+    potential = test_potential(potential_name)
+    eps = np.sort(np.asarray(eps_values, dtype=np.float64))[::-1]
+    if eps.size != 3 or not np.allclose(eps[:-1] / eps[1:], 2.0):
+        raise ValueError("the coefficient needs three step sizes, each half the previous")
+    q, p = stationary_points(potential, n_points, seed)
+    errors = local_energy_errors(step, potential, q, p, eps)
+    r = errors / eps**3
+    r1_coarse = 2.0 * r[:, 1] - r[:, 0]
+    r1_fine = 2.0 * r[:, 2] - r[:, 1]
+    r2 = (4.0 * r1_fine - r1_coarse) / 3.0
+    # rounding: dH has error <= 2 x STEP_ROUNDOFF_ULPS ulps of the energy; the tableau weights
+    # sum in absolute value to (4 (2 + 1) + (2 + 1)) / 3 = 5 on r at the finest eps.
+    scale = np.maximum(energy(potential, q, p), 1.0)
+    rounding = 5.0 * 2 * STEP_ROUNDOFF_ULPS * ULP * scale / eps[-1] ** 3
+    error = np.abs(r2 - r1_fine) + rounding
+    return CoefficientMeasurement(q, p, r2, error, r[:, 2], tuple(eps))
+
+
+# --------------------------------------------------------------------------------------------
+# reversibility and volume
+
+
+@dataclass(frozen=True)
+class ReversibilityMeasurement:
+    """Round-trip residual max(|q2 - q|, |p2 - p|) per point, in ulps of the point's scale
+    max(1, |q|, |p|, |q1|, |p1|); ``eps``: step size of each point."""
+
+    residual_ulps: np.ndarray
+    eps: np.ndarray
+    tolerance_ulps: float = REVERSIBILITY_TOLERANCE_ULPS
+
+    @property
+    def max_ulps(self) -> float:
+        return float(np.max(self.residual_ulps))
+
+    @property
+    def n_failed(self) -> int:
+        return int(np.count_nonzero(self.residual_ulps > self.tolerance_ulps))
+
+
+def reversibility(step, potential_name: str, *, n_points: int = 256, seed=0,
+                  eps_values=(0.2, 0.1, 0.05)) -> ReversibilityMeasurement:
+    """Step, flip p, step, flip p from stationary starts; exact reversibility returns the start
+    up to rounding (Leimkuhler & Reich 2004, sec. 4.3: a symmetric method is time reversible)."""
+    step = as_checked(step)
+    potential = test_potential(potential_name)
+    q, p = stationary_points(potential, n_points, seed)
+    residuals, eps_of = [], []
+    for eps in eps_values:
+        q1, p1 = step(q, p, eps, potential.grad)
+        q2, p2 = step(q1, -p1, eps, potential.grad)
+        p2 = -p2
+        scale = np.maximum.reduce([np.ones_like(q), np.abs(q), np.abs(p), np.abs(q1), np.abs(p1)])
+        residuals.append(np.maximum(np.abs(q2 - q), np.abs(p2 - p)) / (ULP * scale))
+        eps_of.append(np.full(q.size, eps))
+    return ReversibilityMeasurement(np.concatenate(residuals), np.concatenate(eps_of))
+
+
+@dataclass(frozen=True)
+class VolumeMeasurement:
+    """det d(q1, p1)/d(q, p) per point by central differences at h (``det``), the error bound
+    ``bound`` = truncation (|det(h) - det(2h)| / 3: the O(h^2) error of det(h)) + rounding
+    (output rounding of STEP_ROUNDOFF_ULPS ulps divided by 2h, through the 2x2 determinant);
+    ``eps``: step size of each point."""
+
+    det: np.ndarray
+    bound: np.ndarray
+    eps: np.ndarray
+
+    @property
+    def deviation(self) -> np.ndarray:
+        return np.abs(self.det - 1.0)
+
+    @property
+    def max_deviation(self) -> float:
+        return float(np.max(self.deviation))
+
+    @property
+    def n_failed(self) -> int:
+        return int(np.count_nonzero(self.deviation > self.bound))
+
+
+def _jacobian(step, potential, q, p, eps, h):
+    """Central-difference Jacobian entries (dq1/dq, dq1/dp, dp1/dq, dp1/dp) per coordinate;
+    perturbing every coordinate at once is valid because coordinates are independent."""
+    hq = h * np.maximum(1.0, np.abs(q))
+    hp = h * np.maximum(1.0, np.abs(p))
+    qa, pa = step(q + hq, p, eps, potential.grad)
+    qb, pb = step(q - hq, p, eps, potential.grad)
+    qc, pc = step(q, p + hp, eps, potential.grad)
+    qd, pd = step(q, p - hp, eps, potential.grad)
+    entries = ((qa - qb) / (2 * hq), (qc - qd) / (2 * hp), (pa - pb) / (2 * hq), (pc - pd) / (2 * hp))
+    scale = np.maximum.reduce([np.ones_like(q)] + [np.abs(x) for x in (qa, qb, qc, qd, pa, pb, pc, pd)])
+    return entries, scale, np.minimum(hq, hp)
+
+
+def volume_preservation(step, potential_name: str, *, n_points: int = 256, seed=0,
+                        eps_values=(0.2, 0.1), h: float = 2.0**-17) -> VolumeMeasurement:
+    """Jacobian determinant of one step at stationary starts (smooth potentials: the central
+    differences assume the map is C^3 near the point). Symplectic maps have det = 1."""
+    step = as_checked(step)
+    potential = test_potential(potential_name)
+    q, p = stationary_points(potential, n_points, seed)
+    dets, bounds, eps_of = [], [], []
+    for eps in eps_values:
+        (a, b, c, d), scale, hmin = _jacobian(step, potential, q, p, eps, h)
+        (a2, b2, c2, d2), _, _ = _jacobian(step, potential, q, p, eps, 2 * h)
+        det, det2 = a * d - b * c, a2 * d2 - b2 * c2
+        entry_rounding = STEP_ROUNDOFF_ULPS * ULP * scale / hmin  # (2 x ulps) / (2h) per entry
+        jmax = np.maximum.reduce([np.abs(a), np.abs(b), np.abs(c), np.abs(d)])
+        bound = np.abs(det - det2) / 3.0 + 4.0 * jmax * entry_rounding
+        dets.append(det)
+        bounds.append(bound)
+        eps_of.append(np.full(q.size, eps))
+    return VolumeMeasurement(np.concatenate(dets), np.concatenate(bounds), np.concatenate(eps_of))
