@@ -1,0 +1,351 @@
+"""Empirical error orders of leapfrog: one-step (local) errors in q, p and H against an exact
+reference, separately for steps that cross a kink and steps that do not, and the energy
+error over a fixed time T (global order).
+
+Public API
+----------
+- ``local_error_orders(potential, *, kind="auto", eps_grid=None, n_states=None,
+  budget="quick", seed=0, progress=False, mp_du=None, dps=30) -> LocalErrorResult``
+  kind: "smooth" (q ~ pi, p ~ N(0,1), smooth potential), "crossing" (states whose leapfrog
+  step crosses a kink with uniform phase), "noncrossing" (q ~ pi, p ~ N(0,1) on a kinked
+  potential, keeping the states that cross no kink at any eps, exactly or in leapfrog);
+  "auto" = "smooth" for a smooth potential, "crossing" for a kinked one.
+- ``global_energy_order(potential, T=1.0, *, n_steps_grid=None, n_states=None,
+  budget="quick", seed=0, progress=False) -> GlobalErrorResult``
+- ``OrderFit``: per quantity, the fitted exponent (`order`, an Estimate with a 95%
+  paired-bootstrap interval), the integer order `nominal` = round(order) used for the
+  coefficient, the Richardson-extrapolated leading coefficient `coefficient` =
+  lim_{eps->0} E|err| / eps^nominal, the per-eps means `mean_abs` (Estimates), the ratios
+  `ratio` = E|err|/eps^nominal per eps, and `curvature` = slope(coarse half of the grid) -
+  slope(fine half), the size of the finite-eps truncation in the fitted slope, and
+  `truncation_slack`, the bound it implies on |fitted slope - asymptotic order| (a data-derived
+  allowance for the grid's truncation, to be added to the bootstrap interval).
+- Results have ``.as_dict()`` (JSON-serialisable; raw per-state signed errors included
+  unless ``raw=False``).
+
+Estimators
+----------
+For each eps on a geometric grid the same n random states are stepped once (paired design)
+and the signed errors e = (leapfrog end) - (exact end) are recorded for q and p, and
+dH = H(leapfrog end) - H(start) for the energy (the exact flow conserves H). The order is the
+least-squares slope of log mean|e| against log eps; its interval is the 95% percentile
+bootstrap over states (the same resampled states at every eps, so the pairing is kept;
+Efron & Tibshirani 1993, ch. 13). The coefficient uses c(eps) = mean|e|/eps^k =
+C + C1 eps^j + ..., extrapolated from the two smallest eps (ratio r) as
+C = (r^j c(eps_1) - c(eps_2)) / (r^j - 1) (Richardson), j = 1 for local errors (a one-step
+error has all powers) and j = 2 for the global energy error of a symmetric integrator
+(Hairer, Lubich, Wanner, Geometric Numerical Integration, 2006, ch. II.3 and IX); its SE
+is the bootstrap SE.
+
+Crossing states: a kink b is chosen uniformly, the half-step momentum p_h ~ N(0,1) and the
+phase theta ~ U(0,1) are drawn, q = b - theta eps p_h and p = p_h + (eps/2) u'(q), so the
+leapfrog position update q + eps p_h crosses b at exactly the fraction theta of the step.
+For a piecewise-linear u the one-step energy error is then dH = J eps |p_h| (1/2 - theta) +
+eps^2 J^2/8 (Dinh, Ho, Nguyen, NeurIPS 2024, arXiv 2410.22065: Omega(eps) local error of
+leapfrog on ReLU-type potentials; J = u'(b+) - u'(b-), the sign of J flips for a right-to-left
+crossing, hence |p_h|), so E|dH|/eps -> |J| E|p_h| E|1/2 - theta| =
+|J| sqrt(2/pi)/4. Expected orders: smooth q, p, H all 3 (local) and H 2 (global);
+crossing steps p and H 1, q 2; global energy error on a kinked potential 1.
+"""
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from numerics.leapfrog import leapfrog_trajectory
+from numerics.reference import exact_flow, mp_gradient, piecewise_pieces
+from numerics.stats import Estimate
+from numerics.validation import check_count, check_step_size, rng_from
+
+BUDGETS = ("quick", "full")
+_KINDS = ("auto", "smooth", "crossing", "noncrossing")
+
+
+def check_budget(budget) -> str:
+    if budget not in BUDGETS:
+        raise ValueError(f"budget must be one of {BUDGETS}, got {budget!r}")
+    return budget
+
+
+def _jsonable(value):
+    if isinstance(value, Estimate):
+        return value.as_dict()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (np.floating, np.integer)):
+        return value.item()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class OrderFit:
+    """Order and leading coefficient of one error quantity (see the module docstring)."""
+
+    quantity: str
+    order: Estimate
+    nominal: int
+    coefficient: Estimate
+    mean_abs: list
+    ratio: list
+    curvature: float
+    truncation_slack: float
+    richardson_power: int
+
+    def as_dict(self) -> dict:
+        return _jsonable(asdict(self))
+
+
+def _bootstrap_weights(rng, n: int, n_boot: int) -> np.ndarray:
+    """(n_boot, n) multinomial resampling weights summing to 1 per row."""
+    return rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot) / n
+
+
+def _slope(log_x, log_y):
+    """Least-squares slopes of each column of log_y (n_x, m) against log_x."""
+    xc = log_x - log_x.mean()
+    return xc @ (log_y - log_y.mean(axis=0)) / (xc @ xc)
+
+
+def fit_order(quantity: str, eps: np.ndarray, errors: np.ndarray, weights: np.ndarray, *,
+              richardson_power: int = 1, level: float = 0.95) -> OrderFit:
+    """Fit mean|errors| ~ C eps^k; errors (n_eps, n_states) paired across eps."""
+    eps = np.asarray(eps, dtype=np.float64)
+    absolute = np.abs(errors)
+    n = absolute.shape[1]
+    mean = absolute.mean(axis=1)
+    if np.any(mean <= 0.0):
+        raise ValueError(f"{quantity}: an error is exactly zero at some eps (no order to fit)")
+    log_eps = np.log(eps)
+    boot_mean = absolute @ weights.T  # (n_eps, n_boot)
+    value = float(_slope(log_eps, np.log(mean)[:, None])[0])
+    draws = _slope(log_eps, np.log(np.maximum(boot_mean, 1e-300)))
+    alpha = (1.0 - level) / 2.0
+    lo, hi = np.quantile(draws, [alpha, 1.0 - alpha])
+    order = Estimate(value, float(draws.std(ddof=1)), float(lo), float(hi), level, int(n))
+    k = int(round(value))
+    order_idx = np.argsort(eps)
+    e1, e2 = eps[order_idx[0]], eps[order_idx[1]]
+    r = (e2 / e1) ** richardson_power
+
+    def richardson(m):
+        c1, c2 = m[order_idx[0]] / e1 ** k, m[order_idx[1]] / e2 ** k
+        return (r * c1 - c2) / (r - 1.0)
+
+    coef_draws = richardson(boot_mean)
+    clo, chi = np.quantile(coef_draws, [alpha, 1.0 - alpha])
+    coefficient = Estimate(float(richardson(mean)), float(coef_draws.std(ddof=1)), float(clo), float(chi),
+                           level, int(n))
+    se = absolute.std(axis=1, ddof=1) / math.sqrt(n)
+    mean_abs = [Estimate(float(m), float(s), n=int(n)) for m, s in zip(mean, se)]
+    ratio = [Estimate(float(m / e ** k), float(s / e ** k), n=int(n)) for m, s, e in zip(mean, se, eps)]
+    half = max(2, (eps.size + 1) // 2)
+    fine, coarse = order_idx[:half], order_idx[-half:]
+    curvature = float(_slope(log_eps[coarse], np.log(mean[coarse])[:, None])[0]
+                      - _slope(log_eps[fine], np.log(mean[fine])[:, None])[0])
+    # If log c(eps) = log C + a eps^j + ..., the local slope is k + j a eps^j: the full-grid
+    # slope is off by at most j a <eps^j>_coarse, and curvature = j a (<eps^j>_coarse -
+    # <eps^j>_fine); hence the bound |curvature| <eps^j>_c / (<eps^j>_c - <eps^j>_f).
+    ej = eps ** richardson_power
+    spread = ej[coarse].mean() - ej[fine].mean()
+    slack = abs(curvature) * ej[coarse].mean() / spread if spread > 0 else abs(curvature)
+    return OrderFit(quantity, order, k, coefficient, mean_abs, ratio, curvature, float(slack), richardson_power)
+
+
+@dataclass(frozen=True)
+class LocalErrorResult:
+    """One-step errors of leapfrog against the exact flow on an eps grid.
+
+    q, p, H: OrderFit of the position, momentum and energy errors. raw: signed errors
+    (n_eps, n_states) per quantity and the start states (q0, p0 at each eps for crossing
+    states; theta and kink index for crossing states). reference: how the exact flow was
+    computed. crossing_fraction: fraction of steps in which the exact flow crossed a kink.
+    """
+
+    potential: dict
+    kind: str
+    eps: list
+    n_states: int
+    q: OrderFit
+    p: OrderFit
+    H: OrderFit
+    reference: str
+    reference_error_bound: float
+    crossing_fraction: float
+    seed: int | None
+    raw: dict = field(repr=False, default_factory=dict)
+
+    def as_dict(self, raw: bool = True) -> dict:
+        out = {k: _jsonable(getattr(self, k)) for k in ("potential", "kind", "eps", "n_states", "reference",
+                                                           "reference_error_bound", "crossing_fraction", "seed")}
+        out.update({k: getattr(self, k).as_dict() for k in ("q", "p", "H")})
+        if raw:
+            out["raw"] = _jsonable(self.raw)
+        return out
+
+
+_LOCAL_BUDGET = {  # (eps grid, analytic states, mpmath states)
+    "smooth": {"quick": (np.geomspace(0.01, 0.16, 5), 400, 12), "full": (np.geomspace(0.005, 0.16, 6), 4000, 60)},
+    "crossing": {"quick": (np.geomspace(0.004, 0.064, 5), 2000, 0), "full": (np.geomspace(0.002, 0.064, 6), 20000, 0)},
+    "noncrossing": {"quick": (np.geomspace(0.01, 0.16, 5), 1000, 0), "full": (np.geomspace(0.005, 0.16, 6), 10000, 0)},
+}
+
+
+def _check_grid(eps_grid) -> np.ndarray:
+    grid = np.asarray([check_step_size(e) for e in np.atleast_1d(eps_grid)], dtype=np.float64)
+    if grid.size < 3 or np.unique(grid).size != grid.size:
+        raise ValueError(f"eps_grid needs at least 3 distinct step sizes, got {grid.tolist()}")
+    return np.sort(grid)
+
+
+def _seed_value(seed):
+    return int(seed) if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) else None
+
+
+def local_error_orders(potential, *, kind: str = "auto", eps_grid=None, n_states: int | None = None,
+                       budget: str = "quick", seed=0, progress: bool = False, mp_du=None,
+                       dps: int = 30, n_boot: int = 1000) -> LocalErrorResult:
+    """One-step error orders of leapfrog on a 1D potential (see the module docstring)."""
+    check_budget(budget)
+    if kind not in _KINDS:
+        raise ValueError(f"kind must be one of {_KINDS}, got {kind!r}")
+    kinked = bool(getattr(potential, "is_kinked", False))
+    if kind == "auto":
+        kind = "crossing" if kinked else "smooth"
+    if kind in ("crossing", "noncrossing") and piecewise_pieces(potential) is None:
+        raise ValueError(f"kind={kind!r} needs a piecewise linear/quadratic potential with kinks "
+                         "(the exact reference across a kink is analytic only there)")
+    if kind in ("crossing", "noncrossing") and potential.kinks.size == 0:
+        raise ValueError(f"kind={kind!r} needs a potential with at least one kink")
+    if kind == "smooth" and kinked:
+        raise ValueError("kind='smooth' needs a smooth potential; use 'noncrossing' on a kinked one")
+    default_grid, n_analytic, n_mp = _LOCAL_BUDGET[kind][budget]
+    grid = _check_grid(default_grid if eps_grid is None else eps_grid)
+    analytic = piecewise_pieces(potential) is not None
+    if n_states is None:  # the mpmath reference costs ~0.1 s per state: fewer states
+        uses_mpmath = not analytic and (mp_du is not None or mp_gradient(potential) is not None)
+        n_states = n_mp if uses_mpmath else n_analytic
+    n_states = check_count("n_states", n_states, 4)
+    rng = rng_from(seed)
+    seed_value = _seed_value(seed)
+    n_eps = grid.size
+
+    if kind == "crossing":
+        kinks = potential.kinks
+        which = rng.integers(0, kinks.size, n_states)
+        p_half = rng.standard_normal(n_states)
+        theta = rng.random(n_states)
+        q0 = kinks[which][None, :] - theta[None, :] * grid[:, None] * p_half[None, :]
+        p0 = p_half[None, :] + 0.5 * grid[:, None] * potential.grad(q0)
+        extra = {"theta": theta, "p_half": p_half, "kink_index": which}
+    else:
+        n_draw = n_states if kind == "smooth" else 4 * n_states
+        q0 = np.broadcast_to(potential.sample(rng, (n_draw,)), (n_eps, n_draw)).copy()
+        p0 = np.broadcast_to(rng.standard_normal(n_draw), (n_eps, n_draw)).copy()
+        extra = {}
+
+    q_err, p_err, h_err, crossed, exact_crossed = [], [], [], [], []
+    method, bound = "", 0.0
+    for i, eps in enumerate(grid):
+        traj = leapfrog_trajectory(potential, q0[i][:, None], p0[i][:, None], eps, 1)
+        if kind == "smooth" and not analytic:
+            flow = None  # one mpmath solve per state for all eps: done once below
+            q_err.append(traj.q[:, 0]), p_err.append(traj.p[:, 0])
+        else:
+            flow = exact_flow(potential, q0[i], p0[i], [eps])
+            method, bound = flow.method, flow.error_bound
+            q_err.append(traj.q[:, 0] - flow.q[0]), p_err.append(traj.p[:, 0] - flow.p[0])
+            exact_crossed.append(flow.crossings[0] if flow.crossings is not None else np.zeros(q0.shape[1], int))
+        h_err.append(traj.energy_error)
+        crossed.append(traj.crossings)
+        if progress:
+            print(f"  local errors ({kind}): eps={eps:.4g} done", file=sys.stderr, flush=True)
+    q_err, p_err, h_err = np.array(q_err), np.array(p_err), np.array(h_err)
+    crossed = np.array(crossed)
+    if kind == "smooth" and not analytic:
+        flow = exact_flow(potential, q0[0], p0[0], grid, mp_du=mp_du, dps=dps)
+        method, bound = flow.method, flow.error_bound
+        q_err, p_err = q_err - flow.q, p_err - flow.p
+        exact_crossed = np.zeros_like(crossed)
+    exact_crossed = np.array(exact_crossed)
+    if kind == "noncrossing":
+        keep = np.all((crossed == 0) & (exact_crossed == 0), axis=0)
+        idx = np.nonzero(keep)[0][:n_states]
+        if idx.size < 4:
+            raise ValueError("too few non-crossing states; use a smaller eps grid")
+        q_err, p_err, h_err, q0, p0, exact_crossed = (a[:, idx] for a in (q_err, p_err, h_err, q0, p0, exact_crossed))
+    n = q_err.shape[1]
+    weights = _bootstrap_weights(rng, n, n_boot)
+    fits = {name: fit_order(name, grid, err, weights) for name, err in (("q", q_err), ("p", p_err), ("H", h_err))}
+    raw = {"q_error": q_err, "p_error": p_err, "H_error": h_err, "q0": q0, "p0": p0} | extra
+    return LocalErrorResult(potential.config(), kind, grid.tolist(), int(n), fits["q"], fits["p"], fits["H"],
+                            method, float(bound), float(np.mean(exact_crossed > 0)), seed_value, raw)
+
+
+@dataclass(frozen=True)
+class GlobalErrorResult:
+    """Energy error H(T) - H(0) after n = T/eps leapfrog steps, on a grid of n.
+
+    H: OrderFit of |dH| against eps (Richardson power 2 for a smooth potential: the error
+    expansion of a symmetric method is in eps^2; 1 for a kinked one); crossings_mean: mean
+    kink crossings per trajectory at each eps.
+    """
+
+    potential: dict
+    T: float
+    eps: list
+    n_steps: list
+    n_states: int
+    H: OrderFit
+    crossings_mean: list
+    seed: int | None
+    raw: dict = field(repr=False, default_factory=dict)
+
+    def as_dict(self, raw: bool = True) -> dict:
+        out = {k: _jsonable(getattr(self, k)) for k in ("potential", "T", "eps", "n_steps", "n_states",
+                                                           "crossings_mean", "seed")}
+        out["H"] = self.H.as_dict()
+        if raw:
+            out["raw"] = _jsonable(self.raw)
+        return out
+
+
+_GLOBAL_BUDGET = {"quick": ((8, 16, 32, 64, 128), 1000), "full": ((8, 16, 32, 64, 128, 256, 512), 10000)}
+
+
+def global_energy_order(potential, T: float = 1.0, *, n_steps_grid=None, n_states: int | None = None,
+                        budget: str = "quick", seed=0, progress: bool = False,
+                        n_boot: int = 1000) -> GlobalErrorResult:
+    """Order of the energy error over a fixed time T (eps = T/n, n on a grid), stationary
+    starts q ~ pi, p ~ N(0,1) shared by every n (paired)."""
+    check_budget(budget)
+    T = check_step_size(T)
+    default_n, default_states = _GLOBAL_BUDGET[budget]
+    steps = np.array([check_count("n_steps", int(n) if isinstance(n, (int, np.integer)) else n)
+                      for n in (default_n if n_steps_grid is None else n_steps_grid)])
+    if np.unique(steps).size < 3:
+        raise ValueError("n_steps_grid needs at least 3 distinct step counts")
+    steps = np.sort(steps)[::-1]
+    n_states = check_count("n_states", default_states if n_states is None else n_states, 4)
+    rng = rng_from(seed)
+    q0 = potential.sample(rng, (n_states, 1))
+    p0 = rng.standard_normal((n_states, 1))
+    eps = T / steps
+    errors, crossings = [], []
+    for e, n in zip(eps, steps):
+        traj = leapfrog_trajectory(potential, q0, p0, e, int(n))
+        errors.append(traj.energy_error)
+        crossings.append(float(traj.crossings.mean()))
+        if progress:
+            print(f"  global energy error: n_steps={n} done", file=sys.stderr, flush=True)
+    errors = np.array(errors)
+    power = 1 if getattr(potential, "is_kinked", False) else 2
+    fit = fit_order("H", eps, errors, _bootstrap_weights(rng, n_states, n_boot), richardson_power=power)
+    return GlobalErrorResult(potential.config(), T, eps.tolist(), steps.tolist(), n_states, fit, crossings,
+                             _seed_value(seed), {"H_error": errors, "q0": q0[:, 0], "p0": p0[:, 0]})
