@@ -284,6 +284,14 @@ def trajectory(model: BNN, q0: np.ndarray, p0: np.ndarray, eps: float, n_steps: 
         step_pred = np.zeros((n_steps, n_chains))
         step_cross = np.zeros((n_steps, n_chains), dtype=np.int64)
     kinetic = 0.5 * np.einsum("cd,cd->c", p, p)
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverging trajectory is rejected
+        return _integrate(model, q, p, p0, u0, g0, ev, eps, n_steps, record, crossings, predicted,
+                          kinetic, *((step_dh, step_pred, step_cross) if record else (None,) * 3))
+
+
+def _integrate(model, q, p, p0, u0, g0, ev, eps, n_steps, record, crossings, predicted, kinetic,
+               step_dh, step_pred, step_cross):
+    half = 0.5 * eps
     for s in range(n_steps):
         p -= half * ev.grad
         q += eps * p

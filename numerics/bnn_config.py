@@ -40,7 +40,12 @@ DATA_NAMES: tuple[str, ...] = ("synthetic", *REAL_DATA)
 
 #: Sampler start: each chain starts at a prior draw, moves toward a posterior mode by
 #: INIT_DESCENT_STEPS of L-BFGS, then runs warm-up proposals that are discarded.
-INIT_DESCENT_STEPS: int = 200
+INIT_DESCENT_STEPS: int = 300
+#: ...then WARMUP proposals of WARMUP_STEPS leapfrog steps at the conservative step
+#: WARMUP_EPS[data] (the same for every activation and measured step size).
+WARMUP: int = 20
+WARMUP_STEPS: int = 20
+WARMUP_EPS = {"synthetic": 0.001, "diabetes": 0.005, "iris": 0.01, "wine": 0.01}
 
 #: Default network and sampler for the CLI (`relu-hmc bnn`).
 CLI_DEFAULTS = {"width": 20, "layers": 1, "data": "synthetic", "eps": 0.002, "steps": 50,
@@ -54,7 +59,7 @@ SEED: int = 20241029
 BUDGETS = {
     "quick": {
         "width": 10,
-        "chains": 8,
+        "chains": 16,
         "warmup": 20,
         "proposals": 40,
         # Fig. 1: acceptance against L at fixed eps, and against eps at fixed L
@@ -71,8 +76,8 @@ BUDGETS = {
         "sweep_widths": (5, 20), "sweep_width_eps": 0.003,
         "sweep_activations": ACTIVATIONS,
         # energy-error orders on a network (start states from short HMC runs)
-        "order_starts": 400, "order_eps_grid": (4e-4, 8e-4, 1.6e-3, 3.2e-3),
-        "order_T": 0.02,
+        "order_starts": 32, "order_eps_grid": (2.5e-5, 5e-5, 1e-4, 2e-4), "order_T": 0.01,
+        "order_fixed_T_eps_grid": (1.25e-4, 2.5e-4, 5e-4, 1e-3), "order_fixed_T": 0.02,
         # crossing decomposition of ReLU trajectories
         "decomp_eps": 0.002, "decomp_steps": 20, "decomp_trajectories": 200,
         # real-data table
@@ -93,8 +98,8 @@ BUDGETS = {
         "sweep_eps_grid": (0.0005, 0.001, 0.002, 0.003, 0.004, 0.006), "sweep_steps": 50,
         "sweep_widths": (5, 10, 20, 40, 80), "sweep_width_eps": 0.002,
         "sweep_activations": ACTIVATIONS,
-        "order_starts": 4000, "order_eps_grid": (1e-4, 2e-4, 4e-4, 8e-4, 1.6e-3, 3.2e-3),
-        "order_T": 0.05,
+        "order_starts": 256, "order_eps_grid": (1.25e-5, 2.5e-5, 5e-5, 1e-4, 2e-4), "order_T": 0.02,
+        "order_fixed_T_eps_grid": (6.25e-5, 1.25e-4, 2.5e-4, 5e-4, 1e-3), "order_fixed_T": 0.04,
         "decomp_eps": 0.002, "decomp_steps": 50, "decomp_trajectories": 2000,
         "real_data": "diabetes", "real_eps_grid": (0.001, 0.002, 0.004, 0.008), "real_steps": 50,
         "real_activations": ACTIVATIONS,

@@ -1,0 +1,308 @@
+"""Experiments on Bayesian MLP posteriors: ReLU-family against smooth activations.
+
+Every setting comes from `numerics.bnn_config` (`budget("quick" | "full")`); every number
+carries its standard error. Chains are independent, so a per-chain mean is one independent
+unit and standard errors are taken across chains (`mean_estimate`) or by bootstrapping
+chains / trajectories.
+
+Start states. A BNN posterior has no exact sampler, so "stationary" starts are approximate:
+2C prior draws are moved toward posterior modes by Adam (`bnn_config.INIT_DESCENT_STEPS`),
+the C with the lowest U are kept (drops draws stuck on dead-unit plateaus), then
+`bnn_config.WARMUP` HMC proposals at the conservative step `bnn_config.WARMUP_EPS` run
+before any measurement. The start states depend on the model and the seed only, never on
+the step size being measured, and are cached in-process so an eps sweep reuses them.
+
+Experiments (names as in the report):
+- `fig1`: acceptance against L at fixed eps, and against eps at fixed L (paper Fig. 1);
+- `fig2`: efficiency (expected squared jump distance per gradient evaluation) against
+  acceptance at fixed trajectory time T (paper Fig. 2);
+- `fig3`: acceptance against the number of parameters, one vs two hidden layers (Fig. 3);
+- `acceptance_sweeps`: acceptance against eps and against width, every activation;
+- `energy_orders`: one-step energy-error order (crossing steps of relu, all steps of smooth
+  activations) and the fixed-T order, with bootstrap intervals;
+- `crossing_decomposition`: the share of the energy-error variance of ReLU trajectories
+  explained by the predicted crossing contributions (derivation in `numerics.bnn`);
+- `real_data_table`: average acceptance, average test MSE, MSE at the best acceptance.
+"""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from numerics import bnn, bnn_config, bnn_data
+from numerics.stats import Estimate, bootstrap_estimate, fit_power_law, mean_estimate
+
+
+# -- models and start states ---------------------------------------------------------------
+@functools.lru_cache(maxsize=8)
+def _data(name: str) -> bnn_data.Dataset:
+    return bnn_data.load(name)
+
+
+def model_for(activation: str, width: int, layers: int = 1, data: str = "synthetic") -> bnn.BNN:
+    return bnn.make_bnn(activation, width, layers, _data(data))
+
+
+@functools.lru_cache(maxsize=64)
+def _starts(activation: str, width: int, layers: int, data: str, n_chains: int, seed: int) -> np.ndarray:
+    model = model_for(activation, width, layers, data)
+    rng = np.random.default_rng(seed)
+    candidates = bnn.initial_states(model, 2 * n_chains, rng)
+    keep = np.sort(np.argsort(model.potential(candidates), kind="stable")[:n_chains])
+    warm = bnn.run_hmc(model, bnn_config.WARMUP_EPS[data], bnn_config.WARMUP_STEPS, 1, rng,
+                       q0=candidates[keep], warmup=bnn_config.WARMUP)
+    return warm.q
+
+
+def start_states(model_key: tuple, n_chains: int, seed: int) -> np.ndarray:
+    """Cached approximately-stationary start states for (activation, width, layers, data)."""
+    return _starts(*model_key, n_chains, seed).copy()
+
+
+def clear_cache() -> None:
+    _starts.cache_clear()
+
+
+def _est(x) -> dict:
+    return mean_estimate(x).as_dict()
+
+
+def acceptance_run(activation: str, width: int, layers: int, data: str, eps: float, n_steps: int,
+                   cfg: dict, seed: int) -> dict:
+    """One HMC measurement from cached start states: acceptance (mean min(1, e^-dH) per
+    chain, SE across chains), energy-error moments, crossings, efficiency, test MSE."""
+    key = (activation, width, layers, data)
+    model = model_for(*key)
+    q0 = start_states(key, cfg["chains"], seed)
+    run = bnn.run_hmc(model, eps, n_steps, cfg["proposals"], seed + 1, q0=q0, warmup=0)
+    dh = run.energy_error
+    finite = np.isfinite(dh)
+    out = {
+        "activation": activation, "width": width, "layers": layers, "data": data,
+        "d": model.d, "eps": eps, "n_steps": n_steps,
+        "acceptance": _est(run.chain_acceptance()),
+        "accept_rate": _est(run.accepted.mean(axis=0)),
+        "crossings_per_trajectory": _est(run.crossings.mean(axis=0)),
+        "mean_dH": _est(np.where(finite, dh, np.nan).mean(axis=0)) if finite.all() else None,
+        "var_dH": _est(dh.var(axis=0, ddof=1)) if finite.all() else None,
+        "esjd_per_gradient": _est(run.jump2.mean(axis=0) / n_steps),
+        "diverged_fraction": float(1.0 - finite.mean()),
+    }
+    if run.pred_mean is not None:
+        y = model.data.y_test
+        per_chain = ((run.pred_mean - y) ** 2).mean(axis=(1, 2))
+        out["test_mse_per_chain"] = _est(per_chain)
+        pooled = run.pred_mean.mean(axis=0)
+        out["test_mse_pooled"] = bootstrap_estimate(
+            run.pred_mean, lambda pm: float(((pm.mean(axis=0) - y) ** 2).mean()), seed,
+            n_boot=200).as_dict()
+        out["test_mse_pooled"]["value"] = float(((pooled - y) ** 2).mean())
+    return out
+
+
+# -- paper figures ---------------------------------------------------------------------------
+def fig1(cfg: dict, seed: int = bnn_config.SEED) -> dict:
+    """Acceptance against L (eps = fig1_eps) and against eps (L = fig1_steps)."""
+    w = cfg["width"]
+    out = {"vs_steps": {}, "vs_eps": {}, "eps": cfg["fig1_eps"], "steps": cfg["fig1_steps"]}
+    for act in cfg["fig1_activations"]:
+        out["vs_steps"][act] = [acceptance_run(act, w, 1, "synthetic", cfg["fig1_eps"], L, cfg, seed)
+                                for L in cfg["fig1_steps_grid"]]
+        out["vs_eps"][act] = [acceptance_run(act, w, 1, "synthetic", e, cfg["fig1_steps"], cfg, seed)
+                              for e in cfg["fig1_eps_grid"]]
+    return out
+
+
+def fig2(cfg: dict, seed: int = bnn_config.SEED) -> dict:
+    """Efficiency (ESJD per gradient evaluation) against acceptance, fixed T = eps * L;
+    reports the acceptance at the most efficient eps of each activation."""
+    out = {"T": cfg["fig2_T"]}
+    for act in cfg["fig2_activations"]:
+        rows = []
+        for e in cfg["fig2_eps_grid"]:
+            L = max(1, int(round(cfg["fig2_T"] / e)))
+            rows.append(acceptance_run(act, cfg["width"], 1, "synthetic", e, L, cfg, seed))
+        best = max(rows, key=lambda r: r["esjd_per_gradient"]["value"])
+        out[act] = {"rows": rows, "best_eps": best["eps"], "acceptance_at_best": best["acceptance"]}
+    return out
+
+
+def fig3(cfg: dict, seed: int = bnn_config.SEED) -> dict:
+    """Acceptance against the number of parameters for one and two hidden layers (relu)."""
+    out = {}
+    for layers in (1, 2):
+        rows = []
+        for target in cfg["fig3_params"]:
+            w = bnn.width_for_parameters(target, 1, 1, layers)
+            rows.append(acceptance_run("relu", w, layers, "synthetic", cfg["fig3_eps"],
+                                       cfg["fig3_steps"], cfg, seed))
+        out[f"layers_{layers}"] = rows
+    return out
+
+
+def acceptance_sweeps(cfg: dict, seed: int = bnn_config.SEED) -> dict:
+    """Acceptance against eps (width cfg['width']) and against width (eps sweep_width_eps)."""
+    vs_eps, vs_width = {}, {}
+    for act in cfg["sweep_activations"]:
+        vs_eps[act] = [acceptance_run(act, cfg["width"], 1, "synthetic", e, cfg["sweep_steps"], cfg, seed)
+                       for e in cfg["sweep_eps_grid"]]
+        vs_width[act] = [acceptance_run(act, w, 1, "synthetic", cfg["sweep_width_eps"], cfg["sweep_steps"],
+                                        cfg, seed) for w in cfg["sweep_widths"]]
+    return {"vs_eps": vs_eps, "vs_width": vs_width, "steps": cfg["sweep_steps"]}
+
+
+# -- energy-error orders -----------------------------------------------------------------------
+def energy_orders(activation: str, cfg: dict, seed: int = bnn_config.SEED) -> dict:
+    """One-step and fixed-T energy-error orders on the synthetic-data network.
+
+    One-step: each eps runs trajectories of time order_T from the start states and keeps
+    every step as one sample of the one-step error |dH_step| (states along a trajectory
+    are near stationary). For a kinked activation the fit uses the steps with exactly one
+    crossing (prediction: order 1) and, separately, the steps without crossings (order 3);
+    for a smooth activation all steps (order 3). Fixed T: |dH| of the whole trajectory
+    (prediction: 2 smooth; 1 kinked once the crossing term dominates, with the smooth
+    eps^2 part mixed in at larger eps, which is also reported: the order of |dH - B|,
+    B the exact telescoped term (numerics.bnn)).
+    Intervals: bootstrap over the samples at each eps (`fit_power_law`).
+    """
+    key = (activation, cfg["width"], 1, "synthetic")
+    model = model_for(*key)
+    q0 = start_states(key, cfg["chains"], seed)
+    rng = np.random.default_rng(seed + 2)
+    reps = max(1, cfg["order_starts"] // q0.shape[0])
+    one_grid, fixed_grid = cfg["order_eps_grid"], cfg["order_fixed_T_eps_grid"]
+    crossing_steps, smooth_steps, totals, totals_minus_b = [], [], [], []
+    for eps in one_grid:
+        L = max(1, int(round(cfg["order_T"] / eps)))
+        one, none = [], []
+        for _ in range(reps):
+            tr = bnn.trajectory(model, q0, rng.standard_normal(q0.shape), eps, L, record=True)
+            sc = tr.step_crossings.ravel()
+            sd = np.abs(tr.step_energy_error.ravel())
+            one.append(sd[sc == 1])
+            none.append(sd[sc == 0])
+        crossing_steps.append(np.concatenate(one))
+        smooth_steps.append(np.concatenate(none))
+    for eps in fixed_grid:
+        L = max(1, int(round(cfg["order_fixed_T"] / eps)))
+        tot, tmb = [], []
+        for _ in range(reps):
+            tr = bnn.trajectory(model, q0, rng.standard_normal(q0.shape), eps, L)
+            tot.append(np.abs(tr.energy_error))
+            tmb.append(np.abs(tr.energy_error - tr.boundary))
+        totals.append(np.concatenate(tot))
+        totals_minus_b.append(np.concatenate(tmb))
+    out = {"activation": activation, "one_step_eps_grid": list(one_grid), "one_step_T": cfg["order_T"],
+           "fixed_T_eps_grid": list(fixed_grid), "fixed_T": cfg["order_fixed_T"],
+           "n_one_crossing_steps": [int(s.size) for s in crossing_steps]}
+
+    def fit(grid, samples):
+        if any(s.size < 2 for s in samples):
+            return None
+        est = fit_power_law(grid, None, y_samples=samples, seed=seed, n_boot=400).as_dict()
+        half = len(grid) // 2
+        means = np.log([s.mean() for s in samples])
+        lg = np.log(grid)
+        # finite-eps curvature: slopes on the small-eps and large-eps halves of the grid
+        est["slope_small_eps"] = float(np.polyfit(lg[:half + 1], means[:half + 1], 1)[0])
+        est["slope_large_eps"] = float(np.polyfit(lg[half:], means[half:], 1)[0])
+        est["mean_abs"] = [float(s.mean()) for s in samples]
+        est["mean_abs_se"] = [float(s.std(ddof=1) / np.sqrt(s.size)) for s in samples]
+        return est
+
+    out["one_step_order_no_crossing"] = fit(one_grid, smooth_steps)
+    out["one_step_order_crossing"] = fit(one_grid, crossing_steps) if model.kinked else None
+    out["fixed_T_order"] = fit(fixed_grid, totals)
+    out["fixed_T_order_minus_boundary"] = fit(fixed_grid, totals_minus_b)
+    return out
+
+
+# -- crossing decomposition -------------------------------------------------------------------
+def _explained(dh, pred):
+    resid = dh - pred
+    return 1.0 - np.var(resid) / np.var(dh)
+
+
+def crossing_decomposition(activation: str, cfg: dict, seed: int = bnn_config.SEED) -> dict:
+    """How much of the energy error of kinked-network trajectories the crossings explain.
+
+    For each trajectory: dH, the sum S of predicted crossing contributions, and the exact
+    telescoped term B = (eps^2/8)(|g_L|^2 - |g_0|^2). Reported (bootstrap over trajectories):
+    - explained_fraction: 1 - Var(dH - B - S) / Var(dH - B), the share of the non-telescoped
+      energy error explained by the crossings (the headline number);
+    - explained_fraction_raw: 1 - Var(dH - S) / Var(dH) (B left in the residual);
+    - explained_fraction_with_boundary: 1 - Var(dH - B - S) / Var(dH);
+    - slope of dH - B on S through 0 (1 if the prediction has the right size).
+    """
+    key = (activation, cfg["width"], 1, "synthetic")
+    model = model_for(*key)
+    q0 = start_states(key, cfg["chains"], seed)
+    rng = np.random.default_rng(seed + 3)
+    eps, L = cfg["decomp_eps"], cfg["decomp_steps"]
+    reps = max(1, cfg["decomp_trajectories"] // q0.shape[0])
+    rows = []
+    for _ in range(reps):
+        p = rng.standard_normal(q0.shape)
+        tr = bnn.trajectory(model, q0, p, eps, L)
+        rows.append(np.column_stack([tr.energy_error, tr.predicted, tr.boundary, tr.crossings]))
+    data = np.concatenate(rows)
+    data = data[np.all(np.isfinite(data), axis=1)]
+    dh, s, b = data[:, 0], data[:, 1], data[:, 2]
+
+    def headline(x):
+        return _explained(x[:, 0] - x[:, 2], x[:, 1])
+
+    return {
+        "activation": activation, "eps": eps, "n_steps": L, "n_trajectories": int(dh.size),
+        "explained_fraction": bootstrap_estimate(data, headline, seed, n_boot=500).as_dict(),
+        "explained_fraction_raw": bootstrap_estimate(
+            data, lambda x: _explained(x[:, 0], x[:, 1]), seed, n_boot=500).as_dict(),
+        "explained_fraction_with_boundary": bootstrap_estimate(
+            data, lambda x: _explained(x[:, 0], x[:, 1] + x[:, 2]), seed, n_boot=500).as_dict(),
+        "slope": bootstrap_estimate(
+            data, lambda x: float(np.dot(x[:, 0] - x[:, 2], x[:, 1]) / np.dot(x[:, 1], x[:, 1])),
+            seed, n_boot=500).as_dict(),
+        "crossings_per_trajectory": _est(data[:, 3]),
+        "var_dH": float(np.var(dh, ddof=1)), "var_dH_minus_B": float(np.var(dh - b, ddof=1)),
+    }
+
+
+# -- real data ------------------------------------------------------------------------------
+def real_data_table(cfg: dict, seed: int = bnn_config.SEED) -> dict:
+    """Per activation over the eps grid: average acceptance, average test MSE (pooled
+    posterior-predictive mean), and the MSE at the eps with the highest acceptance."""
+    name = cfg["real_data"]
+    table = {}
+    for act in cfg["real_activations"]:
+        rows = [acceptance_run(act, cfg["width"], 1, name, e, cfg["real_steps"], cfg, seed)
+                for e in cfg["real_eps_grid"]]
+        acc = np.array([r["acceptance"]["value"] for r in rows])
+        acc_se = np.array([r["acceptance"]["se"] for r in rows])
+        mse = np.array([r["test_mse_pooled"]["value"] for r in rows])
+        mse_se = np.array([r["test_mse_pooled"]["se"] for r in rows])
+        best = int(np.argmax(acc))
+        table[act] = {
+            "rows": rows,
+            "average_acceptance": Estimate(float(acc.mean()), float(np.sqrt((acc_se ** 2).sum()) / acc.size)).as_dict(),
+            "average_mse": Estimate(float(mse.mean()), float(np.sqrt((mse_se ** 2).sum()) / mse.size)).as_dict(),
+            "mse_at_best_acceptance": Estimate(float(mse[best]), float(mse_se[best])).as_dict(),
+            "best_acceptance_eps": rows[best]["eps"],
+        }
+    return {"data": name, "eps_grid": list(cfg["real_eps_grid"]), "steps": cfg["real_steps"],
+            "note": ("UTKFace (the paper's real data set) needs a download that this environment "
+                     "cannot make; scikit-learn's bundled diabetes regression set stands in."),
+            "table": table}
+
+
+def run_all(budget: str = "quick", seed: int = bnn_config.SEED) -> dict:
+    """Every BNN experiment at one budget: the input of `relu_hmc.plots_bnn`."""
+    cfg = bnn_config.budget(budget)
+    return {
+        "budget": budget, "settings": cfg,
+        "fig1": fig1(cfg, seed), "fig2": fig2(cfg, seed), "fig3": fig3(cfg, seed),
+        "sweeps": acceptance_sweeps(cfg, seed),
+        "orders": {a: energy_orders(a, cfg, seed) for a in ("relu", "sigmoid")},
+        "decomposition": {a: crossing_decomposition(a, cfg, seed) for a in ("relu", "leaky_relu")},
+        "real_data": real_data_table(cfg, seed),
+    }

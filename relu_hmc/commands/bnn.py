@@ -1,0 +1,131 @@
+"""`relu-hmc bnn`: HMC on a Bayesian MLP posterior; acceptance, energy error, crossings.
+
+    relu-hmc bnn --activation NAME --width W [--layers 1|2] [--data synthetic|NAME]
+                 [--eps E] [--steps L] [--proposals N] [--chains C] [--seed S] [--json]
+
+Prints the acceptance probability (mean of min(1, e^-dH) per chain, SE across chains), the
+mean and variance of dH with standard errors, activation-pattern crossings per trajectory,
+and the share of the energy-error variance explained by the predicted crossing
+contributions (kinked activations; derivation in numerics.bnn). Defaults are in
+numerics.bnn_config.CLI_DEFAULTS.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+
+from relu_hmc.errors import UsageError
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    return value
+
+
+def _float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+
+
+def add_parser(subparsers) -> None:
+    from numerics import bnn_config
+
+    d = bnn_config.CLI_DEFAULTS
+    parser = subparsers.add_parser(
+        "bnn", help="HMC on a Bayesian neural network: acceptance, dH, crossings",
+        description="Run HMC on the posterior of a Bayesian MLP and report acceptance, the energy "
+                    "error, activation-pattern crossings and the crossing decomposition.")
+    parser.add_argument("--activation", required=True, help=", ".join(bnn_config.ACTIVATIONS))
+    parser.add_argument("--width", type=_positive_int, default=d["width"], help=f"hidden width (default {d['width']})")
+    parser.add_argument("--layers", type=_positive_int, default=d["layers"], help="hidden layers: 1 or 2")
+    parser.add_argument("--data", default=d["data"], help=", ".join(bnn_config.DATA_NAMES))
+    parser.add_argument("--eps", type=_float, default=d["eps"], help=f"leapfrog step (default {d['eps']})")
+    parser.add_argument("--steps", type=_positive_int, default=d["steps"], help=f"leapfrog steps L (default {d['steps']})")
+    parser.add_argument("--proposals", type=_positive_int, default=d["proposals"],
+                        help=f"proposals per chain after warm-up (default {d['proposals']})")
+    parser.add_argument("--chains", type=_positive_int, default=d["chains"], help=f"independent chains (default {d['chains']})")
+    parser.add_argument("--seed", type=_positive_int, default=d["seed"], help="random seed (default 0)")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+
+
+def measure(activation: str, width: int, layers: int, data: str, eps: float, steps: int,
+            proposals: int, chains: int, seed: int) -> dict:
+    """The numbers `relu-hmc bnn` prints (ValueError on bad input)."""
+    import numpy as np
+
+    from numerics import bnn, bnn_config, bnn_data
+    from numerics.stats import bootstrap_estimate, mean_estimate, variance_estimate
+    from numerics.validation import check_count, check_step_size
+
+    if data not in bnn_config.DATA_NAMES:
+        raise ValueError(f"unknown data set {data!r}; choose one of {', '.join(bnn_config.DATA_NAMES)}")
+    eps = check_step_size(eps)
+    check_count("steps", steps)
+    check_count("proposals", proposals, minimum=2)
+    check_count("chains", chains, minimum=2)
+    if seed < 0:
+        raise ValueError(f"seed must be >= 0, got {seed}")
+    model = bnn.make_bnn(activation, width, layers, bnn_data.load(data))
+    run = bnn.run_hmc(model, eps, steps, proposals, seed, n_chains=chains,
+                      warmup=bnn_config.CLI_DEFAULTS["warmup"])
+    dh = run.energy_error.ravel()
+    finite = np.isfinite(dh)
+    out = {
+        "activation": activation, "width": width, "layers": layers, "data": data, "d": model.d,
+        "eps": eps, "steps": steps, "proposals": proposals, "chains": chains, "seed": seed,
+        "acceptance": mean_estimate(run.chain_acceptance()).as_dict(),
+        "crossings_per_trajectory": mean_estimate(run.crossings.mean(axis=0)).as_dict(),
+        "diverged_fraction": float(1.0 - finite.mean()),
+    }
+    if finite.all():
+        out["mean_dH"] = mean_estimate(run.energy_error.mean(axis=0)).as_dict()
+        out["var_dH"] = variance_estimate(dh).as_dict()
+    else:
+        out["mean_dH"] = out["var_dH"] = None
+    if model.kinked and finite.sum() >= 4:
+        rows = np.column_stack([dh, run.predicted.ravel(), run.boundary.ravel()])[finite]
+
+        def explained(x):
+            resid = x[:, 0] - x[:, 2]
+            return 1.0 - np.var(resid - x[:, 1]) / np.var(resid)
+        out["explained_fraction"] = bootstrap_estimate(rows, explained, seed, n_boot=300).as_dict()
+    else:
+        out["explained_fraction"] = None
+    return out
+
+
+def _fmt(est, digits=4) -> str:
+    if est is None:
+        return "n/a"
+    return f"{est['value']:.{digits}g} ± {est['se']:.2g}"
+
+
+def run(args) -> int:
+    try:
+        result = measure(args.activation, args.width, args.layers, args.data, args.eps, args.steps,
+                         args.proposals, args.chains, args.seed)
+    except ValueError as exc:
+        raise UsageError(str(exc).splitlines()[0]) from None
+    if args.json:
+        print(json.dumps(result, indent=2, allow_nan=False, default=lambda x: None))
+        return 0
+    r = result
+    print(f"{r['activation']} network, {r['layers']} hidden layer(s) of width {r['width']} "
+          f"(d = {r['d']}), data {r['data']}; eps = {r['eps']:g}, L = {r['steps']}, "
+          f"{r['chains']} chains x {r['proposals']} proposals")
+    print(f"acceptance                {_fmt(r['acceptance'])}")
+    print(f"mean dH                   {_fmt(r['mean_dH'])}")
+    print(f"var dH                    {_fmt(r['var_dH'])}")
+    print(f"crossings per trajectory  {_fmt(r['crossings_per_trajectory'])}")
+    ef = r["explained_fraction"]
+    print("explained fraction        " + ("n/a (smooth activation: no kinks)" if ef is None and
+                                          r['activation'] not in ("relu", "leaky_relu") else _fmt(ef, 3)))
+    if r["diverged_fraction"] > 0:
+        print(f"diverged trajectories     {r['diverged_fraction']:.3g} (rejected)")
+    return 0
