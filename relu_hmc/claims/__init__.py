@@ -2,12 +2,15 @@
 
 Every module of this package is imported by `all_claims()` (pkgutil discovery) and registers
 its claims with `relu_hmc.claims.base.register`; adding a claim module needs no other edit.
+Extra claim modules outside the package (a user's own claims, test fixtures) are named in
+the environment variable ``RELU_HMC_CLAIM_MODULES`` (comma-separated importable modules).
 A module that fails to import is not skipped silently: `discovery_errors()` lists it and
 `relu-hmc verify` counts it as a failure.
 """
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 
 from relu_hmc.claims.base import (BUDGETS, Z, Claim, Task, Verdict, all_of, at_most, register,  # noqa: F401
@@ -17,11 +20,15 @@ from relu_hmc.claims import base as _base
 _errors: dict[str, str] = {}
 
 
+def _module_names() -> list[str]:
+    names = [f"{__name__}.{info.name}" for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name)
+             if info.name != "base" and not info.name.startswith("_")]
+    extra = os.environ.get("RELU_HMC_CLAIM_MODULES", "")
+    return names + [name.strip() for name in extra.split(",") if name.strip()]
+
+
 def _discover() -> None:
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if info.name == "base" or info.name.startswith("_"):
-            continue
-        name = f"{__name__}.{info.name}"
+    for name in _module_names():
         try:
             importlib.import_module(name)
             _errors.pop(name, None)

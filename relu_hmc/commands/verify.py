@@ -1,0 +1,113 @@
+"""`relu-hmc verify`: run every claim, show progress, print the table, write the report.
+
+Exit status: 0 when every claim passes, 1 when any fails (or a claim module does not
+import), 2 on bad usage (checked before anything runs; cached results are never lost).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from relu_hmc.errors import UsageError
+
+DEFAULT_OUT = "relu-hmc-report"
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+    if not 0 <= value < 2 ** 63:
+        raise argparse.ArgumentTypeError(f"expected an integer in [0, 2^63), got {value}")
+    return value
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "verify", help="run every claim and write the report",
+        description="Run every registered claim (theory prediction vs measurement) and write "
+                    "report.md, report.json, report.html and PNG plots. Exit 0 if all pass, 1 if any fails.")
+    parser.add_argument("--budget", choices=("quick", "full"), default="quick",
+                        help="task sizes: quick (< 3 min on 2 cores) or full (< 60 min); default quick")
+    parser.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help=f"report directory (default {DEFAULT_OUT})")
+    parser.add_argument("--json", action="store_true", help="print report.json to stdout instead of the table")
+    parser.add_argument("--seed", type=_seed, default=0, metavar="N", help="run seed (default 0)")
+    parser.add_argument("--jobs", type=_positive_int, default=None, metavar="N",
+                        help="local worker processes (default: number of CPUs)")
+    parser.add_argument("--executor", choices=("local", "dask"), default="local",
+                        help="local process pool (default) or a dask.distributed cluster")
+    parser.add_argument("--scheduler", metavar="ADDR", help="dask scheduler address (with --executor dask)")
+    cache = parser.add_mutually_exclusive_group()
+    cache.add_argument("--cache", metavar="PATH", help="results cache (SQLite; default DIR/cache.sqlite)")
+    cache.add_argument("--no-cache", action="store_true", help="compute everything, store nothing")
+    parser.add_argument("--only", action="append", metavar="ID", default=None,
+                        help="run only this claim id or family (repeatable)")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+
+
+def run(args) -> int:
+    from relu_hmc import provenance, report
+    from relu_hmc.cache import ResultCache
+    from relu_hmc.claims import discovery_errors, select
+    from relu_hmc.executors import make_executor
+    from relu_hmc.suite import run_suite
+
+    # --- validate everything before any work starts --------------------------------------
+    if args.scheduler is not None and args.executor != "dask":
+        raise UsageError("--scheduler is only used with --executor dask")
+    if args.executor == "dask" and not args.scheduler:
+        raise UsageError("--executor dask needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
+    if args.executor == "dask" and args.jobs is not None:
+        raise UsageError("--jobs is for the local executor; dask uses its cluster's workers")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {args.out}: exists and is not a directory")
+    cache_path = None if args.no_cache else Path(args.cache) if args.cache else out / "cache.sqlite"
+    if cache_path is not None and cache_path.exists() and not cache_path.is_file():
+        raise UsageError(f"--cache {cache_path}: exists and is not a file")
+    try:
+        claims = select(args.only)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    jobs = args.jobs or (os.cpu_count() or 1)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        cache = ResultCache(cache_path)
+    except (OSError, ValueError) as exc:
+        raise UsageError(str(exc).splitlines()[0]) from None
+    try:
+        executor = make_executor(args.executor, jobs=jobs, scheduler=args.scheduler)
+    except ValueError as exc:
+        cache.close()
+        raise UsageError(str(exc)) from None
+
+    import_errors = discovery_errors() if not args.only else {}
+    start = time.perf_counter()
+    with cache, executor:
+        suite = run_suite(claims, budget=args.budget, seed=args.seed, executor=executor, cache=cache,
+                          progress_stream=None if args.quiet else sys.stderr, import_errors=import_errors)
+    settings = {"executor": executor.description, "jobs": jobs if args.executor == "local" else None,
+                "cache": str(cache_path) if cache_path else "disabled", "selected": args.only,
+                "out": str(out)}
+    data = report.write(suite, out, provenance.collect(), settings)
+    if args.json:
+        print(json.dumps(data, indent=1))
+    else:
+        print(report.table(data))
+        print(f"report: {out / 'report.html'} (and report.md, report.json; {time.perf_counter() - start:.1f} s)")
+    return 0 if suite.passed else 1

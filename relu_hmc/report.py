@@ -1,0 +1,221 @@
+"""The report of a verification run: terminal table, report.json, report.md, report.html, PNGs.
+
+report.json holds everything (the other two are views of it): summary (budget, seed, jobs,
+executor, wall time, tasks run / reused from cache), provenance (versions of python, numpy,
+scipy, sympy, mpmath, Cython..., platform, git revision, kernel backend, code version), the
+tolerance policy, and for every claim its statement, source, prediction, measurements
+(every estimate with its standard error), verdict (predicted, measured ± SE, tolerance and
+how the tolerance was derived), compute time and figure. report.html is self-contained:
+the figures are embedded as base64 PNG.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import json
+import math
+from pathlib import Path
+
+from relu_hmc import plots
+from relu_hmc.claims.base import Z
+from relu_hmc.suite import SuiteResult
+
+TOLERANCE_POLICY = (
+    f"Every claim compares a theory prediction to a measurement that carries a standard error (SE). "
+    f"A two-sided check passes when |measured - predicted| <= z SE + b, with z = {Z:g} unless the "
+    f"claim states otherwise (a correct claim fails by chance with probability ~6e-5 for a normal "
+    f"estimate) and b >= 0 a deterministic allowance that the claim justifies in its detail line "
+    f"(a known O(eps) or finite-d bias bound); b = 0 where none is stated. One-sided checks require "
+    f"measured + z SE below the predicted bound. Composite claims pass when all their parts pass."
+)
+
+
+def _fmt(x, digits: int = 4) -> str:
+    if x is None:
+        return "-"
+    x = float(x)
+    if not math.isfinite(x):
+        return "nan"
+    return f"{x:.{digits}g}"
+
+
+def build(suite: SuiteResult, provenance: dict, settings: dict, figures: dict[str, str]) -> dict:
+    """The report as one JSON-able dict."""
+    n_pass = sum(r.verdict.passed for r in suite.results)
+    return {
+        "report": "relu-hmc verification report",
+        "format_version": 1,
+        "summary": {
+            "passed": suite.passed, "claims": len(suite.results), "claims_passed": n_pass,
+            "claims_failed": len(suite.results) - n_pass, "import_errors": suite.import_errors,
+            "budget": suite.budget, "seed": suite.seed, "wall_seconds": suite.wall_seconds,
+            "tasks_run": suite.tasks_run, "tasks_cached": suite.tasks_cached,
+            "tasks_failed": suite.tasks_failed, **settings,
+        },
+        "provenance": provenance,
+        "tolerance_policy": TOLERANCE_POLICY,
+        "claims": [dict(r.as_dict(), figure=figures.get(r.claim.id)) for r in suite.results],
+    }
+
+
+def table(report: dict) -> str:
+    """Plain-text results table (the terminal view)."""
+    rows = [("claim", "result", "predicted", "measured ± SE", "tolerance")]
+    for c in report["claims"]:
+        v = c["verdict"]
+        rows.append((c["id"], "PASS" if v["passed"] else "FAIL", _fmt(v["predicted"]),
+                     f"{_fmt(v['measured'])} ± {_fmt(v['se'], 2)}", _fmt(v["tolerance"], 3)))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    s = report["summary"]
+    lines.append("")
+    lines.append(f"{s['claims_passed']}/{s['claims']} claims passed  (budget {s['budget']}, seed {s['seed']}, "
+                 f"{s['wall_seconds']:.1f} s wall, {s['tasks_run']} tasks run, {s['tasks_cached']} from cache)")
+    for module, error in s["import_errors"].items():
+        lines.append(f"FAIL: claim module {module} did not import: {error}")
+    return "\n".join(lines)
+
+
+def _md_escape(text: str) -> str:
+    return str(text).replace("|", "\\|")
+
+
+def markdown(report: dict) -> str:
+    s, p = report["summary"], report["provenance"]
+    out = ["# relu-hmc verification report", ""]
+    verdict = "ALL CLAIMS PASSED" if s["passed"] else "SOME CLAIMS FAILED"
+    out += [f"**{verdict}**: {s['claims_passed']} of {s['claims']} claims passed.", ""]
+    out += ["## Run", "", "| setting | value |", "| --- | --- |"]
+    for key in ("budget", "seed", "executor", "jobs", "wall_seconds", "tasks_run", "tasks_cached",
+                "tasks_failed", "cache"):
+        if key in s:
+            value = f"{s[key]:.1f} s" if key == "wall_seconds" else s[key]
+            out.append(f"| {key} | {_md_escape(value)} |")
+    git = p.get("git")
+    out.append(f"| git revision | {git['commit'] + (' (dirty)' if git['dirty'] else '') if git else 'not a git checkout'} |")
+    out += [f"| kernel backend | {p['kernel_backend']} |", f"| code version | {p['code_version']} |",
+            f"| platform | {_md_escape(p['platform']['system'])} |", f"| created (UTC) | {p['created_utc']} |"]
+    out += ["", "Versions: " + ", ".join(f"{k} {v}" for k, v in p["versions"].items()), ""]
+    if s["import_errors"]:
+        out += ["## Claim modules that failed to import", ""]
+        out += [f"- `{m}`: {_md_escape(e)}" for m, e in s["import_errors"].items()] + [""]
+    out += ["## Results", "", "| claim | result | quantity | predicted | measured ± SE | tolerance |",
+            "| --- | --- | --- | --- | --- | --- |"]
+    for c in report["claims"]:
+        v = c["verdict"]
+        out.append(f"| [{c['id']}](#{_anchor(c['id'])}) | {'PASS' if v['passed'] else '**FAIL**'} | "
+                   f"{_md_escape(v['quantity'])} | {_fmt(v['predicted'])} | {_fmt(v['measured'])} ± "
+                   f"{_fmt(v['se'], 2)} | {_fmt(v['tolerance'], 3)} |")
+    out += ["", "## Tolerance policy", "", report["tolerance_policy"], "", "## Claims", ""]
+    for c in report["claims"]:
+        v = c["verdict"]
+        out += [f"### {c['id']}", "", f"<a id=\"{_anchor(c['id'])}\"></a>", "",
+                f"**{'PASS' if v['passed'] else 'FAIL'}**: {c['statement']}", "",
+                f"- source: {c['source']}", f"- family: {c['family']}",
+                f"- compared: {v['quantity']}: predicted {_fmt(v['predicted'], 6)}, measured "
+                f"{_fmt(v['measured'], 6)} ± {_fmt(v['se'], 3)} (SE), tolerance {_fmt(v['tolerance'], 3)}",
+                f"- tolerance derivation: {_md_escape(v['detail'])}",
+                f"- tasks: {c['total_tasks']} ({c['cached_tasks']} from cache), compute "
+                f"{c['compute_seconds']:.1f} s"]
+        if v["parts"]:
+            out += ["", "| part | result | predicted | measured ± SE | tolerance |", "| --- | --- | --- | --- | --- |"]
+            out += [f"| {_md_escape(q['quantity'])} | {'PASS' if q['passed'] else 'FAIL'} | {_fmt(q['predicted'])} | "
+                    f"{_fmt(q['measured'])} ± {_fmt(q['se'], 2)} | {_fmt(q['tolerance'], 3)} |" for q in v["parts"]]
+        out += ["", "Prediction (theory):", "", "```json", json.dumps(c["prediction"], indent=1, sort_keys=True)[:4000],
+                "```", ""]
+        if c.get("figure"):
+            out += [f"![{c['id']}]({c['figure']})", ""]
+    return "\n".join(out) + "\n"
+
+
+def _anchor(claim_id: str) -> str:
+    return "claim-" + "".join(ch if ch.isalnum() else "-" for ch in claim_id.lower())
+
+
+def html_page(report: dict, out_dir: Path) -> str:
+    """Self-contained HTML: inline CSS, figures embedded as data:image/png;base64."""
+    s, p = report["summary"], report["provenance"]
+    e = html.escape
+    parts = ["<!DOCTYPE html><html><head><meta charset='utf-8'><title>relu-hmc verification report</title>",
+             "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
+             "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;"
+             "font-size:90%}.pass{color:#080;font-weight:bold}.fail{color:#b00;font-weight:bold}"
+             "pre{background:#f6f6f6;padding:.5em;overflow-x:auto;font-size:80%}img{max-width:100%}</style>",
+             "</head><body><h1>relu-hmc verification report</h1>"]
+    cls = "pass" if s["passed"] else "fail"
+    parts.append(f"<p class='{cls}'>{'ALL CLAIMS PASSED' if s['passed'] else 'SOME CLAIMS FAILED'}: "
+                 f"{s['claims_passed']} of {s['claims']} claims passed.</p>")
+    git = p.get("git")
+    rows = [(k, s[k]) for k in ("budget", "seed", "executor", "jobs", "tasks_run", "tasks_cached",
+                                "tasks_failed", "cache") if k in s]
+    rows += [("wall time", f"{s['wall_seconds']:.1f} s"),
+             ("git revision", (git["commit"] + (" (dirty)" if git["dirty"] else "")) if git else "not a git checkout"),
+             ("kernel backend", p["kernel_backend"]), ("code version", p["code_version"]),
+             ("platform", p["platform"]["system"]), ("created (UTC)", p["created_utc"]),
+             ("versions", ", ".join(f"{k} {v}" for k, v in p["versions"].items()))]
+    parts.append("<h2>Run</h2><table>" + "".join(f"<tr><th>{e(str(k))}</th><td>{e(str(v))}</td></tr>"
+                                                  for k, v in rows) + "</table>")
+    if s["import_errors"]:
+        parts.append("<h2>Claim modules that failed to import</h2><ul>" + "".join(
+            f"<li class='fail'>{e(m)}: {e(err)}</li>" for m, err in s["import_errors"].items()) + "</ul>")
+    parts.append("<h2>Results</h2><table><tr><th>claim</th><th>result</th><th>quantity</th><th>predicted</th>"
+                 "<th>measured ± SE</th><th>tolerance</th></tr>")
+    for c in report["claims"]:
+        v = c["verdict"]
+        parts.append(f"<tr><td><a href='#{_anchor(c['id'])}'>{e(c['id'])}</a></td>"
+                     f"<td class='{'pass' if v['passed'] else 'fail'}'>{'PASS' if v['passed'] else 'FAIL'}</td>"
+                     f"<td>{e(v['quantity'])}</td><td>{_fmt(v['predicted'])}</td>"
+                     f"<td>{_fmt(v['measured'])} ± {_fmt(v['se'], 2)}</td><td>{_fmt(v['tolerance'], 3)}</td></tr>")
+    parts.append("</table><h2>Tolerance policy</h2><p>" + e(report["tolerance_policy"]) + "</p><h2>Claims</h2>")
+    for c in report["claims"]:
+        v = c["verdict"]
+        parts.append(f"<h3 id='{_anchor(c['id'])}'>{e(c['id'])}</h3>"
+                     f"<p><span class='{'pass' if v['passed'] else 'fail'}'>{'PASS' if v['passed'] else 'FAIL'}</span>"
+                     f" {e(c['statement'])}</p><ul><li>source: {e(c['source'])}</li><li>family: {e(c['family'])}</li>"
+                     f"<li>compared: {e(v['quantity'])}: predicted {_fmt(v['predicted'], 6)}, measured "
+                     f"{_fmt(v['measured'], 6)} ± {_fmt(v['se'], 3)} (SE), tolerance {_fmt(v['tolerance'], 3)}</li>"
+                     f"<li>tolerance derivation: {e(v['detail'])}</li><li>tasks: {c['total_tasks']} "
+                     f"({c['cached_tasks']} from cache), compute {c['compute_seconds']:.1f} s</li></ul>")
+        if v["parts"]:
+            parts.append("<table><tr><th>part</th><th>result</th><th>predicted</th><th>measured ± SE</th>"
+                         "<th>tolerance</th></tr>" + "".join(
+                             f"<tr><td>{e(q['quantity'])}</td><td class='{'pass' if q['passed'] else 'fail'}'>"
+                             f"{'PASS' if q['passed'] else 'FAIL'}</td><td>{_fmt(q['predicted'])}</td>"
+                             f"<td>{_fmt(q['measured'])} ± {_fmt(q['se'], 2)}</td><td>{_fmt(q['tolerance'], 3)}</td></tr>"
+                             for q in v["parts"]) + "</table>")
+        if c.get("figure"):
+            data = base64.b64encode((out_dir / c["figure"]).read_bytes()).decode("ascii")
+            parts.append(f"<p><img alt='{e(c['id'])}' src='data:image/png;base64,{data}'></p>")
+        parts.append("<details><summary>prediction (theory)</summary><pre>"
+                     + e(json.dumps(c["prediction"], indent=1, sort_keys=True)[:4000]) + "</pre></details>")
+    parts.append("</body></html>")
+    return "".join(parts)
+
+
+def clean(value):
+    """Strict JSON: non-finite floats become null (the report says 'nan' where it shows them)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean(v) for v in value]
+    return value
+
+
+def write(suite: SuiteResult, out_dir: str | Path, provenance: dict, settings: dict) -> dict:
+    """Render figures and write report.json, report.md, report.html into out_dir; returns the report dict."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    figures = {}
+    for r in suite.results:
+        name = f"plots/{plots.figure_name(r.claim.id)}"
+        if plots.render(r.claim, r.prediction, r.measurements, out_dir / name, passed=r.verdict.passed):
+            figures[r.claim.id] = name
+    report = build(suite, provenance, settings, figures)
+    report = clean(report)
+    (out_dir / "report.json").write_text(json.dumps(report, indent=1, allow_nan=False) + "\n")
+    (out_dir / "report.md").write_text(markdown(report))
+    (out_dir / "report.html").write_text(html_page(report, out_dir))
+    return report
