@@ -1,0 +1,145 @@
+"""Measurement tasks shared by the claim modules: thin glue over numerics/, JSON results.
+
+Every function takes JSON-able arguments and a ``seed`` (the suite derives it), calls
+numerics/ for the numbers and returns a dict in which every estimate carries its standard
+error. Potentials are given as specs ``{"family": name, **params}`` naming a constructor
+of `numerics.potentials` (e.g. ``{"family": "quartic", "a2": 1.0, "a4": 1.0}``).
+No theory/ import here: predictions reach the comparison separately.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from numerics import potentials
+from numerics.hmc import stationary_energy_errors
+from numerics.leapfrog import leapfrog_trajectory
+from numerics.stats import mean_estimate, variance_estimate
+
+_FAMILIES = ("gaussian", "laplace", "piecewise_linear", "piecewise_quadratic", "power", "softplus_kink",
+             "logcosh", "quartic")
+
+
+def make_potential(spec: dict):
+    """A numerics potential from a spec {"family": name, **constructor kwargs}."""
+    spec = dict(spec)
+    family = spec.pop("family", None)
+    if family not in _FAMILIES:
+        raise ValueError(f"unknown potential family {family!r}; expected one of {', '.join(_FAMILIES)}")
+    return getattr(potentials, family)(**spec)
+
+
+def paired_slope(eps, values: np.ndarray, seed, n_boot: int = 400) -> dict:
+    """Slope of log mean|values| against log eps, values shaped (n_draws, n_eps) with the same
+    draws at every eps; SE by a paired bootstrap over draws (rows). Also the slopes of the
+    upper and lower halves of the eps grid (their difference shows the finite-eps curvature)."""
+    log_eps = np.log(np.asarray(eps, dtype=float))
+    a = np.abs(values)
+
+    def fit(rows, cols=slice(None)):
+        return float(np.polyfit(log_eps[cols], np.log(a[rows][:, cols].mean(axis=0)), 1)[0])
+
+    rng = np.random.default_rng(seed)
+    n = a.shape[0]
+    every = np.arange(n)
+    boots = np.array([fit(rng.integers(0, n, n)) for _ in range(n_boot)])
+    half = len(log_eps) // 2
+    return {"slope": fit(every), "slope_se": float(boots.std(ddof=1)),
+            "slope_small_eps": fit(every, slice(0, half + 1)), "slope_large_eps": fit(every, slice(half, None)),
+            "mean_abs": a.mean(axis=0).tolist(), "mean_abs_se": (a.std(axis=0, ddof=1) / np.sqrt(n)).tolist(),
+            "n_draws": int(n)}
+
+
+def one_step_energy_errors(potential: dict, eps: list, n: int, seed) -> dict:
+    """|H(one leapfrog step) - H(start)| from n stationary starts, at each eps (same starts)."""
+    pot = make_potential(potential)
+    rng = np.random.default_rng(seed)
+    q0 = pot.sample(rng, (n, 1))
+    p0 = rng.standard_normal((n, 1))
+    dh = np.column_stack([leapfrog_trajectory(pot, q0, p0, e, 1).energy_error for e in eps])
+    return {"eps": list(eps), **paired_slope(eps, dh, rng)}
+
+
+def trajectory_energy_errors(potential: dict, eps: list, time: float, n: int, seed,
+                             shadow_terms: bool = False) -> dict:
+    """|dH| over a fixed time T = n_steps * eps from n stationary starts, at each eps (same starts).
+
+    With ``shadow_terms`` the result also holds, per eps, the start and end states of the
+    first 300 trajectories (for the comparison to evaluate theory's shadow term S2)."""
+    pot = make_potential(potential)
+    rng = np.random.default_rng(seed)
+    q0 = pot.sample(rng, (n, 1))
+    p0 = rng.standard_normal((n, 1))
+    columns, states = [], []
+    for e in eps:
+        steps = int(round(time / e))
+        if abs(steps * e - time) > 1e-9 * time:
+            raise ValueError(f"T = {time} is not a whole number of steps of size {e}")
+        tr = leapfrog_trajectory(pot, q0, p0, e, steps)
+        columns.append(tr.energy_error)
+        if shadow_terms:
+            k = min(n, 300)
+            states.append({"q0": q0[:k, 0].tolist(), "p0": p0[:k, 0].tolist(), "q1": tr.q[:k, 0].tolist(),
+                           "p1": tr.p[:k, 0].tolist(), "dH": tr.energy_error[:k].tolist()})
+    out = {"eps": list(eps), "time": time, **paired_slope(eps, np.column_stack(columns), rng)}
+    if shadow_terms:
+        out["states"] = states
+    return out
+
+
+def crossing_step_energy_errors(potential: dict, eps: list, n: int, seed, window: float = 3.0) -> dict:
+    """|dH| of single leapfrog steps that cross the potential's first kink b, at each eps.
+
+    Starts: stationary (q, p) draws kept when |q - b| < window * eps (the only starts that
+    can cross in one step with |p| < window), i.e. the stationary law conditioned on the
+    neighbourhood of the kink; then only steps with a crossing are kept. The slope of
+    log mean|dH| against log eps is the crossing-step order. Also returns up to 200
+    (q, p, dH) of left-to-right crossings at the smallest eps for the exact-formula check.
+    """
+    pot = make_potential(potential)
+    b = float(pot.kinks[0])
+    rng = np.random.default_rng(seed)
+    means, ses, kept, sample = [], [], [], None
+    for e in eps:
+        qs, ps = [], []
+        while sum(x.size for x in qs) < n:
+            q = pot.sample(rng, (1 << 18,))
+            p = rng.standard_normal(1 << 18)
+            near = np.abs(q - b) < window * e
+            qs.append(q[near])
+            ps.append(p[near])
+        q0 = np.concatenate(qs)[:n, None]
+        p0 = np.concatenate(ps)[:n, None]
+        tr = leapfrog_trajectory(pot, q0, p0, e, 1)
+        crossed = tr.crossings > 0
+        dh = tr.energy_error[crossed]
+        est = mean_estimate(np.abs(dh))
+        means.append(est.value)
+        ses.append(est.se)
+        kept.append(int(crossed.sum()))
+        if sample is None:
+            right = crossed & (q0[:, 0] < b) & (tr.q[:, 0] > b)
+            idx = np.nonzero(right)[0][:200]
+            sample = {"eps": e, "q": q0[idx, 0].tolist(), "p": p0[idx, 0].tolist(),
+                      "dH": tr.energy_error[idx].tolist(), "q1": tr.q[idx, 0].tolist()}
+    log_eps, log_m = np.log(eps), np.log(means)
+    slope = float(np.polyfit(log_eps, log_m, 1)[0])
+    # independent draws at each eps: delta-method SE of the least-squares slope
+    rel = np.asarray(ses) / np.asarray(means)
+    centred = log_eps - log_eps.mean()
+    slope_se = float(np.sqrt(np.sum((centred / np.sum(centred ** 2)) ** 2 * rel ** 2)))
+    half = len(eps) // 2
+    return {"eps": list(eps), "kink": b, "mean_abs": means, "mean_abs_se": ses, "crossing_steps": kept,
+            "slope": slope, "slope_se": slope_se,
+            "slope_small_eps": float(np.polyfit(log_eps[:half + 1], log_m[:half + 1], 1)[0]),
+            "slope_large_eps": float(np.polyfit(log_eps[half:], log_m[half:], 1)[0]),
+            "sample": sample}
+
+
+def energy_error_moments(potential: dict, d: int, eps: float, n_steps: int, n: int, seed) -> dict:
+    """Mean, variance and Metropolis acceptance of dH of stationary proposals in dimension d."""
+    sample = stationary_energy_errors(make_potential(potential), d, eps, n_steps, n, seed)
+    dh = sample.energy_error
+    return {"d": d, "eps": eps, "n_steps": n_steps, "n": n,
+            "mean": mean_estimate(dh).as_dict(), "variance": variance_estimate(dh).as_dict(),
+            "acceptance": mean_estimate(sample.acceptance).as_dict(),
+            "crossings_per_proposal": float(np.mean(sample.crossings))}

@@ -1,0 +1,243 @@
+"""Error orders of leapfrog: smooth local and global energy orders, shadow Hamiltonian
+conservation, and the Theta(eps) energy error of a step that crosses a kink.
+
+Order measurements fit the slope of log mean|error| against log eps on a geometric eps
+grid. Their tolerance is ``z * SE + b``: SE from a paired bootstrap over the starting
+states (the same starts at every eps), and ``b = |slope on the small-eps half - slope on the
+large-eps half|``, the finite-eps curvature of the log-log curve measured on the same data.
+Justification: if the local slope is k + c eps + O(eps^2), the full-grid slope differs from
+k by about c times a weighted mean of the grid's eps, which is smaller than the difference
+between the two half-grid slopes (their mean eps differ by more than that weighted mean).
+"""
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from relu_hmc import plots
+from relu_hmc.claims.base import Claim, Task, within, register
+
+# The smooth non-quadratic test target U = q^4 (U''' != 0, so every term of the local error
+# series is exercised; exact generalised-gamma sampler) as a numerics spec and in SymPy syntax.
+QUARTIC = {"family": "power", "alpha": 4.0, "scale": 1.0}
+QUARTIC_EXPR = "q**4"
+LAPLACE = {"family": "laplace", "scale": 1.0}
+
+_Q = sp.Symbol("q", real=True)
+_P = sp.Symbol("p", real=True)
+
+
+def _expr(text: str) -> sp.Expr:
+    from theory.parse import parse_potential
+
+    return parse_potential(text)
+
+
+# --- theory adapters (predictions) ------------------------------------------------------
+
+def predict_smooth_local_orders(potential: str) -> dict:
+    """Leading eps powers of the one-step errors in q, p and H (theory.smooth, Lie series)."""
+    from theory.smooth import local_error_series
+
+    series = local_error_series(_expr(potential), 4)
+    return {"potential": potential, "q_order": series.q_order, "p_order": series.p_order,
+            "energy_order": series.energy_order, "energy_coefficient": str(series.energy_coefficient)}
+
+
+def predict_smooth_global_order(potential: str) -> dict:
+    """Order of the energy error over a fixed time: the lowest eps power of the shadow series
+    H~ - H (leapfrog conserves H~, so H(end) - H(start) = -eps^k [S_k(end) - S_k(start)] + ...)."""
+    from theory.shadow import shadow_hamiltonian
+    from theory.smooth import EPS, leading_term
+
+    U = _expr(potential)
+    H = U + _P ** 2 / 2
+    order, coefficient = leading_term(sp.expand(shadow_hamiltonian(U, 4) - H), 4)
+    return {"potential": potential, "order": order, "S_k": str(coefficient), "eps_symbol": str(EPS)}
+
+
+def predict_shadow_order(potential: str) -> dict:
+    """S2 of the shadow Hamiltonian and the order to which H + eps^2 S2 is conserved over a
+    fixed time: (leading power of its one-step residual, theory.shadow) - 1."""
+    from theory.shadow import shadow_residual, shadow_term_bch
+    from theory.smooth import EPS, leading_term
+
+    U = _expr(potential)
+    S2 = shadow_term_bch(U)
+    H_tilde = U + _P ** 2 / 2 + EPS ** 2 * S2
+    local, _ = leading_term(shadow_residual(U, H_tilde, 5), 5)
+    return {"potential": potential, "S2": str(S2), "local_order": local,
+            "order": None if local is None else local - 1}
+
+
+def predict_crossing_order(slope_left: float, slope_right: float, kink: float) -> dict:
+    """Leading eps power of dH of a kink-crossing step at fixed crossing phase (theory.kink)."""
+    from theory.kink import Q as KQ, leading_crossing_term
+
+    n, c = leading_crossing_term(slope_left * (KQ - kink), slope_right * (KQ - kink), kink)
+    return {"order": n, "coefficient": str(c)}
+
+
+def predict_crossing_exact(slope_left: float, slope_right: float, kink: float) -> dict:
+    """The exact dH of a left-to-right crossing step of a piecewise-linear U (theory.kink)."""
+    from theory.kink import piecewise_linear_crossing_error
+
+    expr = piecewise_linear_crossing_error(sp.nsimplify(slope_left), sp.nsimplify(slope_right), sp.nsimplify(kink))
+    return {"dH": str(expr), "variables": ["q", "p", "epsilon"]}
+
+
+# --- comparisons ---------------------------------------------------------------------------
+
+def _curvature_bias(m: dict) -> float:
+    return abs(m["slope_small_eps"] - m["slope_large_eps"])
+
+
+_BIAS_REASON = "finite-eps curvature |slope(small-eps half) - slope(large-eps half)|, see module doc"
+
+
+def _order_verdict(predicted, m: dict, quantity: str):
+    if predicted is None:
+        raise ValueError("theory gave no order")
+    return within(predicted, m["slope"], m["slope_se"], quantity=quantity, bias=_curvature_bias(m) or 0.0,
+                  bias_reason=_BIAS_REASON,
+                  note=f"eps in [{min(m['eps']):.3g}, {max(m['eps']):.3g}], SE by bootstrap")
+
+
+def compare_local_energy(prediction, measurements):
+    return _order_verdict(prediction["energy_order"], measurements["one-step"], "one-step energy error order")
+
+
+def compare_global(prediction, measurements):
+    return _order_verdict(prediction["order"], measurements["trajectory"], "energy error order over T = 1")
+
+
+def shadow_errors(S2_text: str, m: dict) -> np.ndarray:
+    """(n, n_eps) |H~(end) - H~(start)| with H~ = H + eps^2 S2, from the stored states."""
+    S2 = sp.lambdify((_Q, _P), sp.sympify(S2_text, locals={"q": _Q, "p": _P}), "numpy")
+    columns = []
+    for e, s in zip(m["eps"], m["states"]):
+        q0, p0, q1, p1, dh = (np.asarray(s[k]) for k in ("q0", "p0", "q1", "p1", "dH"))
+        columns.append(dh + e ** 2 * (S2(q1, p1) - S2(q0, p0)))
+    return np.column_stack(columns)
+
+
+def compare_shadow(prediction, measurements):
+    from relu_hmc.claims._measure import paired_slope
+
+    m = measurements["trajectory"]
+    fit = paired_slope(m["eps"], shadow_errors(prediction["S2"], m), seed=0)
+    fit["eps"] = m["eps"]
+    return _order_verdict(prediction["order"], fit, "order of H + eps^2 S2 error over T = 1")
+
+
+def compare_crossing_order(prediction, measurements):
+    return _order_verdict(prediction["order"], measurements["crossing"], "crossing-step energy error order")
+
+
+def compare_crossing_exact(prediction, measurements):
+    """Max |measured dH - formula| over the stored crossing steps. No sampling error: the
+    tolerance is float64 round-off, 64 unit round-offs of the largest energy term."""
+    eps_sym = sp.Symbol("epsilon", positive=True)
+    formula = sp.lambdify((_Q, _P, eps_sym), sp.sympify(prediction["dH"], locals={
+        "q": _Q, "p": _P, "epsilon": eps_sym}), "numpy")
+    s = measurements["crossing"]["sample"]
+    q, p, dh = np.asarray(s["q"]), np.asarray(s["p"]), np.asarray(s["dH"])
+    if q.size < 10:
+        raise ValueError(f"only {q.size} left-to-right crossing steps were sampled")
+    deviation = float(np.max(np.abs(dh - formula(q, p, s["eps"]))))
+    scale = float(np.max(np.abs(q) + np.abs(np.asarray(s["q1"])) + p ** 2 + 1.0))
+    roundoff = 64 * np.finfo(float).eps * scale
+    return within(0.0, deviation, 0.0, quantity=f"max |dH - exact formula| over {q.size} steps", bias=roundoff,
+                  bias_reason=f"float64 round-off: 64 * 2.2e-16 * max(|U|, p^2) scale {scale:.3g}")
+
+
+# --- plots -----------------------------------------------------------------------------------
+
+def _plot_order(key: str, slope_key: str, ylabel: str):
+    def plot(ax, prediction, measurements):
+        m = measurements[key]
+        plots.loglog_with_slope(ax, m["eps"], m["mean_abs"], m["mean_abs_se"], slope=prediction[slope_key],
+                                label="mean |error|", xlabel="eps", ylabel=ylabel, fitted=m["slope"])
+    return plot
+
+
+def _plot_shadow(ax, prediction, measurements):
+    m = measurements["trajectory"]
+    errors = np.abs(shadow_errors(prediction["S2"], m))
+    plots.loglog_with_slope(ax, m["eps"], errors.mean(axis=0), errors.std(axis=0, ddof=1) / np.sqrt(len(errors)),
+                            slope=prediction["order"], label="mean |H~ error|", xlabel="eps",
+                            ylabel="|H~(end) - H~(start)|")
+    ax.plot(m["eps"], m["mean_abs"], "s", ms=3, label="mean |H error| (for contrast)")
+
+
+# --- budgets and registration ----------------------------------------------------------------
+
+_LOCAL_N = {"quick": 2000, "full": 20000}
+_TRAJ_N = {"quick": 1000, "full": 10000}
+_CROSS_N = {"quick": 4000, "full": 40000}
+
+register(Claim(
+    id="local-order/smooth-energy",
+    statement="One leapfrog step on a smooth potential changes H by O(eps^3) (local energy error order 3).",
+    source="Hairer, Lubich, Wanner, Geometric Numerical Integration (2006), sec. II.3 and IX.8; DESIGN.md item 1",
+    family="local-order",
+    prediction=Task("relu_hmc.claims.orders:predict_smooth_local_orders", {"potential": QUARTIC_EXPR}),
+    measurements=lambda budget: [Task("relu_hmc.claims._measure:one_step_energy_errors",
+                                      {"potential": QUARTIC, "eps": [0.2 / 2 ** k for k in range(6)],
+                                       "n": _LOCAL_N[budget]}, "one-step")],
+    compare=compare_local_energy,
+    plot=_plot_order("one-step", "energy_order", "|H(step) - H(start)|"),
+))
+
+register(Claim(
+    id="global-order/smooth-energy",
+    statement="Over a fixed time T leapfrog's energy error on a smooth potential is O(eps^2).",
+    source="Hairer, Lubich, Wanner (2006), sec. IX.8 (modified Hamiltonian); DESIGN.md item 1",
+    family="global-order",
+    prediction=Task("relu_hmc.claims.orders:predict_smooth_global_order", {"potential": QUARTIC_EXPR}),
+    measurements=lambda budget: [Task("relu_hmc.claims._measure:trajectory_energy_errors",
+                                      {"potential": QUARTIC, "eps": [1 / 2 ** k for k in range(3, 8)],
+                                       "time": 1.0, "n": _TRAJ_N[budget], "shadow_terms": True}, "trajectory")],
+    compare=compare_global,
+    plot=_plot_order("trajectory", "order", "|H(T) - H(0)|"),
+))
+
+register(Claim(
+    id="shadow/smooth-conservation",
+    statement="Leapfrog conserves H~ = H + eps^2 (p^2 U''/12 - U'^2/24) to O(eps^4) over a fixed time.",
+    source="Hairer, Lubich, Wanner (2006), sec. IX.4, Example IX.4.1 (BCH); theory.shadow",
+    family="shadow",
+    prediction=Task("relu_hmc.claims.orders:predict_shadow_order", {"potential": QUARTIC_EXPR}),
+    measurements=lambda budget: [Task("relu_hmc.claims._measure:trajectory_energy_errors",
+                                      {"potential": QUARTIC, "eps": [1 / 2 ** k for k in range(3, 8)],
+                                       "time": 1.0, "n": _TRAJ_N[budget], "shadow_terms": True}, "trajectory")],
+    compare=compare_shadow,
+    plot=_plot_shadow,
+))
+
+register(Claim(
+    id="crossing-step/order",
+    statement="A leapfrog step that crosses a kink (gradient jump J) has energy error Theta(eps), not O(eps^3).",
+    source="Dinh, Ho, Nguyen, NeurIPS 2024 (arXiv 2410.22065); theory.kink (derived); DESIGN.md item 2",
+    family="crossing-step",
+    prediction=Task("relu_hmc.claims.orders:predict_crossing_order",
+                    {"slope_left": -1.0, "slope_right": 1.0, "kink": 0.0}),
+    measurements=lambda budget: [Task("relu_hmc.claims._measure:crossing_step_energy_errors",
+                                      {"potential": LAPLACE, "eps": [0.1 / 2 ** k for k in range(6)],
+                                       "n": _CROSS_N[budget]}, "crossing")],
+    compare=compare_crossing_order,
+    plot=_plot_order("crossing", "order", "mean |dH| of crossing steps"),
+))
+
+register(Claim(
+    id="crossing-step/exact-formula",
+    statement="A crossing step on piecewise-linear U has dH = J (q - b + eps p/2) + eps^2 J^2/8 exactly.",
+    source="DESIGN.md item 2; theory.kink.piecewise_linear_crossing_error (derived from the leapfrog map)",
+    family="crossing-step",
+    prediction=Task("relu_hmc.claims.orders:predict_crossing_exact",
+                    {"slope_left": -1.0, "slope_right": 1.0, "kink": 0.0}),
+    measurements=lambda budget: [Task("relu_hmc.claims._measure:crossing_step_energy_errors",
+                                      {"potential": LAPLACE, "eps": [0.1 / 2 ** k for k in range(6)],
+                                       "n": _CROSS_N[budget]}, "crossing")],
+    compare=compare_crossing_exact,
+))
