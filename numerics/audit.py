@@ -37,7 +37,7 @@ from typing import Callable
 
 import numpy as np
 
-from numerics.potentials import Potential, gaussian, laplace, piecewise_linear, quartic
+from numerics.potentials import Potential, gaussian, laplace, piecewise_linear, power
 from numerics.stats import Estimate, bootstrap_estimate
 from numerics.validation import check_count, rng_from
 
@@ -64,7 +64,9 @@ GLOBAL_STEPS = tuple(4 * 2**k for k in range(6))
 def _test_potentials() -> dict[str, Potential]:
     return {
         "gaussian": gaussian(1.0),
-        "quartic": quartic(0.0, 1.0),
+        # u = q^4 / 4 as the power family with scale 4^(1/4), which has an
+        # exact sampler (|q/scale|^4 ~ Gamma(1/4)); numerics.potentials.quartic would tabulate.
+        "quartic": power(4.0, 4.0 ** 0.25),
         "laplace": laplace(1.0),
         "piecewise_linear": piecewise_linear([-0.5, 0.7], [-1.5, 0.5, 2.0]),
     }
@@ -126,7 +128,7 @@ class CheckedStep:
                 signature.bind(np.zeros(1), np.zeros(1), 0.1, _zero_grad)
             except TypeError:
                 raise StepFunctionError(
-                    f"{self.name} has the signature {self.name.rsplit('.', 1)[-1]}{signature}; "
+                    f"{self.name} has the signature {getattr(step, '__name__', 'step')}{signature}; "
                     f"the audit needs step(q, p, eps, grad_U) -> (q, p)") from None
 
     def __call__(self, q: np.ndarray, p: np.ndarray, eps: float, grad_U: Callable) -> tuple[np.ndarray, np.ndarray]:
@@ -135,9 +137,9 @@ class CheckedStep:
         self.calls += 1
         try:
             out = self.step(q_in, p_in, float(eps), grad_U)
-        except StepFunctionError:
+        except (StepFunctionError, KeyboardInterrupt):
             raise
-        except Exception as exc:  # noqa: BLE001 - anything the user's code raises is reported
+        except BaseException as exc:  # noqa: BLE001 - anything the user's code raises (even SystemExit)
             message = _one_line(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
             raise StepFunctionError(f"{self.name} raised {message} (eps={eps:g}, {q_in.size} coordinates)") from None
         try:
@@ -308,7 +310,7 @@ def _regression_slope(mean_abs: np.ndarray, log_eps: np.ndarray) -> float:
 
 
 def energy_error_order(errors: np.ndarray, eps, seed, *, energy_scale: float = 1.0, method: str = "richardson",
-                       n_boot: int = 1000) -> OrderMeasurement:
+                       n_boot: int = 400) -> OrderMeasurement:
     """The order k of E|dH| ~ eps^k from errors (n_points, n_eps) on a halving ladder eps.
 
     method "richardson" (errors that are smooth functions of eps: smooth potentials, crossing
@@ -412,26 +414,66 @@ class CoefficientMeasurement:
     eps: tuple[float, ...] = field(default=())
 
 
-def leading_coefficient(step, potential_name: str, *, n_points: int = 64, seed=0,
-                        eps_values=(0.025, 0.0125, 0.00625)) -> CoefficientMeasurement:
-    """Richardson extrapolation of r(eps) = dH / eps^3 on three halvings eps, eps/2, eps/4:
-    R1(e) = 2 r(e/2) - r(e) removes the O(eps) term, R2 = (4 R1(e/2) - R1(e)) / 3 the O(eps^2)."""
-    potential = test_potential(potential_name)
+def _richardson(errors: np.ndarray, eps: np.ndarray, power: int, energy_scale: np.ndarray):
+    """Extrapolate r(eps) = dH / eps^power over four halvings e, e/2, e/4, e/8 (columns):
+    R1(e) = 2 r(e/2) - r(e) removes an O(e) term, R2(e) = (4 R1(e/2) - R1(e)) / 3 the O(e^2)
+    term. Returns (R2 at the finest level, error estimate).
+
+    With r = C + a e + b e^2 + c e^3 + ..., R2(e) = C + c e^3 / 8 + O(e^4): the difference of
+    the two R2 levels, 7 c e^3 / 64, is seven times the error of the finer one at leading
+    order and, unlike the difference R2 - R1, cannot cancel against the e^2 term. The
+    rounding term: dH has error <= 2 x STEP_ROUNDOFF_ULPS ulps of the energy; each R2 has
+    tableau weights summing in absolute value to (4 (2 + 1) + (2 + 1)) / 3 = 5 on values of
+    r no coarser than the finest, so the difference carries at most 10 such roundings."""
+    r = errors / eps**power
+    r1 = 2.0 * r[:, 1:] - r[:, :-1]
+    r2 = (4.0 * r1[:, 1:] - r1[:, :-1]) / 3.0
+    rounding = 10.0 * 2 * STEP_ROUNDOFF_ULPS * ULP * np.maximum(energy_scale, 1.0) / eps[-1] ** power
+    return r2[:, -1], np.abs(r2[:, -1] - r2[:, -2]) + rounding
+
+
+def _halving(eps_values) -> np.ndarray:
     eps = np.sort(np.asarray(eps_values, dtype=np.float64))[::-1]
-    if eps.size != 3 or not np.allclose(eps[:-1] / eps[1:], 2.0):
-        raise ValueError("the coefficient needs three step sizes, each half the previous")
+    if eps.size != 4 or not np.allclose(eps[:-1] / eps[1:], 2.0):
+        raise ValueError("a coefficient needs four step sizes, each half the previous")
+    return eps
+
+
+COEFFICIENT_EPS = (0.025, 0.0125, 0.00625, 0.003125)
+
+
+def leading_coefficient(step, potential_name: str, *, n_points: int = 64, seed=0,
+                        eps_values=COEFFICIENT_EPS) -> CoefficientMeasurement:
+    """lim dH / eps^3 at stationary points, by Richardson extrapolation over four halvings."""
+    potential = test_potential(potential_name)
+    eps = _halving(eps_values)
     q, p = stationary_points(potential, n_points, seed)
     errors = local_energy_errors(step, potential, q, p, eps)
-    r = errors / eps**3
-    r1_coarse = 2.0 * r[:, 1] - r[:, 0]
-    r1_fine = 2.0 * r[:, 2] - r[:, 1]
-    r2 = (4.0 * r1_fine - r1_coarse) / 3.0
-    # rounding: dH has error <= 2 x STEP_ROUNDOFF_ULPS ulps of the energy; the tableau weights
-    # sum in absolute value to (4 (2 + 1) + (2 + 1)) / 3 = 5 on r at the finest eps.
-    scale = np.maximum(energy(potential, q, p), 1.0)
-    rounding = 5.0 * 2 * STEP_ROUNDOFF_ULPS * ULP * scale / eps[-1] ** 3
-    error = np.abs(r2 - r1_fine) + rounding
-    return CoefficientMeasurement(q, p, r2, error, r[:, 2], tuple(eps))
+    value, error = _richardson(errors, eps, 3, energy(potential, q, p))
+    return CoefficientMeasurement(q, p, value, error, errors[:, -1] / eps[-1] ** 3, tuple(eps))
+
+
+@dataclass(frozen=True)
+class CrossingCoefficientMeasurement:
+    """lim dH / eps for crossing starts q = kink - theta eps p (Richardson, as above)."""
+
+    kink: np.ndarray
+    theta: np.ndarray
+    p: np.ndarray
+    value: np.ndarray
+    error: np.ndarray
+    eps: tuple[float, ...] = field(default=())
+
+
+def crossing_coefficient(step, potential_name: str, *, n_points: int = 64, seed=0,
+                         eps_values=COEFFICIENT_EPS) -> CrossingCoefficientMeasurement:
+    """lim dH / eps of kink-crossing steps at fixed phase theta (`crossing_points`)."""
+    potential = test_potential(potential_name)
+    eps = _halving(eps_values)
+    points = crossing_points(potential, n_points, seed)
+    errors = local_energy_errors(step, potential, points.q, points.p, eps)
+    value, error = _richardson(errors, eps, 1, energy(potential, points.q(eps[0]), points.p))
+    return CrossingCoefficientMeasurement(points.kink, points.theta, points.p, value, error, tuple(eps))
 
 
 # --------------------------------------------------------------------------------------------
