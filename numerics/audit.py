@@ -16,8 +16,8 @@ What is measured (no theory here: `relu_hmc.audit` joins these numbers to theory
   mean |dH| between consecutive step sizes of a halving ladder; the slope of the finest
   pair is Richardson-extrapolated (2 s_fine - s_next, removing an O(eps) drift of the local
   slope), its standard error comes from a paired bootstrap over the test points, and the
-  remaining truncation error is estimated from the next-coarser extrapolation
-  (|R_fine - R_next| / 3 for an O(eps^2) remainder).
+  remaining truncation error is bounded by the change from the next-coarser extrapolation
+  (|R_fine - R_next|, three times its asymptotic size for an O(eps^2) remainder).
   Local (one step) and global (fixed time T, L = T / eps steps) errors, from stationary
   starts; for kinked potentials also `crossing` steps, started a fixed fraction of a step
   before a kink (q = b - theta eps p), so that every step of the ladder crosses it.
@@ -315,8 +315,9 @@ def energy_error_order(errors: np.ndarray, eps, seed, *, energy_scale: float = 1
 
     method "richardson" (errors that are smooth functions of eps: smooth potentials, crossing
     steps at a fixed phase): k = 2 s_fine - s_next from the finest pair slopes, systematic =
-    |k - k_next| / 3 (k_next the same one pair coarser; an O(eps^2) remainder shrinks 4x per
-    halving, so the finest extrapolation's remaining error is a third of the difference).
+    |k - k_next| (k_next the same one pair coarser; an O(eps^2) remainder shrinks 4x per
+    halving, so asymptotically the finest extrapolation's error is a third of the difference;
+    the whole difference covers pre-asymptotic step sizes, where the ratio is below 4).
     method "fit" (global errors on kinked potentials: sums of crossing terms whose phases
     change erratically with eps, so pair slopes are noisy): k from the regression
     log E|dH| = c + k log eps + b eps over the whole ladder; systematic = the change of k when
@@ -343,7 +344,7 @@ def energy_error_order(errors: np.ndarray, eps, seed, *, energy_scale: float = 1
     if method == "richardson":
         def slope(m):
             return _extrapolated_slope(m, log_eps)
-        systematic = abs(slope(mean_abs) - _extrapolated_slope(mean_abs, log_eps, 1)) / 3.0
+        systematic = abs(slope(mean_abs) - _extrapolated_slope(mean_abs, log_eps, 1))
     else:
         def slope(m):
             return _regression_slope(m, log_eps)
