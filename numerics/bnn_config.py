@@ -79,7 +79,9 @@ BUDGETS = {
         "order_starts": 32, "order_eps_grid": (2.5e-5, 5e-5, 1e-4, 2e-4), "order_T": 0.01,
         "order_fixed_T_eps_grid": (1.25e-4, 2.5e-4, 5e-4, 1e-3), "order_fixed_T": 0.02,
         # crossing decomposition of ReLU trajectories
-        "decomp_eps": 0.002, "decomp_steps": 20, "decomp_trajectories": 200,
+        "decomp_eps": 0.001, "decomp_steps": 20, "decomp_trajectories": 320,
+        # claim: ReLU acceptance below sigmoid's at equal eps and L
+        "claim_eps": 0.002, "claim_steps": 20,
         # real-data table
         "real_data": "diabetes", "real_eps_grid": (0.002, 0.004), "real_steps": 20,
         "real_activations": ("relu", "leaky_relu", "sigmoid", "tanh"),
@@ -100,7 +102,9 @@ BUDGETS = {
         "sweep_activations": ACTIVATIONS,
         "order_starts": 256, "order_eps_grid": (1.25e-5, 2.5e-5, 5e-5, 1e-4, 2e-4), "order_T": 0.02,
         "order_fixed_T_eps_grid": (6.25e-5, 1.25e-4, 2.5e-4, 5e-4, 1e-3), "order_fixed_T": 0.04,
-        "decomp_eps": 0.002, "decomp_steps": 50, "decomp_trajectories": 2000,
+        # the decomposition claim compares quick and full: same network, eps and L
+        "decomp_eps": 0.001, "decomp_steps": 20, "decomp_trajectories": 2000,
+        "claim_eps": 0.002, "claim_steps": 20,
         "real_data": "diabetes", "real_eps_grid": (0.001, 0.002, 0.004, 0.008), "real_steps": 50,
         "real_activations": ACTIVATIONS,
     },
