@@ -108,7 +108,7 @@ def shadow_hamiltonian(U=None, order: int = 4) -> sp.Expr:
         raise ValueError(f"shadow Hamiltonian order must be 2 or 4, got {order!r}")
     terms = shadow_terms_generic(order)
     Ugen, (q,), (p,) = _coords(None, None, None)
-    H = hamiltonian(Ugen, (q,), (p,)) + sum(EPS ** (2 * j) * s for j, s in terms.items())
+    H = hamiltonian(Ugen, (q,), (p,)) + sum(EPS**power * s for power, s in terms.items())
     if U is None:
         return H
     U, qs, ps = _coords(U, None, None)
