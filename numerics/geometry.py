@@ -487,6 +487,7 @@ class FunctionalDimension:
     dead: int
     always_active: int
     n_inputs_used: int
+    separated: int          # neurons whose hyperplane is seen by two adjacent cells (see below)
 
 
 def functional_dimension(net: ShallowNet, X) -> FunctionalDimension:
@@ -501,7 +502,33 @@ def functional_dimension(net: ShallowNet, X) -> FunctionalDimension:
     gap = float(s[rank - 1] / s[rank]) if 0 < rank < s.size and s[rank] > 0 else float("inf")
     Z = net.preactivations(X)
     return FunctionalDimension(rank, J.shape[1], s, tol, gap, int(np.sum(np.all(Z <= 0, axis=0))),
-                               int(np.sum(np.all(Z > 0, axis=0))), X.shape[0])
+                               int(np.sum(np.all(Z > 0, axis=0))), X.shape[0],
+                               int(np.sum(separated_neurons(net, X))))
+
+
+def separated_neurons(net: ShallowNet, X) -> np.ndarray:
+    """For each neuron j: do two activation cells that differ only in neuron j each hold
+    n0 + 1 affinely independent inputs? (The batch condition under which the Jacobian
+    columns of neuron j are independent of the rest: see theory.geometry.functional_dimension.)"""
+    X = _inputs(X, net.n_inputs)
+    pattern = net.preactivations(X) > 0
+    keyed: dict[tuple, list[int]] = {}
+    for row, bits in enumerate(pattern):
+        keyed.setdefault(tuple(bits.tolist()), []).append(row)
+    Xt = np.column_stack([X, np.ones(X.shape[0])])
+
+    def spans(rows) -> bool:
+        return len(rows) >= net.n_inputs + 1 and np.linalg.matrix_rank(Xt[rows]) == net.n_inputs + 1
+
+    good = {key for key, rows in keyed.items() if spans(rows)}
+    out = np.zeros(net.width, dtype=bool)
+    for key in good:
+        for j in range(net.width):
+            if key[j]:
+                partner = key[:j] + (False,) + key[j + 1:]
+                if partner in good:
+                    out[j] = True
+    return out
 
 
 # --------------------------------------------------------------------------------------------

@@ -419,20 +419,30 @@ def functional_dimension(n_inputs: int, width: int, *, twin_pairs: int = 0, dead
     """Predicted rank of the Jacobian of theta -> (f(x_1), ..., f(x_M)).
 
     Generic value n1 (n0 + 1) + 1 = P - n1 (P = n1 (n0 + 2) + 1 parameters; one rescaling
-    direction per hidden neuron is lost). This equals the upper bound of Grigsby, Lindsey,
-    Meyerhoff & Wu (2022, "Functional dimension of feedforward ReLU neural networks",
-    arXiv 2209.04036), and for one hidden layer it is attained whenever
-      (i) every a_j != 0, (ii) the hyperplanes {w_j . x + b_j = 0} are pairwise distinct
-      (no two neurons parallel with the same or opposite orientation through the same
-      hyperplane), (iii) every hyperplane separates the inputs: no neuron is inactive on all
-      inputs ("dead") or active on all of them, (iv) the M inputs are in general position
-      and M >= n1 (n0 + 1) + 1 (enough inputs on each side of each hyperplane).
-    Proof sketch (proofs_notes/relu_geometry.md): the Jacobian columns span
-    {1, 1[z_j > 0] x_k, 1[z_j > 0]} (relu(z_j) = z_j 1[z_j > 0] is in that span); a vanishing
-    combination sum_j 1[z_j>0] (u_j . x + v_j) + c0 = 0 forces, across hyperplane j,
-    u_j . x + v_j = lambda_j z_j, then sum_j lambda_j relu(z_j) = -c0 forces lambda_j = 0.
+    direction per hidden neuron is lost). This is the upper bound "parameters minus hidden
+    neurons" of Grigsby, Lindsey, Meyerhoff & Wu (2022, "Functional dimension of feedforward
+    ReLU neural networks", arXiv 2209.04036); Grigsby, Lindsey & Rolnick (ICML 2023, "Hidden
+    symmetries of ReLU networks") prove it is attained on an open set of parameters when no
+    layer is narrower than the input. For one hidden layer we state and prove (proofs_notes/
+    relu_geometry.md) the batch version used here: the rank on inputs x_1..x_M equals
+    n1 (n0 + 1) + 1 whenever
+      (i) every a_j != 0;
+      (ii) for every neuron j there are two activation cells of the batch that differ only in
+           neuron j and each contain n0 + 1 affinely independent inputs ("separated": this
+           needs distinct hyperplanes, no dead or always-active neuron, and enough inputs near
+           each hyperplane; it holds with probability -> 1 as M -> infinity for inputs with a
+           positive density).
+    Proof sketch: the Jacobian columns span {1, 1[z_j > 0] x_k, 1[z_j > 0]} (relu(z_j) =
+    z_j 1[z_j > 0] lies in that span). If sum_j 1[z_j > 0] (u_j . x + v_j) + c0 = 0 on the batch,
+    the affine function g = sum_{k active on both cells} (u_k . x + v_k) + c0 vanishes on the
+    n0 + 1 independent inputs of the cell where j is off, so g = 0, and then u_j . x + v_j = 0 on
+    those of the cell where j is on, so u_j = v_j = 0; after all j, c0 = 0.
+    Without (ii) the batch rank can be lower than the function-space value (e.g. two nearly
+    parallel hyperplanes with only two inputs between them): a finite-batch effect, not a
+    hidden symmetry.
 
-    Degenerate cases counted here (each changes the span as stated):
+    Degenerate cases counted here (condition (ii) then for the remaining distinct, cutting
+    hyperplanes; each case changes the span as stated):
       twin_pairs: pairs with (w_k, b_k) = t (w_j, b_j), t > 0: the pair spans what one neuron
         spans, -(n0 + 1) each;
       dead: neurons inactive on every input: -(n0 + 1) each (their columns vanish except
@@ -562,3 +572,37 @@ def regular_hessian_value(X, y, theta, sigma, tau, *, n_inputs: int, width: int)
             total += g * g.T - r * mpmath.matrix(D)
         total = total / mpmath.mpf(sigma) ** 2 + mpmath.eye(P) / mpmath.mpf(tau) ** 2
         return [[float(total[r, s]) for s in range(P)] for r in range(P)]
+
+
+def rescaling_curvature_value(X, y, theta, sigma, tau, *, n_inputs: int, width: int,
+                              neurons=None) -> dict:
+    """v^T H_reg v for v = sum_{j in neurons} v_j (all neurons by default), from the closed
+    form: the Gauss-Newton part vanishes on v (f is invariant along every orbit) and the
+    cross-term blocks are per neuron, so  v^T H_reg v = sum_j (-2 a_j dL/da_j) + |v|^2 / tau^2,
+    dL/da_j = -(1/sigma^2) sum_i r_i relu(z_ij). Returns the value, |v|^2 and the Rayleigh
+    quotient (an upper bound on the smallest eigenvalue of H_reg)."""
+    import mpmath
+
+    P = parameter_count(n_inputs, width)
+    theta = [float(t) for t in theta]
+    if len(theta) != P:
+        raise TheoryInputError(f"theta must have {P} entries")
+    neurons = list(range(width)) if neurons is None else [int(j) for j in neurons]
+    idx = layout(n_inputs, width)
+    evaluate = _datum_evaluator(n_inputs, width)
+    with mpmath.workdps(30):
+        th = [mpmath.mpf(t) for t in theta]
+        dL_da = [mpmath.mpf(0)] * width
+        for x_i, y_i in zip(X, y):
+            r, gf, _ = evaluate(*[mpmath.mpf(float(v)) for v in list(x_i) + [y_i] + theta])
+            for j in range(width):
+                dL_da[j] -= r * gf[idx["a"][j]] / mpmath.mpf(sigma) ** 2
+        v2 = mpmath.mpf(0)
+        curvature = mpmath.mpf(0)
+        for j in neurons:
+            a_j = th[idx["a"][j]]
+            v2 += sum(th[k] ** 2 for k in idx["W"][j]) + th[idx["b"][j]] ** 2 + a_j ** 2
+            curvature += -2 * a_j * dL_da[j]
+        value = curvature + v2 / mpmath.mpf(tau) ** 2
+        return {"value": float(value), "norm2": float(v2), "rayleigh": float(value / v2),
+                "neurons": neurons}
