@@ -4,11 +4,10 @@
   of dH at finite eps, L and d are exact closed forms (theory.acceptance); measured on
   stationary proposals, tolerance 4 SE (no bias term: the prediction is exact).
 - acceptance-limit: with eps = l d^(-gamma), acceptance -> a(l) = 2 Phi(-sqrt(Sigma_0 l^(2k))/2)
-  (Beskos et al. 2013 for smooth targets; derived here for kinks). Measured at d/4 and d;
-  the comparison at d allows, besides 4 SE, the deviation observed at d/4 (finite-d
-  corrections shrink as d grows: O(eps) for kinks, O(eps^2) for smooth targets, and eps
-  falls with d), so a persistent disagreement fails while a shrinking one is not mistaken
-  for a failure.
+  (Beskos et al. 2013 for smooth targets; derived here for kinks). Measured at two d with
+  the same l; the comparison at the larger d allows, besides 4 SE, the change of the
+  measurement between the two d (see `compare_acceptance`): a bound on the remaining
+  finite-d correction that does not depend on the prediction.
 - cross-check: the optimal-acceptance equation of theory.tuning reproduces the published
   RWM (0.234) and MALA (0.574) optima; tolerance half a unit of the last published digit.
 """
@@ -79,16 +78,20 @@ def compare_gaussian_variance(prediction, measurements):
 
 
 def compare_acceptance(prediction, measurements):
+    """At the larger d: acceptance and Var dH against the limit. The finite-d allowance is the
+    change of the measurement between the two d (same l): if the deviation decays like
+    d^(-r) with r >= 1/2 (O(eps) for kinks at d ratio 4, O(eps^2) for smooth at ratio 16),
+    what remains at the larger d is at most that change. It never uses the prediction."""
     small, large = measurements["d-small"], measurements["d-large"]
-    a_small_th, a_large_th = prediction["acceptance"]
-    dev_small = abs(small["acceptance"]["value"] - a_small_th)
-    parts = [within(a_large_th, large["acceptance"]["value"], large["acceptance"]["se"],
-                    quantity=f"acceptance at d={large['d']}", bias=dev_small or 0.0,
-                    bias_reason=f"finite-d correction, bounded by the deviation {dev_small:.3g} seen at d={small['d']}"),
-             within(prediction["sigma0"] * prediction["l"][1] ** (2 * prediction["k"]), large["variance"]["value"],
-                    large["variance"]["se"], quantity=f"Var dH = Sigma at d={large['d']}",
-                    bias=abs(small["variance"]["value"] - prediction["sigma0"] * prediction["l"][0] ** (2 * prediction["k"]))
-                    or 0.0, bias_reason=f"finite-d correction, bounded by the deviation seen at d={small['d']}")]
+    sigma_th = prediction["sigma0"] * prediction["l"][1] ** (2 * prediction["k"])
+    parts = []
+    for key, predicted, name in (("acceptance", prediction["acceptance"][1], "acceptance"),
+                                 ("variance", sigma_th, "Var dH = Sigma")):
+        change = abs(large[key]["value"] - small[key]["value"])
+        parts.append(within(predicted, large[key]["value"], large[key]["se"], quantity=f"{name} at d={large['d']}",
+                            bias=change or 0.0,
+                            bias_reason=f"finite-d allowance: change {change:.3g} of the measurement from "
+                                        f"d={small['d']} to d={large['d']}"))
     return all_of(parts, quantity="a(l) = 2 Phi(-sqrt(Sigma_0 l^2k)/2)")
 
 
@@ -168,7 +171,7 @@ _acceptance_claim(
     "acceptance-limit/smooth",
     "Gaussian product target, eps = l d^(-1/4): acceptance -> 2 Phi(-sqrt(Sigma_0) l^2/2), Sigma_0 = sin^2(T)/16.",
     "Beskos, Pillai, Roberts, Sanz-Serna, Stuart, Bernoulli 19 (2013), Thm 3.6; theory.acceptance.gaussian_sigma0",
-    GAUSSIAN, "q**2/2", "smooth-gaussian", 0.25, 1.5, (256, 4096))
+    GAUSSIAN, "q**2/2", "smooth-gaussian", 0.25, 1.5, (81, 1296))
 
 for _name, _k, _m, _text in (("rwm", 1, 2, "random-walk Metropolis"), ("mala", 3, 2, "MALA")):
     register(Claim(
