@@ -16,7 +16,7 @@ Safety of the directives: indices come from ``range`` over the arrays' own shape
 """
 import numpy as np
 
-from libc.math cimport exp, fabs, log, log1p, pow, tanh
+from libc.math cimport INFINITY, NAN, exp, fabs, isfinite, isinf, isnan, log, log1p, pow, tanh
 
 # Same codes as _fastcore/_families.py (tests/test_fastcore.py checks they agree).
 cdef enum:
@@ -29,6 +29,79 @@ cdef enum:
 BACKEND = "cython"
 
 cdef double LOG2 = log(2.0)
+
+
+# --- exactly rounded sum: CPython's math.fsum (Shewchuk's algorithm), term by term --------
+# The pure twin sums with math.fsum, so the energy errors agree to the last bit. Partials are
+# non-overlapping doubles, so there are at most 2098 of them (the exponent range of binary64).
+cdef enum:
+    MAX_PARTIALS = 2100
+
+cdef struct ExactSum:
+    Py_ssize_t n            # partials in use
+    double special          # sum of the non-finite terms
+    bint overflow           # an intermediate partial overflowed (fsum raises; we give nan)
+    double partials[MAX_PARTIALS]
+
+
+cdef inline void exact_sum_reset(ExactSum* acc) noexcept nogil:
+    acc.n = 0
+    acc.special = 0.0
+    acc.overflow = False
+
+
+cdef inline void exact_sum_add(ExactSum* acc, double x) noexcept nogil:
+    cdef Py_ssize_t i = 0, j
+    cdef double y, t, hi, lo, xsave = x
+    for j in range(acc.n):
+        y = acc.partials[j]
+        if fabs(x) < fabs(y):
+            t = x
+            x = y
+            y = t
+        hi = x + y
+        lo = y - (hi - x)
+        if lo != 0.0:
+            acc.partials[i] = lo
+            i += 1
+        x = hi
+    acc.n = i
+    if x != 0.0:
+        if not isfinite(x):
+            if isfinite(xsave):
+                acc.overflow = True
+            acc.special += xsave
+            acc.n = 0
+        else:
+            acc.partials[acc.n] = x
+            acc.n += 1
+
+
+cdef inline double exact_sum_result(ExactSum* acc) noexcept nogil:
+    cdef Py_ssize_t n = acc.n
+    cdef double hi = 0.0, lo = 0.0, x, y
+    if acc.overflow:
+        return NAN
+    if acc.special != 0.0:  # also true for nan
+        return acc.special
+    if n > 0:
+        n -= 1
+        hi = acc.partials[n]
+        while n > 0:
+            x = hi
+            n -= 1
+            y = acc.partials[n]
+            hi = x + y
+            lo = y - (hi - x)
+            if lo != 0.0:
+                break
+        # half-even rounding across partials (as CPython does)
+        if n > 0 and ((lo < 0.0 and acc.partials[n - 1] < 0.0) or (lo > 0.0 and acc.partials[n - 1] > 0.0)):
+            y = lo * 2.0
+            x = hi + y
+            if y == x - hi:
+                hi = x
+    return hi
 
 
 cdef inline Py_ssize_t piece_of(const double[::1] kinks, double x) noexcept nogil:
@@ -126,7 +199,7 @@ def trajectory(int family, const double[::1] params, const double[::1] kinks,
     """n_steps leapfrog steps of size eps for every chain (row) of q0, p0 (n_chains, d).
 
     Returns (q, p, energy_error, crossings): final states, H(end) - H(start) per chain
-    (Neumaier-compensated sum over coordinates), and kink crossings per chain. Inputs are
+    (exactly rounded sum over coordinates, as math.fsum), and kink crossings per chain. Inputs are
     validated by ``numerics.leapfrog`` and are not modified.
     """
     cdef Py_ssize_t n_chains = q0.shape[0], d = q0.shape[1]
@@ -138,13 +211,13 @@ def trajectory(int family, const double[::1] params, const double[::1] kinks,
     cdef double[::1] energy_view = energy
     cdef long long[::1] crossing_view = crossings
     cdef double half = 0.5 * eps
-    cdef double q, p, g, delta, total, compensation, t
+    cdef double q, p, g, delta
     cdef Py_ssize_t c, j, s, piece, new_piece
     cdef long long count
+    cdef ExactSum total
     with nogil:
         for c in range(n_chains):
-            total = 0.0
-            compensation = 0.0
+            exact_sum_reset(&total)
             count = 0
             for j in range(d):
                 q = q0[c, j]
@@ -163,13 +236,7 @@ def trajectory(int family, const double[::1] params, const double[::1] kinks,
                 p_view[c, j] = p
                 delta = ((u_term(family, params, kinks, q) - u_term(family, params, kinks, q0[c, j]))
                          + 0.5 * (p * p - p0[c, j] * p0[c, j]))
-                # Neumaier summation: the error does not grow with d
-                t = total + delta
-                if fabs(total) >= fabs(delta):
-                    compensation += (total - t) + delta
-                else:
-                    compensation += (delta - t) + total
-                total = t
-            energy_view[c] = total + compensation
+                exact_sum_add(&total, delta)
+            energy_view[c] = exact_sum_result(&total)
             crossing_view[c] = count
     return q_out, p_out, energy, crossings

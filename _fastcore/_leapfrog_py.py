@@ -19,21 +19,45 @@ from _fastcore._families import LOGCOSH, PIECEWISE_QUADRATIC, POWER, QUARTIC, SO
 BACKEND = "numpy"
 
 
+def _libm(function, x):
+    """`function` (a `math` function: the C library's) applied elementwise to a float array.
+
+    NumPy's own SIMD exp/log/tanh/power loops may differ from the C library in the last bit
+    (they do for tanh on AVX2, for exp/log/pow on AVX-512); the compiled kernel calls the C
+    library, so the twin does too: the same numbers on every CPU, at Python-call speed.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    flat = x.ravel().tolist()
+    return np.fromiter(map(function, flat), dtype=np.float64, count=len(flat)).reshape(x.shape)
+
+
+def _pow_or_inf(base, exponent):
+    # C pow(): +inf on overflow (math.pow raises); the bases here are >= 0
+    try:
+        return math.pow(base, exponent)
+    except OverflowError:
+        return math.inf
+
+
+def _power(base, exponent):
+    return _libm(lambda b: _pow_or_inf(b, exponent), base)
+
+
 def _softplus(z):
     # log(1 + e^z) without overflow: max(z, 0) + log1p(e^-|z|)
-    return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
+    return np.maximum(z, 0.0) + _libm(math.log1p, _libm(math.exp, -np.abs(z)))
 
 
 def _sigmoid(z):
     # 1 / (1 + e^-z) evaluated on the side where the exponential cannot overflow
-    e = np.exp(-np.abs(z))
+    e = _libm(math.exp, -np.abs(z))
     return np.where(z >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def _logcosh(z):
     # log cosh z = |z| + log1p(e^{-2|z|}) - log 2
     a = np.abs(z)
-    return a + np.log1p(np.exp(-2.0 * a)) - math.log(2.0)
+    return a + _libm(math.log1p, _libm(math.exp, -2.0 * a)) - math.log(2.0)
 
 
 def piece_index(kinks, x):
@@ -51,7 +75,7 @@ def potential_terms(family, params, kinks, x):
         return 0.5 * curv * x * x + slope * x + offset
     if family == POWER:
         alpha, scale = params[0], params[1]
-        return (np.abs(x - kinks[0]) / scale) ** alpha
+        return _power(np.abs(x - kinks[0]) / scale, alpha)
     if family == SOFTPLUS_KINK:
         slope_left, slope_right, width, curv = params[0], params[1], params[2], params[3]
         y = x - kinks[0]
@@ -77,21 +101,31 @@ def gradient_terms(family, params, kinks, x):
     if family == POWER:
         alpha, scale = params[0], params[1]
         y = x - kinks[0]
-        return (alpha / scale) * (np.abs(y) / scale) ** (alpha - 1.0) * np.sign(y)
+        return (alpha / scale) * _power(np.abs(y) / scale, alpha - 1.0) * np.sign(y)
     if family == SOFTPLUS_KINK:
         slope_left, slope_right, width, curv = params[0], params[1], params[2], params[3]
         return curv * x + slope_left + (slope_right - slope_left) * _sigmoid((x - kinks[0]) / width)
     if family == LOGCOSH:
-        return np.tanh((x - kinks[0]) / params[0])
+        return _libm(math.tanh, (x - kinks[0]) / params[0])
     if family == QUARTIC:
         a2, a4 = params[0], params[1]
         return a2 * x + a4 * x * x * x
     raise ValueError(f"unknown potential family code {family}")
 
 
+def exact_sum(values) -> float:
+    """math.fsum (Shewchuk's exactly rounded sum), total on non-finite input: nan for
+    -inf + inf and for an intermediate overflow (where fsum raises), otherwise the sum of the
+    non-finite terms. The compiled kernel implements the same algorithm and the same rules."""
+    try:
+        return math.fsum(values)
+    except (OverflowError, ValueError):
+        return math.nan
+
+
 def row_sums(terms):
-    """Per-row sums, exactly rounded (math.fsum), so the order of summation cannot matter."""
-    return np.array([math.fsum(row) for row in terms], dtype=np.float64)
+    """Per-row exactly rounded sums (`exact_sum`), so the order of summation cannot matter."""
+    return np.array([exact_sum(row) for row in np.asarray(terms, dtype=np.float64).tolist()], dtype=np.float64)
 
 
 def integrate(potential, gradient, piece, q0, p0, eps, n_steps):
@@ -104,12 +138,19 @@ def integrate(potential, gradient, piece, q0, p0, eps, n_steps):
     counts |new - old| crossings.
 
     Returns (q, p, energy_error, crossings): energy_error[c] = H(end) - H(start) of chain c,
-    summed exactly (math.fsum) over coordinates, crossings[c] the crossings of chain c.
+    summed exactly (`exact_sum`) over coordinates, crossings[c] the crossings of chain c.
+    A trajectory that blows up (a step size beyond the stability limit) ends in inf/nan
+    silently, as in the compiled kernel: the non-finite energy error says so.
     """
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _integrate(potential, gradient, piece, q0, p0, eps, n_steps)
+
+
+def _integrate(potential, gradient, piece, q0, p0, eps, n_steps):
     half = 0.5 * eps
     q = np.array(q0, dtype=np.float64, copy=True)
     p = np.array(p0, dtype=np.float64, copy=True)
-    u_start = potential(q)
+    u_start = np.array(potential(q), dtype=np.float64, copy=True)  # q is updated in place below
     g = gradient(q)
     crossings = np.zeros(q.shape[0], dtype=np.int64)
     labels = piece(q) if piece is not None else None
