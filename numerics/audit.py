@@ -119,6 +119,7 @@ class CheckedStep:
         self.step = step
         self.name = name or _describe(step)
         self.calls = 0
+        self._gradients: dict = {}
         try:
             signature = inspect.signature(step)
         except (TypeError, ValueError):  # builtins without a signature: the first call decides
@@ -131,12 +132,22 @@ class CheckedStep:
                     f"{self.name} has the signature {getattr(step, '__name__', 'step')}{signature}; "
                     f"the audit needs step(q, p, eps, grad_U) -> (q, p)") from None
 
+    def _gradient(self, grad_U: Callable) -> Callable:
+        """grad_U accepting any array-like (read-only JAX buffers, lists) as a fresh float64
+        array; one wrapper per gradient, so a step may cache work per grad_U."""
+        wrapped = self._gradients.get(grad_U)
+        if wrapped is None:
+            def wrapped(x, _grad=grad_U):
+                return _grad(np.array(x, dtype=np.float64, copy=True))
+            self._gradients[grad_U] = wrapped
+        return wrapped
+
     def __call__(self, q: np.ndarray, p: np.ndarray, eps: float, grad_U: Callable) -> tuple[np.ndarray, np.ndarray]:
         q_in = np.array(q, dtype=np.float64, copy=True)
         p_in = np.array(p, dtype=np.float64, copy=True)
         self.calls += 1
         try:
-            out = self.step(q_in, p_in, float(eps), grad_U)
+            out = self.step(q_in, p_in, float(eps), self._gradient(grad_U))
         except (StepFunctionError, KeyboardInterrupt):
             raise
         except BaseException as exc:  # noqa: BLE001 - anything the user's code raises (even SystemExit)
@@ -149,7 +160,7 @@ class CheckedStep:
         arrays = []
         for what, value in (("q", q1), ("p", p1)):
             try:
-                array = np.asarray(value, dtype=np.float64)
+                array = np.array(value, dtype=np.float64, copy=True)  # writable, owned by us
             except (TypeError, ValueError):
                 raise StepFunctionError(
                     f"{self.name} returned a {what} that is not an array of numbers ({type(value).__name__})") from None
