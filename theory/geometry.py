@@ -606,3 +606,35 @@ def rescaling_curvature_value(X, y, theta, sigma, tau, *, n_inputs: int, width: 
         value = curvature + v2 / mpmath.mpf(tau) ** 2
         return {"value": float(value), "norm2": float(v2), "rayleigh": float(value / v2),
                 "neurons": neurons}
+
+
+@functools.lru_cache(maxsize=None)
+def symmetry_identities() -> dict[str, bool]:
+    """The scalar identities behind the symmetries, proved by splitting on the sign of z
+    (z = t and z = -t with t > 0; relu is Max(0, .) here so SymPy evaluates each case):
+      rescaling   relu(s z) = s relu(z), s > 0           -> (w, b, a) ~ (s w, s b, a / s)
+      twins       a1 relu(z) + a2 relu(t z) = (a1 + t a2) relu(z), t > 0
+      flip        relu(-z) = relu(z) - z                 -> flipping S adds -sum_S a_j z_j
+      balanced    sum_S a_j (w_j . x + b_j) = sum_S a_j b_j when sum_S a_j w_j = 0
+      permutation the sum over hidden units is symmetric (a relabelling of the terms)."""
+    t, s, a1, a2 = sp.symbols("t s a1 a2", positive=True)
+    R = lambda z: sp.Max(0, z)  # noqa: E731
+
+    def both_signs(expr_of_z) -> bool:
+        return all(sp.simplify(expr_of_z(sign * t)) == 0 for sign in (1, -1))
+
+    n = 3
+    w = sp.Matrix(sp.symbols(f"v1:{n + 1}", real=True))
+    x = sp.Matrix(sp.symbols(f"x1:{n + 1}", real=True))
+    coef = sp.symbols(f"c1:{n + 1}", real=True)
+    # three neurons with a_j w_j summing to zero: a_3 w_3 = -(a_1 w_1 + a_2 w_2) (write a_j w_j = u_j)
+    u = [w * coef[0], w * coef[1], -w * (coef[0] + coef[1])]
+    linear = sum(((u_j.T * x)[0, 0] for u_j in u), sp.S.Zero)
+    perm_terms = [sp.Symbol(f"a{j}") * sp.Function("relu")(sp.Symbol(f"z{j}")) for j in range(3)]
+    return {
+        "rescaling": both_signs(lambda z: R(s * z) - s * R(z)),
+        "twins": both_signs(lambda z: a1 * R(z) + a2 * R(s * z) - (a1 + s * a2) * R(z)),
+        "flip": both_signs(lambda z: R(-z) - (R(z) - z)),
+        "balanced_linear_part_vanishes": sp.expand(linear) == 0,
+        "permutation": sp.Add(*perm_terms) == sp.Add(*reversed(perm_terms)),
+    }
