@@ -76,7 +76,7 @@ BUDGETS = {
         "sweep_widths": (5, 20), "sweep_width_eps": 0.003,
         "sweep_activations": ACTIVATIONS,
         # energy-error orders on a network (start states from short HMC runs)
-        "order_starts": 32, "order_eps_grid": (2.5e-5, 5e-5, 1e-4, 2e-4), "order_T": 0.01,
+        "order_starts": 32, "order_paired_momenta": 16, "order_eps_grid": (2.5e-5, 5e-5, 1e-4, 2e-4), "order_T": 0.01,
         "order_fixed_T_eps_grid": (1.25e-4, 2.5e-4, 5e-4, 1e-3), "order_fixed_T": 0.02,
         # crossing decomposition of ReLU trajectories
         "decomp_eps": 0.001, "decomp_steps": 20, "decomp_trajectories": 320,
@@ -100,7 +100,7 @@ BUDGETS = {
         "sweep_eps_grid": (0.0005, 0.001, 0.002, 0.003, 0.004, 0.006), "sweep_steps": 50,
         "sweep_widths": (5, 10, 20, 40, 80), "sweep_width_eps": 0.002,
         "sweep_activations": ACTIVATIONS,
-        "order_starts": 256, "order_eps_grid": (1.25e-5, 2.5e-5, 5e-5, 1e-4, 2e-4), "order_T": 0.02,
+        "order_starts": 256, "order_paired_momenta": 128, "order_eps_grid": (1.25e-5, 2.5e-5, 5e-5, 1e-4, 2e-4), "order_T": 0.02,
         "order_fixed_T_eps_grid": (6.25e-5, 1.25e-4, 2.5e-4, 5e-4, 1e-3), "order_fixed_T": 0.04,
         # the decomposition claim compares quick and full: same network, eps and L
         "decomp_eps": 0.001, "decomp_steps": 20, "decomp_trajectories": 2000,
