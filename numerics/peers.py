@@ -45,7 +45,8 @@ def _potential_with_gradient(grad_U):
     jnp = jax.numpy
 
     def numpy_grad(x):
-        return np.asarray(grad_U(np.asarray(x, dtype=np.float64)), dtype=np.float64)
+        # JAX hands the callback a read-only buffer; give grad_U a writable copy
+        return np.asarray(grad_U(np.array(x, dtype=np.float64, copy=True)), dtype=np.float64)
 
     @jax.custom_vjp
     def potential(x):
