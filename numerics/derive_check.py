@@ -1,0 +1,112 @@
+"""The measured side of ``relu-hmc derive EXPR --check``: a quick acceptance sweep on a user
+potential given as numpy callables, reporting the measured Sigma_0 and step-size exponent
+gamma next to the predicted ones (the CLI joins them; theory/ is not imported here).
+
+Public API
+----------
+- ``check_scaling(u, du, kinks=(), gamma=None, T=1.0, budget="quick", seed=0, *, l=1.0,
+  progress=False, jobs=2) -> dict`` with keys
+  measured_sigma0, measured_sigma0_se, measured_gamma, measured_gamma_se,
+  measured_gamma_interval ([lo, hi], 95%), measured_sigma_exponent (2k),
+  measured_sigma_exponent_se, truncation_slack (on 2k), gamma_used, sigma0_per_d
+  (list of {d, value, se}), sigma0_stable, sigma0_p_value, d_for_exponent, eps_grid,
+  budget, seed, seconds.
+
+Estimators
+----------
+1. Exponent: at fixed d and T, Var(dH) = d Var(dh_1(eps)) ~ d S eps^(2k) as eps -> 0, so the
+   least-squares slope of log Var(dH) against log eps on a geometric eps grid estimates 2k
+   (numerics.acceptance.variance_exponent_in_eps, pooled coordinate estimator, parametric
+   bootstrap interval). Var(dH) stays O(1) along eps = l d^(-gamma) exactly when
+   d eps^(2k) = l^(2k) d^(1 - 2k gamma) is constant, so gamma = 1/(2k); its SE is the
+   delta-method se(2k)/(2k)^2 and its interval the image of the interval of 2k.
+   (The exponent of Var(dH) in d at fixed eps is 1 for every product target, since dH is
+   a sum of d independent coordinate errors; it carries no information about gamma.)
+2. Sigma_0 = Var(dH)/l_eff^(2k) at eps ~ l d^(-gamma) for the quick dimensions, with
+   gamma the predicted exponent if given, else the measured one, and 2k = 1/gamma;
+   numerics.acceptance.measure_sigma0 (value at the largest d, chi-square stability).
+Sources: Beskos, Pillai, Roberts, Sanz-Serna, Stuart, Bernoulli 19(5A) 2013, arXiv
+1001.4460 (smooth, gamma = 1/4); Dinh, Ho, Nguyen, NeurIPS 2024, arXiv 2410.22065 (kinked,
+Omega(eps) crossing error, hence gamma = 1/2).
+"""
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from numerics.acceptance import _check_gamma, _check_positive, measure_sigma0, variance_exponent_in_eps
+from numerics.orders import check_budget
+from numerics.potentials import CallablePotential
+
+_CHECK = {  # d for the exponent, eps grid, dims for Sigma_0, work per point
+    "quick": (1000, (0.2, 0.1, 0.05, 0.025), (100, 1000, 10_000), 5e6),
+    "full": (1000, (0.2, 0.1, 0.05, 0.025, 0.0125, 0.00625), (100, 1000, 10_000, 100_000), 5e8),
+}
+
+
+def _probe(name, fn):
+    """A callable that maps a float array to finite floats of the same shape, or ValueError."""
+    if not callable(fn):
+        raise ValueError(f"{name} must be a callable mapping a numpy array to an array")
+    x = np.linspace(-5.0, 5.0, 101)
+    try:
+        out = np.asarray(fn(x), dtype=np.float64)
+    except Exception as exc:  # noqa: BLE001 - user code: report, never trace back
+        raise ValueError(f"{name} failed on a float array: {type(exc).__name__}: {exc}") from None
+    if out.shape != x.shape:
+        raise ValueError(f"{name} must return an array of its input's shape {x.shape}, got {out.shape}")
+    if not np.all(np.isfinite(out)):
+        bad = float(x[~np.isfinite(out)][0])
+        raise ValueError(f"{name} is not finite at x = {bad:g}")
+
+
+def check_scaling(u, du, kinks=(), gamma=None, T: float = 1.0, budget: str = "quick", seed=0, *,
+                  l: float = 1.0, progress: bool = False, jobs: int = 2) -> dict:
+    """Measure 2k (hence gamma = 1/(2k)) and Sigma_0 for the 1D product target exp(-u)."""
+    start = time.perf_counter()
+    check_budget(budget)
+    T, l = _check_positive("T", T), _check_positive("l", l)
+    if gamma is not None:
+        gamma = _check_gamma(gamma)
+    _probe("u", u)
+    _probe("du", du)
+    try:
+        kinks = np.asarray(kinks, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        raise ValueError(f"kinks must be a sequence of numbers, got {kinks!r}") from None
+    potential = CallablePotential(u, du, kinks=kinks, description="derive --check potential")
+    d_exp, grid, dims, work = _CHECK[budget]
+    exponent = variance_exponent_in_eps(potential, d=d_exp, T=T, eps_grid=grid, budget=budget, seed=seed,
+                                        progress=progress, jobs=jobs, work=work)
+    two_k = exponent.exponent
+    if not two_k.value > 0:
+        raise ValueError(f"Var(dH) does not decrease with eps (fitted exponent {two_k.value:.3g}): "
+                         "no step-size scaling to measure")
+    gamma_meas = 1.0 / two_k.value
+    gamma_se = two_k.se / two_k.value ** 2
+    gamma_used = gamma if gamma is not None else gamma_meas
+    sigma = measure_sigma0(potential, gamma_used, T, l=l, dims=dims, budget=budget, seed=seed + 1 if isinstance(
+        seed, int) else seed, progress=progress, jobs=jobs, work=work)
+    return {
+        "measured_sigma0": sigma.sigma0.value,
+        "measured_sigma0_se": sigma.sigma0.se,
+        "measured_gamma": gamma_meas,
+        "measured_gamma_se": gamma_se,
+        "measured_gamma_interval": [1.0 / two_k.hi, 1.0 / two_k.lo] if two_k.lo > 0 else None,
+        "measured_sigma_exponent": two_k.value,
+        "measured_sigma_exponent_se": two_k.se,
+        "truncation_slack": exponent.truncation_slack,
+        "gamma_used": gamma_used,
+        "sigma0_per_d": [{"d": d, "value": e.value, "se": e.se} for d, e in zip(sigma.dims, sigma.per_d)],
+        "sigma0_stable": sigma.stable,
+        "sigma0_p_value": sigma.p_value,
+        "d_for_exponent": d_exp,
+        "eps_grid": exponent.x,
+        "T": T,
+        "l": l,
+        "budget": budget,
+        "seed": seed if isinstance(seed, int) else None,
+        "seconds": math.floor((time.perf_counter() - start) * 100) / 100,
+    }
