@@ -108,19 +108,37 @@ def taylor_shift(F: sp.Expr, qs: Sequence[sp.Symbol], deltas: Sequence[sp.Expr],
     """F(q + delta) truncated at EPS^order, for shifts delta = O(EPS).
 
     F(q + delta) = sum_{k<=order} (delta . grad_q)^k F(q) / k!  (multivariate Taylor formula),
-    computed with placeholder constants for delta, which are then replaced by ``deltas``;
-    ``substitutions`` (e.g. p -> p1) are applied at the same time.
+    computed with placeholder constants d_i for delta: each term is a polynomial in the d_i
+    (and in the keys of ``substitutions``, e.g. p -> p1, applied at the same time), and every
+    monomial is replaced by the product of cached, EPS-truncated powers of the values.
     """
     placeholders = [sp.Dummy(f"d{i}") for i in range(len(qs))]
+    substitutions = dict(substitutions or {})
+    gens = placeholders + list(substitutions)
+    values = [sp.expand(d) for d in deltas] + [sp.expand(v) for v in substitutions.values()]
+    cache: dict[tuple[int, int], sp.Expr] = {}
+
+    def power(i: int, e: int) -> sp.Expr:
+        if e == 0:
+            return sp.Integer(1)
+        if (i, e) not in cache:
+            cache[(i, e)] = truncate(power(i, e - 1) * values[i], order)
+        return cache[(i, e)]
+
     term = F
-    total = F
-    for k in range(1, order + 1):
-        term = sum(d * sp.diff(term, x) for d, x in zip(placeholders, qs)) / k
-        total = total + term
-    subs = dict(zip(placeholders, deltas))
-    if substitutions:
-        subs.update(substitutions)
-    return truncate(total.xreplace(subs) if not substitutions else total.subs(subs, simultaneous=True), order)
+    total = sp.Integer(0)
+    for k in range(order + 1):
+        if k:
+            term = sp.expand(sum(d * sp.diff(term, x) for d, x in zip(placeholders, qs)) / k)
+        if term == 0:
+            break
+        for monomial, coeff in sp.Poly(term, *gens).terms():
+            product = coeff
+            for i, e in enumerate(monomial):
+                if e:
+                    product = truncate(product * power(i, e), order)
+            total += product
+    return truncate(total, order)
 
 
 # --------------------------------------------------------------------------------------------
