@@ -360,24 +360,23 @@ def _richardson(values: np.ndarray, levels: int) -> list[np.ndarray]:
 
 def verdict_crossing(m: dict, prediction: dict | None = None) -> Verdict:
     """J_hat(eps) = dH / (q_rel + eps p_n / 2) from single crossing leapfrog steps converges to
-    theory's J (the crossing formula dH = J (q_rel + eps p_n / 2) + O(eps^2) read backwards):
-    (1) |J_hat - J| / |J| falls with eps at a fitted log-log order >= 1 (a J off by delta
-        leaves a floor |delta|: order -> 0);
-    (2) the Richardson limit R4 of the last five J_hat (eps halving; eps^1..eps^4 removed)
-        equals J within |R4 - R3| (truncation estimate) + the round-off of dH propagated
-        through the table (16 u |U| / |q_rel + eps p_n / 2| per entry)."""
+    theory's J (the crossing formula dH = J (q_rel + eps p_n / 2) + O(eps^2) read backwards).
+
+    At fixed crossing phase, with U smooth on each side, J_hat(eps) = J + A1 eps + A2 eps^2 +
+    ..., so the Richardson limit R4 of the last five J_hat (eps halving; eps^1..eps^4
+    removed) must equal J within |R4 - R3| (truncation estimate) + the round-off of dH
+    propagated through the table (16 u |U| / |q_rel + eps p_n / 2| per entry). The raw
+    J_hat is reported too; its local order drifts between 1 and 2 over the eps range used
+    (the O(eps) and O(eps^2) terms are of similar size there), so no order is asserted."""
     pred = prediction or surface_prediction(m)
     J = pred["normal_jump"]
     c = m["crossing"]
     eps, J_hat = np.array(c["eps"]), np.array(c["J_hat"])
     den = np.abs(np.array(c["q_rel"]) + eps * c["p_n"] / 2.0)
     ok = np.array(c["crossings"]) == 1
-    if ok.sum() < 5 or not np.all(ok[-5:]):
-        return Verdict(False, J, math.nan, 0.0, 0.0, "fewer than 5 single-crossing steps at the smallest eps",
+    if not np.all(ok[-5:]):
+        return Verdict(False, J, math.nan, 0.0, 0.0, "the five smallest-eps steps must each cross exactly one surface",
                        "crossing J")
-    e, jh = eps[ok], J_hat[ok]
-    rel = np.abs(jh - J) / abs(J)
-    slope = float(np.polyfit(np.log(e), np.log(np.maximum(rel, 1e-300)), 1)[0])
     table = _richardson(J_hat[-5:], 4)
     rounding = 16.0 * 2.0 ** -53 * abs(m["potential_scale"]) / den[-5:]
     # |coefficients| propagate the per-entry round-off bound through the same recursion
@@ -385,16 +384,11 @@ def verdict_crossing(m: dict, prediction: dict | None = None) -> Verdict:
     for k in range(1, 5):
         bound.append((2.0 ** k * bound[-1][1:] + bound[-1][:-1]) / (2.0 ** k - 1.0))
     r4, r3 = float(table[4][-1]), float(table[3][-1])
-    parts = [
-        Verdict(slope >= 1.0, 1.0, slope, 0.0, 0.0,
-                f"fitted order of |J_hat - J| / |J| over eps in [{e.min():.3g}, {e.max():.3g}] must be >= 1 "
-                "(a J off by delta gives a floor, order -> 0)", "order of J_hat -> J"),
-        within(J, r4, 0.0, quantity="Richardson limit of J_hat(eps -> 0)",
-               bias=abs(r4 - r3) + float(bound[4][-1]),
-               bias_reason="truncation |R4 - R3| + propagated round-off of dH",
-               note=f"raw J_hat at eps = {e[-1]:.3g}: {jh[-1]:.10g}"),
-    ]
-    return all_of(parts, quantity="J of the crossing step == theory's normal gradient jump")
+    return within(J, r4, 0.0, quantity="Richardson limit of J_hat(eps -> 0) from crossing leapfrog steps",
+                  bias=abs(r4 - r3) + float(bound[4][-1]),
+                  bias_reason="truncation |R4 - R3| + propagated round-off of dH",
+                  note=f"raw J_hat at eps = {eps[-1]:.3g}: {J_hat[-1]:.10g} (relative error "
+                       f"{abs(J_hat[-1] - J) / abs(J):.2g}, O(eps))")
 
 
 def verdict_cell(m: dict) -> Verdict:
