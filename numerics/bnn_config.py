@@ -55,7 +55,11 @@ SEED: int = 20241029
 
 #: Experiment sizes. eps values are absolute leapfrog step sizes on U = -log posterior
 #: of the synthetic set with noise sd 0.1 (curvature ~ 100 / 0.1^2 along output weights,
-#: so useful steps are ~1e-3).
+#: so useful steps are ~1e-3; width-10 networks with unbounded activations become
+#: linearly unstable near eps ~ 3e-3, wider ones earlier). Grids were placed after a pilot
+#: run so that each curve spans acceptance ~1 down to ~0 (Fig. 3: below the stability
+#: edge, where shallow and deep networks are both still accepting). The diabetes posterior
+#: (noise sd 0.75 on the standardised target) is less stiff: its grid is 5-10x larger.
 BUDGETS = {
     "quick": {
         "width": 10,
@@ -67,10 +71,10 @@ BUDGETS = {
         "fig1_steps": 20, "fig1_eps_grid": (0.0015, 0.003, 0.006),
         "fig1_activations": ("relu", "leaky_relu", "sigmoid"),
         # Fig. 2: efficiency against acceptance at fixed T = eps * L
-        "fig2_T": 0.06, "fig2_eps_grid": (0.0015, 0.003, 0.006),
+        "fig2_T": 0.06, "fig2_eps_grid": (0.0015, 0.003, 0.006, 0.009),
         "fig2_activations": ("relu", "sigmoid"),
         # Fig. 3: acceptance against the number of parameters, shallow vs deep
-        "fig3_eps": 0.003, "fig3_steps": 20, "fig3_params": (100, 300),
+        "fig3_eps": 0.0015, "fig3_steps": 20, "fig3_params": (100, 300),
         # acceptance against step size / width per activation
         "sweep_eps_grid": (0.0015, 0.003, 0.006), "sweep_steps": 20,
         "sweep_widths": (5, 20), "sweep_width_eps": 0.003,
@@ -83,7 +87,7 @@ BUDGETS = {
         # claim: ReLU acceptance below sigmoid's at equal eps and L
         "claim_eps": 0.002, "claim_steps": 20,
         # real-data table
-        "real_data": "diabetes", "real_eps_grid": (0.002, 0.004), "real_steps": 20,
+        "real_data": "diabetes", "real_eps_grid": (0.005, 0.01, 0.02), "real_steps": 20,
         "real_activations": ("relu", "leaky_relu", "sigmoid", "tanh"),
     },
     "full": {
@@ -94,9 +98,9 @@ BUDGETS = {
         "fig1_eps": 0.002, "fig1_steps_grid": (10, 25, 50, 100, 200),
         "fig1_steps": 50, "fig1_eps_grid": (0.0005, 0.001, 0.002, 0.003, 0.004, 0.006),
         "fig1_activations": ("relu", "leaky_relu", "sigmoid"),
-        "fig2_T": 0.1, "fig2_eps_grid": (0.0005, 0.001, 0.0015, 0.002, 0.003, 0.004, 0.006),
+        "fig2_T": 0.1, "fig2_eps_grid": (0.0005, 0.001, 0.0015, 0.002, 0.003, 0.004, 0.006, 0.008, 0.01),
         "fig2_activations": ("relu", "leaky_relu", "sigmoid"),
-        "fig3_eps": 0.002, "fig3_steps": 50, "fig3_params": (100, 200, 400, 800, 1600),
+        "fig3_eps": 0.001, "fig3_steps": 50, "fig3_params": (100, 200, 400, 800, 1600),
         "sweep_eps_grid": (0.0005, 0.001, 0.002, 0.003, 0.004, 0.006), "sweep_steps": 50,
         "sweep_widths": (5, 10, 20, 40, 80), "sweep_width_eps": 0.002,
         "sweep_activations": ACTIVATIONS,
@@ -105,7 +109,7 @@ BUDGETS = {
         # the decomposition claim compares quick and full: same network, eps and L
         "decomp_eps": 0.001, "decomp_steps": 20, "decomp_trajectories": 2000,
         "claim_eps": 0.002, "claim_steps": 20,
-        "real_data": "diabetes", "real_eps_grid": (0.001, 0.002, 0.004, 0.008), "real_steps": 50,
+        "real_data": "diabetes", "real_eps_grid": (0.005, 0.01, 0.015, 0.02, 0.03), "real_steps": 20,
         "real_activations": ACTIVATIONS,
     },
 }

@@ -186,11 +186,13 @@ def energy_orders(activation: str, cfg: dict, seed: int = bnn_config.SEED) -> di
             none.append(sd[sc == 0])
         crossing_steps.append(np.concatenate(one))
         smooth_steps.append(np.concatenate(none))
+    # fixed T, paired: the same (q0, p0) rows at every eps
+    momenta = [rng.standard_normal(q0.shape) for _ in range(reps)]
     for eps in fixed_grid:
         L = max(1, int(round(cfg["order_fixed_T"] / eps)))
         tot, tmb = [], []
-        for _ in range(reps):
-            tr = bnn.trajectory(model, q0, rng.standard_normal(q0.shape), eps, L)
+        for p in momenta:
+            tr = bnn.trajectory(model, q0, p, eps, L)
             tot.append(np.abs(tr.energy_error))
             tmb.append(np.abs(tr.energy_error - tr.boundary))
         totals.append(np.concatenate(tot))
@@ -224,8 +226,8 @@ def energy_orders(activation: str, cfg: dict, seed: int = bnn_config.SEED) -> di
     out["one_step_order_no_crossing"] = paired_fit(one_grid, np.concatenate(rows), seed)
     out["one_step_order_no_crossing_unpaired"] = fit(one_grid, smooth_steps)
     out["one_step_order_crossing"] = fit(one_grid, crossing_steps) if model.kinked else None
-    out["fixed_T_order"] = fit(fixed_grid, totals)
-    out["fixed_T_order_minus_boundary"] = fit(fixed_grid, totals_minus_b)
+    out["fixed_T_order"] = paired_fit(fixed_grid, np.column_stack(totals), seed)
+    out["fixed_T_order_minus_boundary"] = paired_fit(fixed_grid, np.column_stack(totals_minus_b), seed)
     return out
 
 
@@ -336,7 +338,7 @@ def run_all(budget: str = "quick", seed: int = bnn_config.SEED) -> dict:
         "budget": budget, "settings": cfg,
         "fig1": fig1(cfg, seed), "fig2": fig2(cfg, seed), "fig3": fig3(cfg, seed),
         "sweeps": acceptance_sweeps(cfg, seed),
-        "orders": {a: energy_orders(a, cfg, seed) for a in ("relu", "sigmoid")},
+        "orders": {a: energy_orders(a, cfg, seed) for a in ("relu", "softplus", "sigmoid")},
         "decomposition": {a: crossing_decomposition(a, cfg, seed) for a in ("relu", "leaky_relu")},
         "real_data": real_data_table(cfg, seed),
     }
