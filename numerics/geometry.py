@@ -601,6 +601,8 @@ class OrbitHMC:
     eps: float
     n_steps: int
     n_traj: int
+    energy_error: list[Estimate]      # E dH (signed) per s
+    random_energy_error: Estimate
 
 
 def balanced(net: ShallowNet) -> ShallowNet:
@@ -625,16 +627,20 @@ def orbit_hmc(post: RegressionPosterior, reference: ShallowNet, scales, eps: flo
         p0 = rng.standard_normal(q0.shape)
         _, _, dH, _ = _fastcore.integrate_callables(post.potential, post.gradient, None, q0, p0, eps, n_steps)
         dH = np.where(np.isfinite(dH), dH, np.inf)
-        return np.abs(dH), np.exp(-np.maximum(dH, 0.0))
+        return dH, np.exp(-np.maximum(dH, 0.0))
 
-    abs_err, acc = [], []
+    def clip(x):  # a diverged trajectory (inf) is rejected; keep the means finite
+        return np.clip(x, -1e300, 1e300)
+
+    abs_err, acc, signed = [], [], []
     with np.errstate(over="ignore", invalid="ignore"):
         for q in starts:
             e, a = run(np.repeat(q[None, :], n_traj, axis=0))
-            abs_err.append(mean_estimate(np.minimum(e, 1e300)))
+            abs_err.append(mean_estimate(clip(np.abs(e))))
+            signed.append(mean_estimate(clip(e)))
             acc.append(mean_estimate(a))
         if random_starts is None:
             random_starts = post.tau * rng.standard_normal((n_traj, post.n_params))
         e, a = run(np.asarray(random_starts, dtype=np.float64))
-    return OrbitHMC(scales, lik, pri, abs_err, acc, mean_estimate(np.minimum(e, 1e300)), mean_estimate(a),
-                    eps, n_steps, n_traj)
+    return OrbitHMC(scales, lik, pri, abs_err, acc, mean_estimate(clip(np.abs(e))), mean_estimate(a),
+                    eps, n_steps, n_traj, signed, mean_estimate(clip(e)))

@@ -255,7 +255,7 @@ register(Claim(
 
 register(Claim(
     id="geometry/orbit-hmc",
-    statement="Along a rescaling orbit the likelihood is constant, the prior is not, and |dH| grows away from the balanced point.",
+    statement="Along a rescaling orbit the likelihood is constant, the prior is not, and E|dH| is larger at both orbit ends than at s = 1.",
     source="derived here: theory.geometry.orbit_prior; measured by relu_hmc.geometry.measure_orbit_hmc",
     family="relu-symmetry",
     prediction=Task(f"{_MOD}:predict_orbit"),
