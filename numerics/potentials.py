@@ -16,8 +16,8 @@ Families (``_fastcore._families`` documents the parameter layout):
 
 Every potential can draw exact stationary samples from pi(x) ∝ exp(-u(x)): closed forms
 (truncated normal / exponential pieces, generalised gamma) where they exist, otherwise
-inversion of the CDF tabulated by adaptive quadrature (`TabulatedSampler`, error < 1e-10
-in the CDF).
+inversion of a tabulated CDF (`TabulatedSampler`: Gauss-Legendre cells, adaptive quadrature
+where they disagree; error < 1e-10 in the CDF).
 """
 from __future__ import annotations
 
@@ -33,46 +33,92 @@ from _fastcore import _families
 
 
 def _finite_array(name: str, values, *, ndim: int = 1) -> np.ndarray:
-    array = np.asarray(values, dtype=np.float64)
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a {ndim}-D sequence of real numbers, got {values!r}") from None
     if array.ndim != ndim:
         raise ValueError(f"{name} must be a {ndim}-D sequence of numbers, got shape {array.shape}")
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{name} must be finite, got {array.tolist()}")
-    return np.ascontiguousarray(array)
+    return np.array(array, dtype=np.float64, order="C", copy=True)  # never the caller's array
+
+
+def _real_scalar(value) -> float | None:
+    """float(value) for a real number (Python or NumPy int/float, 0-d array), else None."""
+    if isinstance(value, (bool, np.bool_, str, bytes)):
+        return None
+    try:
+        array = np.asarray(value)
+    except Exception:  # noqa: BLE001 - anything that is not array-like is simply not a number
+        return None
+    return float(array) if array.ndim == 0 and array.dtype.kind in "iuf" else None
+
+
+def _finite(name: str, value) -> float:
+    """A finite real number (bools, strings, None, complex and sequences are refused)."""
+    number = _real_scalar(value)
+    if number is None:
+        raise ValueError(f"{name} must be a real number, got {value!r}")
+    if not math.isfinite(number):
+        raise ValueError(f"{name} must be finite, got {number}")
+    return number
 
 
 def _positive(name: str, value) -> float:
-    value = float(value)
-    if not math.isfinite(value) or value <= 0.0:
-        raise ValueError(f"{name} must be a finite number > 0, got {value}")
-    return value
+    number = _real_scalar(value)
+    if number is None or not math.isfinite(number) or number <= 0.0:
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    return number
+
+
+_GAUSS_20 = np.polynomial.legendre.leggauss(20)
+_GAUSS_10 = np.polynomial.legendre.leggauss(10)
 
 
 class TabulatedSampler:
     """Inverse-CDF sampler for a 1D density ∝ exp(-u(x)) with no closed-form sampler.
 
     The CDF is tabulated on a grid over the effective support (where exp(-(u - min u))
-    > 1e-40) by Gauss-Kronrod quadrature per cell and inverted by monotone linear
-    interpolation in each cell; with 2^14 cells the sampling error is far below the Monte
-    Carlo error of any experiment here.
+    > 1e-40), with the known kinks of u (`breakpoints`) as extra cell edges, and inverted by
+    linear interpolation in each cell. Cell masses come from 20-point Gauss-Legendre rules,
+    all cells in one vectorised call of u; a cell whose 10-point rule disagrees by more than
+    1e-13 of the total mass (a kink or a feature narrower than the cell) is integrated again
+    by adaptive quadrature (QUADPACK, epsrel 1e-12). CDF error < 1e-10; with 2^14 cells the
+    within-cell interpolation is far below the Monte Carlo error of any experiment here.
     """
 
-    def __init__(self, u: Callable[[np.ndarray], np.ndarray], n_cells: int = 1 << 14):
+    def __init__(self, u: Callable[[np.ndarray], np.ndarray], n_cells: int = 1 << 14, *, breakpoints=()):
         probe = np.linspace(-200.0, 200.0, 400_001)
         values = np.asarray(u(probe), dtype=np.float64)
-        if not np.all(np.isfinite(values)):
+        if values.shape != probe.shape or not np.all(np.isfinite(values)):
             raise ValueError("the potential is not finite on [-200, 200]")
         u_min = values.min()
         inside = np.nonzero(values - u_min < 92.0)[0]  # exp(-92) ~ 1e-40
-        lo, hi = probe[max(inside[0] - 1, 0)], probe[min(inside[-1] + 1, probe.size - 1)]
         if inside[0] == 0 or inside[-1] == probe.size - 1:
             raise ValueError("the density exp(-u) does not decay on [-200, 200]: not normalisable")
-        self.grid = np.linspace(lo, hi, n_cells + 1)
-        density = lambda x: math.exp(-(float(u(np.array([x]))[0]) - u_min))  # noqa: E731
-        masses = np.array([integrate.quad(density, a, b, epsabs=0.0, epsrel=1e-12)[0]
-                           for a, b in zip(self.grid[:-1], self.grid[1:])])
+        lo, hi = probe[inside[0] - 1], probe[inside[-1] + 1]
+        breakpoints = np.asarray(breakpoints, dtype=np.float64).ravel()
+        self.grid = np.unique(np.concatenate([np.linspace(lo, hi, n_cells + 1),
+                                              breakpoints[(breakpoints > lo) & (breakpoints < hi)]]))
+        masses = self._cell_masses(u, u_min, self.grid[:-1], self.grid[1:])
         cdf = np.concatenate([[0.0], np.cumsum(masses)])
         self.cdf = cdf / cdf[-1]
+
+    @staticmethod
+    def _cell_masses(u, u_min, a, b):
+        centre, half = 0.5 * (a + b), 0.5 * (b - a)
+
+        def gauss(rule):
+            nodes, weights = rule
+            x = centre[:, None] + half[:, None] * nodes
+            return half * (np.exp(-(np.asarray(u(x), dtype=np.float64) - u_min)) @ weights)
+
+        masses, coarse = gauss(_GAUSS_20), gauss(_GAUSS_10)
+        density = lambda x: math.exp(-(float(u(np.array([x]))[0]) - u_min))  # noqa: E731
+        for i in np.nonzero(np.abs(masses - coarse) > 1e-13 * masses.sum())[0]:
+            masses[i] = integrate.quad(density, a[i], b[i], epsabs=0.0, epsrel=1e-12, limit=200)[0]
+        return masses
 
     def sample(self, rng: np.random.Generator, shape) -> np.ndarray:
         return np.interp(rng.random(shape), self.cdf, self.grid)
@@ -108,7 +154,7 @@ class Potential:
     def sample(self, rng: np.random.Generator, shape) -> np.ndarray:
         """Exact draws from pi(x) ∝ exp(-u(x)), shape `shape` (stationary starts)."""
         if self._sampler is None:
-            object.__setattr__(self, "_sampler", TabulatedSampler(self.u).sample)
+            object.__setattr__(self, "_sampler", TabulatedSampler(self.u, breakpoints=self.kinks).sample)
         return self._sampler(rng, shape)
 
     def config(self) -> dict:
@@ -148,7 +194,7 @@ class CallablePotential:
 
     def sample(self, rng: np.random.Generator, shape) -> np.ndarray:
         if not self._tabulated:
-            self._tabulated.append(TabulatedSampler(self.u))
+            self._tabulated.append(TabulatedSampler(self.u, breakpoints=self.kinks))
         return self._tabulated[0].sample(rng, shape)
 
     def config(self) -> dict:
@@ -194,6 +240,9 @@ def piecewise_quadratic(kinks, curvatures, slopes, *, name: str = "piecewise_qua
 def piecewise_linear(kinks, slopes, *, name: str = "piecewise_linear", description: str | None = None) -> Potential:
     """u'(x) = slopes[i] on piece i: a ReLU-like potential with jumps slopes[i+1] - slopes[i]."""
     slopes = _finite_array("slopes", slopes)
+    n_kinks = _finite_array("kinks", kinks).size
+    if slopes.size != n_kinks + 1:
+        raise ValueError(f"{n_kinks} kinks need {n_kinks + 1} slopes, got {slopes.size}")
     return piecewise_quadratic(kinks, np.zeros(slopes.size), slopes, name=name, description=description)
 
 
@@ -231,8 +280,8 @@ def softplus_kink(kink: float = 0.0, slope_left: float = -1.0, slope_right: floa
     The smooth control of a kink: as width -> 0 it tends to the piecewise-linear potential.
     """
     width = _positive("width", width)
-    values = _finite_array("parameters", [kink, slope_left, slope_right, curvature])
-    kink, slope_left, slope_right, curvature = values
+    kink, slope_left = _finite("kink", kink), _finite("slope_left", slope_left)
+    slope_right, curvature = _finite("slope_right", slope_right), _finite("curvature", curvature)
     if curvature < 0.0 or (curvature == 0.0 and not (slope_left < 0.0 < slope_right)):
         raise ValueError("not normalisable: need curvature > 0, or slope_left < 0 < slope_right")
     return Potential("softplus_kink", _families.SOFTPLUS_KINK,
@@ -250,7 +299,7 @@ def logcosh(width: float = 1.0) -> Potential:
 
 def quartic(a2: float = 0.0, a4: float = 1.0) -> Potential:
     """u = a2 x^2/2 + a4 x^4/4 with a4 > 0."""
-    a2 = _finite_array("a2", [a2])[0]
+    a2 = _finite("a2", a2)
     a4 = _positive("a4", a4)
     return Potential("quartic", _families.QUARTIC, np.array([a2, a4]), np.empty(0), np.empty(0),
                      f"quartic(a2={a2}, a4={a4})")
