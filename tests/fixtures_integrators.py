@@ -1,14 +1,13 @@
 """One-step integrators for the audit tests: step(q, p, eps, grad_U) -> (q, p).
 
-Each is importable as ``tests.fixtures_integrators:NAME`` (the CLI tests use that form) and
+Each is importable as ``fixtures_integrators:NAME`` with tests/ on the path (the CLI tests use that form) and
 carries the audit outcome theory expects for it (`EXPECTED_FAILURES`).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from numerics.leapfrog import leapfrog_trajectory
-from numerics.potentials import CallablePotential
+from numerics.audit import toolkit_step
 
 
 def leapfrog(q, p, eps, grad_U):
@@ -20,10 +19,8 @@ def leapfrog(q, p, eps, grad_U):
 
 
 def toolkit_leapfrog(q, p, eps, grad_U):
-    """The toolkit's own kernel (numerics.leapfrog) on the general (callable) path, one step."""
-    potential = CallablePotential(lambda x: np.zeros_like(x), lambda x: grad_U(x.ravel()).reshape(x.shape))
-    trajectory = leapfrog_trajectory(potential, q[None, :], p[None, :], eps, 1)
-    return trajectory.q[0], trajectory.p[0]
+    """The toolkit's own kernel (numerics.leapfrog, callable path), one step."""
+    return toolkit_step(q, p, eps, grad_U)
 
 
 def half_kicks(q, p, eps, grad_U):
