@@ -33,8 +33,20 @@ class EnergyErrorSample:
 
     @property
     def acceptance(self) -> np.ndarray:
-        """Metropolis acceptance probabilities min(1, exp(-dH))."""
-        return np.exp(-np.maximum(self.energy_error, 0.0))
+        """Metropolis acceptance probabilities min(1, exp(-dH)) (0 for a diverged, nan dH)."""
+        return acceptance_probability(self.energy_error)
+
+
+def acceptance_probability(energy_error: np.ndarray) -> np.ndarray:
+    """min(1, exp(-dH)); a trajectory that diverged (dH = nan or +inf) is never accepted: 0."""
+    energy_error = np.asarray(energy_error, dtype=np.float64)
+    return np.where(np.isnan(energy_error), 0.0, np.exp(-np.maximum(energy_error, 0.0)))
+
+
+def _check_potential(potential) -> None:
+    if not isinstance(potential, (Potential, CallablePotential)):
+        raise ValueError(f"potential must be a numerics.potentials Potential or CallablePotential, "
+                         f"got {type(potential).__name__}")
 
 
 def stationary_energy_errors(potential: Potential | CallablePotential, d: int, eps: float, n_steps: int,
@@ -44,14 +56,16 @@ def stationary_energy_errors(potential: Potential | CallablePotential, d: int, e
     Exact starts make each proposal's dH an independent draw of the equilibrium energy
     error, the quantity whose law the acceptance asymptotics describe (Beskos et al. 2013,
     Bernoulli 19(5A), sec. 3: dH -> N(Sigma/2, Sigma)). Chains are processed in batches of
-    about 2^22 coordinates to bound memory.
+    about 2^22 coordinates to bound memory (`batch` chains per batch if given; the batch size
+    changes the order of the random draws, so it is part of what a seed reproduces).
     """
     d = check_count("d", d)
     eps = check_step_size(eps)
     n_steps = check_count("n_steps", n_steps)
     n_proposals = check_count("n_proposals", n_proposals)
+    _check_potential(potential)
     rng = rng_from(seed)
-    batch = batch or max(1, min(n_proposals, (1 << 22) // d))
+    batch = max(1, min(n_proposals, (1 << 22) // d)) if batch is None else check_count("batch", batch)
     errors, crossings = [], []
     for start in range(0, n_proposals, batch):
         n = min(batch, n_proposals - start)
@@ -98,6 +112,7 @@ def run_hmc(potential: Potential | CallablePotential, d: int, eps: float, n_step
     n_proposals = check_count("n_proposals", n_proposals)
     n_chains = check_count("n_chains", n_chains)
     n_keep = min(check_count("n_keep", n_keep), d)
+    _check_potential(potential)
     rng = rng_from(seed)
     q = potential.sample(rng, (n_chains, d)) if stationary_start else np.zeros((n_chains, d))
     samples = np.empty((n_proposals, n_chains, n_keep))
@@ -112,7 +127,7 @@ def run_hmc(potential: Potential | CallablePotential, d: int, eps: float, n_step
         accept = np.log(rng.random(n_chains)) < -dh
         q = np.where(accept[:, None], trajectory.q, q)
         energy[i], accepted[i] = dh, accept
-        accept_prob[i] = np.exp(-np.maximum(dh, 0.0))
+        accept_prob[i] = acceptance_probability(dh)
         samples[i] = q[:, :n_keep]
         if progress and (i + 1) % report_every == 0:
             print(f"\r  hmc: {i + 1}/{n_proposals} proposals, acceptance {accepted[:i + 1].mean():.3f}",
