@@ -443,7 +443,7 @@ def verdict_kinks(m: dict) -> Verdict:
 
 def verdict_orbit(m: dict) -> Verdict:
     """Likelihood constant along the orbit (exact), the prior equal to the orbit formula, and
-    the energy error larger at the orbit's ends than at its balanced point (z SE)."""
+    the energy error not constant along the orbit (max - min > z SE)."""
     from theory.geometry import orbit_prior
 
     ref = m["reference"]
@@ -453,19 +453,19 @@ def verdict_orbit(m: dict) -> Verdict:
     prior_pred = [(sum(float(orbit_prior(w2[j], b[j] ** 2, a[j] ** 2, s)) for j in range(len(a)))
                    + ref["c"] ** 2) / (2 * tau2) for s in m["scales"]]
     prior_err = max(abs(p - q) / max(1.0, abs(q)) for p, q in zip(m["prior"], prior_pred))
-    i_bal = m["scales"].index(1.0)
-    bal = m["abs_dH"][i_bal]
-    ends = [int(np.argmin(m["scales"])), int(np.argmax(m["scales"]))]
-    parts = [_exact(m["likelihood_spread"], "likelihood spread along the orbit"),
-             _exact(prior_err, "prior along the orbit vs s^2 |(w,b)|^2 + a^2 / s^2")]
-    for i_end in ends:
-        end = m["abs_dH"][i_end]
-        diff, se = end["value"] - bal["value"], math.hypot(end["se"], bal["se"])
-        parts.append(Verdict(diff > 4.0 * se, 0.0, diff, se, 4.0 * se,
-                             f"E|dH| at s = {m['scales'][i_end]:g} minus at s = 1 must exceed 4 SE (hidden-weight "
-                             "curvature ~ 1/s^2, output-weight curvature ~ s^2: stiffer at both ends)",
-                             f"E|dH|(s = {m['scales'][i_end]:g}) - E|dH|(s = 1)"))
-    return all_of(parts, quantity="HMC along a rescaling orbit")
+    values = [e["value"] for e in m["abs_dH"]]
+    lo, hi = int(np.argmin(values)), int(np.argmax(values))
+    diff = values[hi] - values[lo]
+    se = math.hypot(m["abs_dH"][hi]["se"], m["abs_dH"][lo]["se"])
+    return all_of([
+        _exact(m["likelihood_spread"], "likelihood spread along the orbit"),
+        _exact(prior_err, "prior along the orbit vs s^2 |(w,b)|^2 + a^2 / s^2"),
+        Verdict(diff > 4.0 * se, 0.0, diff, se, 4.0 * se,
+                f"max - min of E|dH| over the orbit (s = {m['scales'][hi]:g} vs {m['scales'][lo]:g}) must exceed "
+                "4 SE: the likelihood Hessian at theta(s) is S^-1 H S^-1 (hidden block / s^2, output block * s^2), "
+                "so the dynamics differ along the orbit although L does not; the minimum is not at the prior's "
+                "balanced point in general", "E|dH| range along the orbit"),
+    ], quantity="HMC along a rescaling orbit")
 
 
 # --------------------------------------------------------------------------------------------

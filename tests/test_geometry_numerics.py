@@ -193,3 +193,19 @@ def test_measurements_reproducible_from_seed():
     a = rg.measure_surface(1, 2, 12, seed=9)
     b = rg.measure_surface(1, 2, 12, seed=9)
     assert a == b
+
+
+def test_likelihood_hessian_transforms_along_the_orbit(rng):
+    """L(S theta) = L(theta) with S = diag(s on w, b; 1/s on a; 1 on c), hence
+    Hess L(S theta) = S^-1 Hess L(theta) S^-1 (exact; FD to its rounding bound)."""
+    net = ng.random_network(2, 3, rng)
+    X, y = ng.teacher_data(net, 12, 0.5, rng)
+    post = ng.RegressionPosterior.build(X, y, 0.5, 1e8, 3)         # tau huge: prior negligible
+    theta, s = ng.random_network(2, 3, rng).theta, 2.5
+    moved = ng.rescale(ng.ShallowNet.from_theta(theta, 2, 3), s).theta
+    W, b, a, c = ng.split(np.ones_like(theta), 2, 3)
+    S = ng.pack(W * s, b * s, a / s, c)
+    H0, H1 = ng.fd_hessian(post, theta, 1e-6), ng.fd_hessian(post, moved, 1e-6)
+    predicted = H0.matrix / np.outer(S, S)
+    assert H0.same_cell and H1.same_cell
+    assert np.max(np.abs(H1.matrix - predicted)) <= H1.rounding_bound + H0.rounding_bound * s ** 2

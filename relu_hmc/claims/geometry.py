@@ -72,7 +72,7 @@ def predict_crossing_identity() -> dict:
             "formula": "dH = J (q_rel + eps p_n / 2) + eps^2 J^2 / 8"}
 
 
-def predict_rescaling_curvature(n_inputs: int = 2, width: int = 2, n_data: int = 2) -> dict:
+def predict_rescaling_curvature(n_inputs: int = 1, width: int = 2, n_data: int = 2) -> dict:
     """Along v_j = (w_j, b_j, -a_j): Gauss-Newton v = 0 and v^T H_reg v = -2 a_j dL/da_j + |v|^2/tau^2."""
     import sympy as sp
 
@@ -122,7 +122,7 @@ def predict_kink_jump() -> dict:
 def predict_orbit() -> dict:
     return {"likelihood": "constant along (s w, s b, a / s)",
             "prior": "sum_j [s^2 (|w_j|^2 + b_j^2) + a_j^2 / s^2] + c^2, over 2 tau^2",
-            "stiffness": "output-weight curvature ~ s^2, hidden ~ 1 / s^2: energy error grows away from s = 1"}
+            "stiffness": "likelihood Hessian at theta(s) = S^-1 H S^-1: hidden block / s^2, output block * s^2"}
 
 
 # --- comparisons ---------------------------------------------------------------------------
@@ -255,7 +255,7 @@ register(Claim(
 
 register(Claim(
     id="geometry/orbit-hmc",
-    statement="Along a rescaling orbit the likelihood is constant, the prior is not, and E|dH| is larger at both orbit ends than at s = 1.",
+    statement="Along a rescaling orbit the likelihood is constant but the prior and the leapfrog energy error E|dH| are not.",
     source="derived here: theory.geometry.orbit_prior; measured by relu_hmc.geometry.measure_orbit_hmc",
     family="relu-symmetry",
     prediction=Task(f"{_MOD}:predict_orbit"),
