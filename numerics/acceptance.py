@@ -15,8 +15,12 @@ Public API
   size exponent follows as gamma = 1/(2k).
 - ``l_curve(potential, d, gamma, T=1.0, *, ls=None, budget, seed, ...) -> LCurve``: a(l).
 - ``measure_sigma0(potential, gamma, T=1.0, *, l=1.0, dims=None, budget, seed, ...)
-  -> Sigma0Result``: Sigma_0 = Var(dH)/l^(2k), k = 1/(2 gamma), at each d, with a stability
-  check across d.
+  -> Sigma0Result``: Sigma_0 = Var(dH)/l^(2k), k = 1/(2 gamma), at each d (`per_d`), the value
+  at the largest d (`sigma0`), its eps -> 0 extrapolation (`extrapolated`), and a stability
+  check across d (`drift`, `chi2`, `p_value`, `stable`).
+Common keywords: ``progress`` (one stderr line per point), ``jobs`` (threads; the kernel
+releases the GIL, and results do not depend on jobs: every batch has its own spawned seed),
+``work`` (coordinate-steps per point, overriding the budget).
 All results have ``.as_dict()`` (JSON-serialisable).
 
 Estimators
@@ -415,6 +419,9 @@ class Sigma0Result:
 
     sigma0: the estimate at the largest d (smallest eps, least finite-eps bias).
     weighted: inverse-variance weighted mean over all d.
+    extrapolated: intercept of a weighted linear fit of Sigma_0(d) against eps_d^j
+    (j = correction_power: 2 for gamma <= 1/4, where the smooth error expansion is in eps^2,
+    else 1), i.e. the eps -> 0 limit; None with fewer than 3 dimensions.
     drift: slope of Sigma_0(d) against log10 d (Estimate, weighted least squares); zero when
     the scaling eps ~ d^-gamma is the right one, 1 - 2 k_true gamma per decade-log otherwise.
     chi2, dof, p_value: consistency of the per-d values with one constant.
@@ -430,6 +437,8 @@ class Sigma0Result:
     per_d: list  # Estimates of Sigma_0 at each d
     sigma0: Estimate
     weighted: Estimate
+    extrapolated: Estimate | None
+    correction_power: int
     drift: Estimate
     chi2: float
     dof: int
@@ -480,5 +489,14 @@ def measure_sigma0(potential, gamma: float, T: float = 1.0, *, l: float = 1.0, d
         drift = Estimate(slope, float(1.0 / math.sqrt(sxx)), n=len(dims))
     else:
         drift = Estimate(0.0, float("inf"), n=1)
-    return Sigma0Result(potential.config(), gamma, two_k / 2.0, T, l, dims, per_d, per_d[-1], weighted, drift,
-                        chi2, dof, p_value, bool(p_value > 0.01), [p.as_dict() for p in points])
+    power = 2 if gamma <= 0.25 else 1
+    extrapolated = None
+    if len(dims) >= 3:
+        z = np.array([p.eps for p in points]) ** power
+        design = np.stack([np.ones_like(z), z], axis=1)
+        cov = np.linalg.inv(design.T @ (w[:, None] * design))
+        coef = cov @ design.T @ (w * values)
+        extrapolated = Estimate(float(coef[0]), float(math.sqrt(cov[0, 0])), n=weighted.n)
+    return Sigma0Result(potential.config(), gamma, two_k / 2.0, T, l, dims, per_d, per_d[-1], weighted,
+                        extrapolated, power, drift, chi2, dof, p_value, bool(p_value > 0.01),
+                        [p.as_dict() for p in points])

@@ -233,11 +233,11 @@ def efficiency_curve(potential, *, d: int | None = None, gamma: float | None = N
     gamma = _check_gamma((0.5 if kinked else 0.25) if gamma is None else gamma)
     jobs = check_count("jobs", jobs)
     rng = rng_from(seed)
-    children = rng.spawn(32)
+    pilot_rng, boot_seed, runs_rng = rng.spawn(3)
     if ls is None:
         # pilot: Var(dH) at l = 1 gives sqrt(Sigma_0); pick l with sqrt(Sigma) = 0.4 .. 3.2
         # (asymptotic acceptance 0.84 .. 0.11; both optima, 0.651 and 0.452, inside)
-        pilot = energy_error_point(potential, d, l=1.0, gamma=gamma, T=T, n_proposals=400, seed=children[-1],
+        pilot = energy_error_point(potential, d, l=1.0, gamma=gamma, T=T, n_proposals=400, seed=pilot_rng,
                                    jobs=jobs)
         k = 1.0 / (2.0 * gamma)
         s0 = math.sqrt(max(pilot.var_dH_pooled.value, 1e-12)) / pilot.l_eff ** k
@@ -248,11 +248,12 @@ def efficiency_curve(potential, *, d: int | None = None, gamma: float | None = N
         raise ValueError(f"the l grid gives fewer than 3 distinct n_steps ({steps}) at d={d}, T={T}: "
                          "increase d or T")
     ls = np.array([T * d ** gamma / n for n in steps])
+    run_rngs = runs_rng.spawn(len(steps))
     points = []
 
     def one(i):
         n_steps = steps[i]
-        run = run_hmc(potential, d, T / n_steps, n_steps, n_proposals, children[i % 30], n_chains=n_chains,
+        run = run_hmc(potential, d, T / n_steps, n_steps, n_proposals, run_rngs[i], n_chains=n_chains,
                       n_keep=n_keep)
         c = _Chains(run.samples, run.accept_prob)
         if progress:
@@ -265,7 +266,7 @@ def efficiency_curve(potential, *, d: int | None = None, gamma: float | None = N
             chains = list(pool.map(one, range(len(steps))))
     else:
         chains = [one(i) for i in range(len(steps))]
-    boot_rng = np.random.default_rng(children[30].integers(0, 2 ** 63))
+    boot_rng = boot_seed
     boots = []  # (n_boot, n_l, 4)
     counts = boot_rng.multinomial(n_chains, np.full(n_chains, 1.0 / n_chains), size=(n_boot, ls.size))
     for b in range(n_boot):

@@ -75,6 +75,11 @@ def test_measure_sigma0_laplace_and_gaussian():
     _, var1 = gaussian_dh_moments(last["eps"], last["n_steps"])
     exact = last["d"] * var1 / last["l_eff"] ** 4
     assert within(gauss.sigma0, exact), (str(gauss.sigma0), exact)
+    # the eps -> 0 limit Var(dh_1)/eps^4 of the closed form (eps = 1e-4) against the
+    # extrapolation of the measured Sigma_0(d) in eps^2
+    _, var_small = gaussian_dh_moments(1e-4, 10_000)
+    assert within(gauss.extrapolated, var_small / 1e-16), (str(gauss.extrapolated), var_small / 1e-16)
+    assert within(lap.extrapolated, LAPLACE_SIGMA0), str(lap.extrapolated)
     json.dumps(gauss.as_dict())
 
 
@@ -94,6 +99,12 @@ def test_sweep_is_serialisable_and_reproducible():
     b = acceptance_sweep(P.laplace(), jobs=2, **kwargs)
     assert json.dumps(a.as_dict()) == json.dumps(b.as_dict())
     assert [p.d for p in a.points["0.5"]] == [10, 100]
+
+
+def test_non_finite_gradient_is_reported():
+    bad = P.CallablePotential(lambda x: 0.5 * x * x, lambda x: np.where(np.abs(x) < 2.5, x, np.nan))
+    with np.errstate(invalid="ignore"), pytest.raises(ValueError, match="non-finite"):
+        energy_error_point(bad, 100, eps=0.1, n_steps=5, n_proposals=50, seed=0)
 
 
 @pytest.mark.parametrize("call, match", [
