@@ -106,7 +106,7 @@ BUDGETS = {
         "sweep_activations": ACTIVATIONS,
         "order_starts": 256, "order_paired_momenta": 128, "order_eps_grid": (1.25e-5, 2.5e-5, 5e-5, 1e-4, 2e-4), "order_T": 0.02,
         "order_fixed_T_eps_grid": (6.25e-5, 1.25e-4, 2.5e-4, 5e-4, 1e-3), "order_fixed_T": 0.04,
-        # the decomposition claim compares quick and full: same network, eps and L
+        # the decomposition claim: same eps and L as quick (the network is width 20 here)
         "decomp_eps": 0.001, "decomp_steps": 20, "decomp_trajectories": 2000,
         "claim_eps": 0.002, "claim_steps": 20,
         "real_data": "diabetes", "real_eps_grid": (0.005, 0.01, 0.015, 0.02, 0.03), "real_steps": 20,
