@@ -1,0 +1,144 @@
+"""relu_hmc.claims.scaling: the claims are registered and listed, and every family FAILS when
+fed a deliberately wrong prediction together with small real measurements (negative controls).
+
+Predictions written by hand below are theory's values (order 3; 2k = 2, gamma = 1/2 for
+|q|; 2k = 4, gamma = 1/4 for q^2/2; optimum 0.452 for k = 1), quoted only to keep the fast
+tests free of SymPy; the slow tests use the real theory adapters.
+"""
+import copy
+import math
+import subprocess
+import sys
+
+import pytest
+
+from relu_hmc.claims import all_claims
+from relu_hmc.claims import scaling as S
+
+IDS = ("local-order/smooth-q", "local-order/smooth-p", "acceptance-limit/holder",
+       "step-size-exponent/kinked-stable", "step-size-exponent/kinked-collapse",
+       "step-size-exponent/smooth-stable", "step-size-exponent/variance-linear-in-d",
+       "optimal-acceptance/kinked", "optimal-acceptance/smooth", "optimal-acceptance/kinked-below-smooth")
+
+
+def _claims():
+    return {c.id: c for c in all_claims()}
+
+
+def test_registered_with_tasks_for_both_budgets():
+    claims = _claims()
+    for claim_id in IDS:
+        claim = claims[claim_id]
+        assert claim.compare.__module__ == "relu_hmc.claims.scaling"
+        for budget in ("quick", "full"):
+            assert claim.tasks(budget)
+
+
+def test_listed_by_cli():
+    out = subprocess.run([sys.executable, "-m", "relu_hmc", "claims"], capture_output=True, text=True, check=True).stdout
+    for claim_id in IDS:
+        assert claim_id in out
+
+
+def _law(potential, k, gamma, optimum):
+    return {"potential": potential, "T": 1.0, "k": k, "sigma_exponent": 2 * k, "step_size_exponent": gamma,
+            "optimal_acceptance": optimum, "d_exponent_fixed_eps": 2 * k * gamma}
+
+
+KINKED = _law("Abs(q)", 1.0, 0.5, 0.45217643960321346)
+SMOOTH = _law("q**2/2", 2.0, 0.25, 0.6512597509277787)
+
+
+@pytest.fixture(scope="module")
+def local_orders():
+    return {"one-step": S.measure_local_orders(S.QUARTIC, "quick", 8, seed=1)}
+
+
+@pytest.mark.parametrize("which", ["q", "p"])
+def test_local_order_negative_control(local_orders, which):
+    claim = _claims()[f"local-order/smooth-{which}"]
+    assert claim.evaluate({"q_order": 3, "p_order": 3}, local_orders).passed
+    wrong = {"q_order": 3, "p_order": 3, f"{which}_order": 2}
+    assert not claim.evaluate(wrong, local_orders).passed
+
+
+def _sweep(spec, gamma, dims, n, seed=2):
+    return {"sweep": S.measure_sweep(spec, gamma, 1.0, 1.0, list(dims), list(n), seed=seed)}
+
+
+def test_kinked_step_size_negative_control():
+    """gamma = 1/4 (the smooth scaling, 2k = 4) for the Laplace target must fail both ways."""
+    collapse = _sweep(S.LAPLACE, 0.25, (81, 1296, 20736), (1000, 200, 30))
+    stable = _sweep(S.LAPLACE, 0.5, (100, 900, 2500), (1000, 300, 100))
+    claims = _claims()
+    assert claims["step-size-exponent/kinked-collapse"].evaluate(KINKED, collapse).passed
+    assert claims["step-size-exponent/kinked-stable"].evaluate(KINKED, stable).passed
+    wrong = dict(KINKED, sigma_exponent=4.0, step_size_exponent=0.25)
+    assert not claims["step-size-exponent/kinked-collapse"].evaluate(wrong, collapse).passed
+    assert not claims["step-size-exponent/kinked-stable"].evaluate(wrong, stable).passed
+
+
+def test_smooth_step_size_negative_control():
+    """The kinked law (2k = 2) for the Gaussian target predicts a growing Var(dH): fails."""
+    stable = _sweep(S.GAUSSIAN, 0.25, (81, 1296, 20736), (1000, 300, 40))
+    claim = _claims()["step-size-exponent/smooth-stable"]
+    assert claim.evaluate(SMOOTH, stable).passed
+    assert not claim.evaluate(dict(SMOOTH, sigma_exponent=2.0, step_size_exponent=0.5), stable).passed
+
+
+def test_log_slope_drift_and_se():
+    est = [{"value": 2.0 * d ** 0.5, "se": 0.01 * d ** 0.5} for d in (10, 100, 1000)]
+    fit = S.log_slope([10, 100, 1000], est)
+    assert fit["slope"] == pytest.approx(0.5, abs=1e-12)
+    assert fit["drift"] == pytest.approx(0.0, abs=1e-12)
+    assert 0 < fit["slope_se"] < 0.01
+
+
+def test_fit_argmax_recovers_asymptotic_kinked_optimum():
+    """The estimator applied to the exact curve x Phi(-x) on a 7-point grid: within 0.002 of 0.452."""
+    from scipy.stats import norm
+    import numpy as np
+
+    x = np.geomspace(0.2, 1.6, 7)
+    a = 2 * norm.cdf(-x)
+    assert S.fit_argmax(a, x * a) == pytest.approx(KINKED["optimal_acceptance"], abs=2e-3)
+
+
+@pytest.mark.slow
+def test_variance_in_d_negative_control():
+    meas = {label: S.measure_variance_in_d(spec, 0.1, "quick", seed=4)
+            for label, spec in (("kinked", S.LAPLACE), ("smooth", S.GAUSSIAN))}
+    claim = _claims()["step-size-exponent/variance-linear-in-d"]
+    assert claim.evaluate({"kinked": KINKED, "smooth": SMOOTH}, meas).passed
+    wrong = {"kinked": dict(KINKED, d_exponent_fixed_eps=0.5), "smooth": SMOOTH}
+    assert not claim.evaluate(wrong, meas).passed
+
+
+@pytest.mark.slow
+def test_holder_negative_control():
+    """Sigma_0 doubled must fail (real theory prediction, small real measurement)."""
+    claim = _claims()["acceptance-limit/holder"]
+    prediction = claim.prediction.run()
+    meas = {label: S.measure_sweep(S.HOLDER, 1 / 3, 1.0, 1.0, [d], [n], seed=5)
+            for label, d, n in (("d-small", 64, 2000), ("d-large", 4096, 60))}
+    assert claim.evaluate(prediction, meas).passed
+    wrong = copy.deepcopy(prediction)
+    wrong["sigma0"] *= 2
+    wrong["sigma"] *= 2
+    wrong["acceptance"] = float(2 * __import__("scipy.stats").stats.norm.cdf(-math.sqrt(wrong["sigma"]) / 2))
+    assert not claim.evaluate(wrong, meas).passed
+
+
+@pytest.mark.slow
+def test_optimal_acceptance_negative_control():
+    """0.651 (the smooth optimum) for the Laplace target must fail; so must an ordering prediction
+    that puts the kinked optimum above the smooth one."""
+    meas = {label: S.measure_efficiency(S.LAPLACE, d, 1.5, 8, 300, 8, 100, seed=6)
+            for label, d in (("d-small", 64), ("d-large", 100))}
+    claim = _claims()["optimal-acceptance/kinked"]
+    assert claim.evaluate(KINKED, meas).passed
+    assert not claim.evaluate(dict(KINKED, optimal_acceptance=SMOOTH["optimal_acceptance"]), meas).passed
+    order = _claims()["optimal-acceptance/kinked-below-smooth"]
+    swapped = {"kinked": 0.651, "smooth": 0.452}
+    both = {"kinked": meas["d-large"], "smooth": meas["d-large"]}
+    assert not order.evaluate(swapped, both).passed
