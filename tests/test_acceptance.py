@@ -70,6 +70,12 @@ def test_measure_sigma0_laplace_and_gaussian():
     lap = measure_sigma0(P.laplace(), 0.5, 1.0, seed=6)
     assert within(lap.sigma0, LAPLACE_SIGMA0), str(lap.sigma0)
     assert lap.stable
+    assert abs(lap.residual_exponent.value) <= 4 * lap.residual_exponent.se
+    # the wrong scaling is detected: a kinked target at gamma = 1/4 has Var ~ d^(1/2) (here
+    # eps = 1/3 .. 1/6, where the O(eps) correction to Var(dh_1)/eps^2 steepens it further)
+    wrong = measure_sigma0(P.laplace(), 0.25, 1.0, dims=(100, 1000), seed=10)
+    assert wrong.residual_exponent.value - 0.5 > -4 * wrong.residual_exponent.se
+    assert not wrong.stable
     gauss = measure_sigma0(P.gaussian(), 0.25, 1.0, seed=7)
     last = gauss.points[-1]
     _, var1 = gaussian_dh_moments(last["eps"], last["n_steps"])
