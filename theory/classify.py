@@ -207,10 +207,11 @@ def _check_finite_real(U: sp.Expr, points) -> None:
         except (NotImplementedError, ValueError, TypeError):
             continue  # checked numerically below
         bad = region - domain
-        if bad is not sp.S.EmptySet and sp.simplify(bad.measure) != 0 or (bad is not sp.S.EmptySet and not isinstance(bad, sp.FiniteSet)):
-            raise _refuse(f"U = {U} is not real and finite on all of R (fails on {bad})")
-        if isinstance(bad, sp.FiniteSet) and bad is not sp.S.EmptySet:
+        if bad is sp.S.EmptySet:
+            continue
+        if isinstance(bad, sp.FiniteSet):
             raise _refuse(f"U = {U} is not finite at q in {bad}")
+        raise _refuse(f"U = {U} is not real and finite on all of R (fails on {bad})")
     f = sp.lambdify(Q, U, modules="mpmath")
     for x in [sp.Rational(k, 7) for k in range(-70, 71)] + list(points):
         try:

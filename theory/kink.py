@@ -131,12 +131,10 @@ def kinked_sigma0_expression() -> sp.Expr:
     Summing d coordinates with eps = l d^(-1/2): Sigma = l^2 * (this / eps^2).
     """
     T, pi_b, p = sp.symbols("T pi_b p", positive=True)
-    x = sp.Symbol("x", real=True)
     per_crossing_variance = (J * p) ** 2 * phase_variance()  # / eps^2
     flux = pi_b * p * sp.exp(-p**2 / 2) / sp.sqrt(2 * sp.pi)  # one direction, p > 0
     both_directions = 2  # p < 0 crosses right-to-left; by symmetry same contribution
     total = T * both_directions * sp.integrate(per_crossing_variance * flux, (p, 0, sp.oo))
-    del x
     return sp.simplify(total)
 
 
