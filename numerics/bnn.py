@@ -259,7 +259,15 @@ class BNNTrajectory:
 
 
 def _row_fsum(a: np.ndarray) -> np.ndarray:
-    return np.array([math.fsum(row) for row in a], dtype=np.float64)
+    """Exactly rounded row sums; a row that overflows (a diverged trajectory) sums to
+    inf/nan the plain way (math.fsum raises on intermediate overflow)."""
+    out = np.empty(a.shape[0])
+    for i, row in enumerate(a):
+        try:
+            out[i] = math.fsum(row)
+        except (OverflowError, ValueError):
+            out[i] = np.sum(row)
+    return out
 
 
 def trajectory(model: BNN, q0: np.ndarray, p0: np.ndarray, eps: float, n_steps: int, *,

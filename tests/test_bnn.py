@@ -288,3 +288,11 @@ def test_cli_runs_and_prints_json(capsys):
     assert main(argv[:-1]) == 0
     text = capsys.readouterr().out
     assert "acceptance" in text and "explained fraction" in text
+
+
+def test_diverging_trajectory_is_rejected_not_an_error():
+    """A step far beyond the stability limit overflows; dH is inf/nan and the proposal is
+    rejected (acceptance probability 0), with no exception."""
+    model = bnn.make_bnn("relu", 4, 1, DATASETS["regression"])
+    run = bnn.run_hmc(model, 5.0, 30, 2, 0, n_chains=2, warmup=0)
+    assert not run.accepted.any() and np.all(run.accept_prob == 0.0)
