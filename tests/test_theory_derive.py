@@ -57,3 +57,26 @@ def test_refused_potentials(text):
 def test_bad_T(T):
     with pytest.raises(TheoryInputError):
         derive_scaling_law("q**2/2", T=T)
+
+
+def test_large_constant_offset_is_removed_exactly():
+    """Regression: U = q^2 + 1e308 (float cancellation) gives the same law as q^2."""
+    shifted, plain = derive_scaling_law("q**2 + 1e308"), derive_scaling_law("q**2")
+    assert shifted["sigma0"] == pytest.approx(plain["sigma0"], rel=1e-12)
+    assert plain["sigma0"] == pytest.approx(math.sin(math.sqrt(2)) ** 2 / 4, rel=1e-6)  # sigma^2 = 1/2
+
+
+def test_extremely_wide_target_reports_null_sigma0_with_reason():
+    r = derive_scaling_law("q**2*1e-300")
+    assert r["sigma0"] is None and "heavy tails" in r["sigma0_note"]
+
+
+def test_abs_cubed_is_smooth_and_fast_growing_tails_do_not_hang():
+    """Regression: |q|^3 (DiracDelta in U'''), exp(q^2)-type tails (huge exponents)."""
+    r = derive_scaling_law("Abs(q)**3 + q**2")
+    assert r["regularity"] == "smooth" and r["sigma0"] > 0
+    from theory.classify import analyse_potential
+    from theory.parse import parse_potential
+
+    info = analyse_potential(parse_potential("cosh(q)"))
+    assert info.window is not None and math.isfinite(info.log_normaliser)

@@ -158,17 +158,17 @@ def _flow_rk4(force, q, p, T, n):
     return q, p
 
 
-def sigma0_smooth(U, T: float = 1.0, q_nodes: int = 10, p_nodes: int = 24, max_flow_step: float = 0.02) -> float:
+def sigma0_smooth(U, T: float = 1.0, q_nodes: int = 8, p_nodes: int = 24, max_flow_step: float = 0.02) -> float:
     """Sigma_0 = E_pi[(S(x_0) - S(x_T))^2], S = p^2 U''/12 - U'^2/24, x_T = exact flow at T.
 
     Smooth product target, eps = l d^(-1/4): Sigma = Sigma_0 l^4 (BPRSS 2013). The expectation
     over x_0 = (q_0, p_0) ~ pi(q) phi(p) is a deterministic quadrature: Gauss-Hermite in p
     (``p_nodes``), composite Gauss-Legendre in q on panels of width <= 1 (``q_nodes`` per
-    panel) over the region where U - min U < 46; the exact flow is classical RK4 with step
+    panel) over the window where U - min U < 100 (theory.classify); the exact flow is classical RK4 with step
     <= ``max_flow_step`` (global error O(h^4) ~ 1e-7). Deterministic, no sampling.
     For U = q^2/2 this reproduces sin^2(T)/16 (tested).
     """
-    from theory.classify import analyse_potential
+    from theory.classify import MAX_WINDOW, analyse_potential
 
     if not (T > 0 and math.isfinite(T)):
         raise ValueError(f"integration time T must be positive and finite, got {T}")
@@ -179,19 +179,21 @@ def sigma0_smooth(U, T: float = 1.0, q_nodes: int = 10, p_nodes: int = 24, max_f
         raise PotentialError(
             f"sigma0_smooth needs U in C^2 with bounded U'' near every point; {irregular[0].kind} at q = {irregular[0].location}"
         )
-    dU = sp.diff(U, Q)
-    d2U = sp.diff(U, Q, 2)
-    Uf = sp.lambdify(Q, U, modules="math")
-    force = sp.lambdify(Q, -dU, modules="math")
-    dUf = sp.lambdify(Q, dU, modules="math")
-    d2Uf = sp.lambdify(Q, d2U, modules="math")
+    if info.window is None:
+        raise PotentialError(f"sigma0_smooth: exp(-U) has heavy tails (mass beyond |q| = {MAX_WINDOW:g}); not supported")
+
+    def derivative(k):  # U^(k) away from the (measure-zero) points where Abs/sign are not smooth
+        return sp.diff(U, Q, k).replace(sp.DiracDelta, lambda *args: sp.Integer(0))
+
+    Uc = sp.lambdify(Q, info.centered, modules="math")
+    force = sp.lambdify(Q, -derivative(1), modules="math")
+    dUf = sp.lambdify(Q, derivative(1), modules="math")
+    d2Uf = sp.lambdify(Q, derivative(2), modules="math")
     S = lambda q, p: p * p * d2Uf(q) / 12 - dUf(q) ** 2 / 24  # noqa: E731
-    shift, log_z = info.shift, info.log_normaliser
-    # support: where U - shift < 46 (exp(-46) ~ 1e-20 relative weight)
-    grid = [k / 20 for k in range(-4000, 4001)]
-    inside = [x for x in grid if Uf(x) - shift < 46]
-    lo, hi = min(inside) - 0.5, max(inside) + 0.5
-    n_panels = max(1, math.ceil(hi - lo))
+    lo, hi = info.window
+    n_panels = max(16, math.ceil(hi - lo))
+    if n_panels > 400:
+        raise PotentialError(f"sigma0_smooth: the target is too wide for the quadrature (|q| up to {max(-lo, hi):g}); rescale q")
     gx, gw = mpmath.gauss_quadrature(q_nodes, "legendre")
     hx, hw = mpmath.gauss_quadrature(p_nodes, "hermite")
     width = (hi - lo) / n_panels
@@ -200,9 +202,13 @@ def sigma0_smooth(U, T: float = 1.0, q_nodes: int = 10, p_nodes: int = 24, max_f
         a = lo + k * width
         for x, w in zip(gx, gw):
             q = a + (float(x) + 1) * width / 2
-            q_rule.append((q, float(w) * width / 2 * math.exp(-(Uf(q) - shift) - (log_z - shift))))
+            q_rule.append((q, float(w) * width / 2 * math.exp(-Uc(q) - info.log_normaliser_centered)))
     p_rule = [(math.sqrt(2) * float(x), float(w) / math.sqrt(math.pi)) for x, w in zip(hx, hw)]
-    n_flow = max(1, math.ceil(T / max_flow_step))
+    # RK4 step: at most max_flow_step, and at most 0.02 / omega with omega^2 = max |U''| on the nodes
+    omega = math.sqrt(max([abs(d2Uf(q)) for q, w in q_rule if w > 1e-300] + [1.0]))
+    n_flow = max(1, math.ceil(T / min(max_flow_step, 0.02 / omega)))
+    if n_flow * len(q_rule) * len(p_rule) > 5e7:
+        raise PotentialError("sigma0_smooth: potential too stiff for the deterministic quadrature at this T")
     total = 0.0
     for q0, wq in q_rule:
         if wq < 1e-300:

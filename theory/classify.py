@@ -49,12 +49,20 @@ class SingularPoint:
 
 @dataclass(frozen=True)
 class PotentialAnalysis:
-    """Result of `analyse_potential`: the validated U, its points, and log Z."""
+    """Result of `analyse_potential`: the validated U, its classified points, and its normaliser.
+
+    ``shift`` is an exact SymPy number (U at an approximate minimiser) so that
+    ``centered = U - shift`` is formed exactly; ``log_normaliser_centered`` = log int exp(-centered),
+    ``log_normaliser`` = log Z = log int exp(-U) = log_normaliser_centered - shift;
+    ``window`` = (lo, hi): outside it U - shift > WINDOW_LEVEL (None if the tails are too heavy).
+    """
 
     U: sp.Expr
     points: tuple = field(default_factory=tuple)
-    log_normaliser: float = 0.0  # log Z, Z = int exp(-U) dq
-    shift: float = 0.0  # exp(-(U - shift)) was integrated (overflow guard)
+    log_normaliser: float = 0.0
+    log_normaliser_centered: float = 0.0
+    shift: sp.Expr = sp.Integer(0)
+    window: tuple | None = None
 
     @property
     def kinks(self):
@@ -68,10 +76,20 @@ class PotentialAnalysis:
     def curvature_jumps(self):
         return tuple(pt for pt in self.points if pt.kind == "curvature_jump")
 
+    @property
+    def centered(self) -> sp.Expr:
+        return self.U - self.shift
+
     def density(self, b) -> float:
-        """pi(b) = exp(-U(b)) / Z."""
-        value = float(sp.N(self.U.subs(Q, b), 30))
-        return math.exp(-(value - self.shift) - (self.log_normaliser - self.shift))
+        """pi(b) = exp(-U(b)) / Z, computed as exp(-(U(b) - shift) - log int exp(-(U - shift)))."""
+        value = float(sp.N(self.centered.subs(Q, b), 30))
+        return math.exp(-value - self.log_normaliser_centered)
+
+
+#: Level of U - min U beyond which exp(-(U - min U)) < 4e-44 is neglected in quadratures.
+WINDOW_LEVEL = 100
+#: Largest half-width searched for the window (wider targets are refused by sigma0_smooth).
+MAX_WINDOW = 2.0**20
 
 
 def _as_piecewise(U: sp.Expr) -> sp.Expr:
@@ -247,16 +265,67 @@ def _check_normalisable(U: sp.Expr, points) -> None:
         raise _refuse(f"could not establish that exp(-U) is integrable as q -> {name} for U = {U}")
 
 
-def _log_normaliser(U: sp.Expr, points) -> tuple[float, float]:
-    f = sp.lambdify(Q, U, modules="mpmath")
-    grid = [mpmath.mpf(k) / 4 for k in range(-200, 201)] + [mpmath.mpf(sp.N(b, 30)) for b in points]
-    shift = min(f(x) for x in grid)
-    breaks = sorted({float(sp.N(b)) for b in points} | {-1.0, 0.0, 1.0})
+def _float_or_inf(f, x) -> float:
+    try:
+        value = float(f(x))
+    except (OverflowError, ValueError, ZeroDivisionError):
+        return math.inf
+    return value if math.isfinite(value) else math.inf
+
+
+def _window_and_shift(U: sp.Expr, points):
+    """(shift, window): shift = U at the best grid point (exact SymPy number), window = (lo, hi)
+    with U - shift > WINDOW_LEVEL at both ends and on the grid outside, or None (heavy tails).
+    Values are compared after the exact subtraction of the shift (so U = q**2 + 1e308 works)."""
+    f = sp.lambdify(Q, U, modules="math")
+    point_values = [float(sp.N(b)) for b in points]
+    half = 8.0
+    while True:
+        grid = [k * half / 400 for k in range(-400, 401)] + point_values
+        values = [_float_or_inf(f, x) for x in grid]
+        shift = sp.Integer(0)
+        for _ in range(2):  # second pass: minimise again after an exact first centring
+            x_best = grid[min(range(len(grid)), key=values.__getitem__)]
+            shift = shift + sp.nsimplify((U - shift).subs(Q, sp.Rational(x_best)), rational=True)
+            if not shift.is_finite:
+                raise _refuse(f"U = {U} is not finite at q = {x_best}")
+            fc = sp.lambdify(Q, U - shift, modules="math")
+            values = [_float_or_inf(fc, x) for x in grid]
+        centered = values[:801]
+        if centered[0] > WINDOW_LEVEL and centered[800] > WINDOW_LEVEL:
+            inside = [x for x, v in zip(grid, centered) if v <= WINDOW_LEVEL]
+            step = 2 * half / 800
+            return shift, (min(inside) - step, max(inside) + step)
+        if half >= MAX_WINDOW:
+            return shift, None
+        half *= 4
+
+
+def _log_normaliser(U: sp.Expr, points):
+    """(log Z, log Z_centered, shift, window) with Z = int exp(-U) by mpmath quadrature."""
+    shift, window = _window_and_shift(U, points)
+    centered = U - shift
+    f_mp = sp.lambdify(Q, centered, modules="mpmath")
+    f_fl = sp.lambdify(Q, centered, modules="math")
+
+    def integrand(x):
+        if _float_or_inf(f_fl, float(x)) > 1000:  # exp(-1000): negligible; avoids huge exponents
+            return mpmath.mpf(0)
+        return mpmath.exp(-f_mp(x))
+
+    lo, hi = window if window is not None else (-MAX_WINDOW, MAX_WINDOW)
+    breaks = sorted({float(sp.N(b)) for b in points if lo < float(sp.N(b)) < hi} | {lo, hi})
     with mpmath.workdps(30):
-        Z = mpmath.quad(lambda x: mpmath.exp(-(f(x) - shift)), [-mpmath.inf] + breaks + [mpmath.inf])
+        Z = mpmath.quad(integrand, breaks)
+        if window is None:  # heavy tails: add them (the symbolic test established integrability)
+            Z += mpmath.quad(integrand, [-mpmath.inf, lo]) + mpmath.quad(integrand, [hi, mpmath.inf])
     if not (mpmath.isfinite(Z) and Z > 0):
         raise _refuse(f"normalising constant of exp(-U) is not finite and positive for U = {U}")
-    return float(mpmath.log(Z) + shift), float(shift)
+    log_zc = float(mpmath.log(Z))
+    log_z = log_zc - float(sp.N(shift, 30))
+    if not math.isfinite(log_z):
+        raise _refuse(f"normalising constant of exp(-U) overflows for U = {U}")
+    return log_z, log_zc, shift, window
 
 
 @functools.lru_cache(maxsize=128)
@@ -273,8 +342,9 @@ def analyse_potential(U: sp.Expr) -> PotentialAnalysis:
     _check_normalisable(U, candidates)
     gap = _probe_gap(candidates)
     points = tuple(_classify_point(U, b, gap) for b in candidates)
-    log_z, shift = _log_normaliser(U, candidates)
-    return PotentialAnalysis(U=U, points=points, log_normaliser=log_z, shift=shift)
+    log_z, log_zc, shift, window = _log_normaliser(U, candidates)
+    return PotentialAnalysis(U=U, points=points, log_normaliser=log_z, log_normaliser_centered=log_zc,
+                             shift=shift, window=window)
 
 
 def validate_potential(U: sp.Expr) -> sp.Expr:
