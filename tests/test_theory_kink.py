@@ -78,3 +78,13 @@ def test_generic_pieces_exact_energy_error():
     p1 = ph - EPS / 2 * (sp.cos(q1) + 2)
     direct = sp.sin(q1) + 2 * q1 - sp.sin(Q) + (p1**2 - P**2) / 2
     assert sp.simplify(dH - direct) == 0
+
+
+def test_crossing_conditions_are_start_left_and_end_right():
+    from theory.kink import crossing_conditions
+
+    cond = crossing_conditions(G_MINUS * (Q - B), B)
+    values = {G_MINUS: 1, B: 0, P: 1, EPS: sp.Rational(1, 10)}
+    assert cond.subs({**values, Q: sp.Rational(-1, 20)}) == sp.true  # q1 = -0.05 + 0.1*0.95 > 0
+    assert cond.subs({**values, Q: sp.Rational(-1, 5)}) == sp.false  # q1 < 0: no crossing
+    assert cond.subs({**values, Q: sp.Rational(1, 20)}) == sp.false  # starts right of the kink

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 
-import mpmath
 import sympy as sp
 
 from theory.classify import analyse_potential
@@ -146,4 +145,3 @@ def derive_scaling_law(expr, T: float = 1.0) -> dict:
 
 
 __all__ = ["derive_scaling_law", "PotentialError", "TheoryInputError"]
-del mpmath
