@@ -24,6 +24,11 @@ def add_parser(subparsers):
     parser.add_argument("expr", metavar="EXPR", help="potential U(q), e.g. 'Abs(q)' or 'q**2/2'")
     parser.add_argument("--T", dest="T", type=float, default=1.0, help="integration time T = L * eps (default 1.0)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("--check", action="store_true",
+                        help="also measure Sigma_0 and gamma by a quick acceptance sweep and print them "
+                             "next to the prediction (keys measured_sigma0, measured_sigma0_se, measured_gamma)")
+    parser.add_argument("--budget", choices=("quick", "full"), default="quick", help="size of the --check sweep")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the --check sweep (default 0)")
     return parser
 
 
@@ -32,11 +37,54 @@ def compute(args) -> dict:
     from theory.derive import derive_scaling_law
 
     try:
-        return derive_scaling_law(args.expr, T=args.T)
+        result = derive_scaling_law(args.expr, T=args.T)
+        if getattr(args, "check", False):
+            if args.seed < 0:
+                raise UsageError(f"--seed must be >= 0, got {args.seed}")
+            result.update(measured_scaling(args.expr, result, budget=args.budget, seed=args.seed))
+        return result
     except UsageError:
         raise
-    except ValueError as exc:  # theory errors are ValueError subclasses with one-line messages
+    except ValueError as exc:  # theory/numerics input errors are ValueErrors with one-line messages
         raise UsageError(" ".join(str(exc).split())) from None
+
+
+def numpy_callables(expr_text: str):
+    """(u, u') as vectorised numpy functions of the parsed potential.
+
+    The expression is the whitelist-parsed SymPy tree (theory.parse), so lambdify only
+    prints SymPy objects, never user text. u' is the derivative away from the kinks:
+    DiracDelta terms (derivatives of Heaviside factors) vanish there and are dropped.
+    """
+    import numpy as np
+    import sympy as sp
+
+    from theory.parse import parse_potential
+
+    expr = parse_potential(expr_text)
+    (q,) = expr.free_symbols
+    derivative = sp.diff(expr, q).replace(sp.DiracDelta, lambda *args: sp.Integer(0))
+
+    def vectorised(e):
+        f = sp.lambdify(q, e, modules="numpy")
+        return lambda x: np.broadcast_to(np.asarray(f(x), dtype=np.float64), np.shape(x)).copy()
+
+    return vectorised(expr), vectorised(derivative)
+
+
+def measured_scaling(expr_text: str, predicted: dict, *, budget: str, seed: int) -> dict:
+    """The --check measurement (numerics.derive_check) for the predicted gamma, with the
+    prediction beside it: measured_sigma0 ± se against sigma0, measured_gamma ± se against gamma."""
+    from numerics.derive_check import check_scaling
+
+    u, du = numpy_callables(expr_text)
+    kinks = [k["location"] for k in predicted["kinks"]]
+    measured = check_scaling(u, du, kinks=kinks, gamma=predicted["step_size_exponent"], T=predicted["T"],
+                             budget=budget, seed=seed, progress=True)
+    return {key: measured[key] for key in ("measured_sigma0", "measured_sigma0_se", "measured_gamma",
+                                           "measured_gamma_se", "measured_gamma_interval",
+                                           "measured_sigma_exponent", "measured_sigma_exponent_se",
+                                           "sigma0_per_d", "sigma0_stable")}
 
 
 def _fmt(value) -> str:
@@ -70,6 +118,13 @@ def format_report(result: dict) -> str:
         f"optimal acceptance  {result['optimal_acceptance']:.4f}   (optimal l = {_fmt(result['optimal_l'])})",
         f"cost per proposal   ~ d^{_fmt(result['cost_exponent'])} gradient evaluations",
     ]
+    if "measured_sigma0" in result:
+        lines += [
+            f"measured (--check)  Sigma_0 = {_fmt(result['measured_sigma0'])} ± {_fmt(result['measured_sigma0_se'])}"
+            f"  (predicted {_fmt(result['sigma0'])})",
+            f"                    gamma = {_fmt(result['measured_gamma'])} ± {_fmt(result['measured_gamma_se'])}"
+            f"  (predicted {_fmt(result['step_size_exponent'])})",
+        ]
     if result.get("sigma0_note"):
         lines.append(f"note                {result['sigma0_note']}")
     lines.append("formulas (LaTeX)")
