@@ -263,4 +263,14 @@ def energy_error_leading_coefficient(U=None, qs=None, ps=None) -> sp.Expr:
     p^2 U''/12 - U'^2/24, see theory.shadow). Multi-d: from the series. Numerics can compare
     (H(Psi_eps) - H) / eps^3 -> C(q, p) as eps -> 0.
     """
+    U_resolved, qs_resolved, ps_resolved = _coords(U, qs, ps)
+    if U is not None and len(qs_resolved) == 1:
+        # Expanding a concrete U through the series is slow (minutes for transcendental U);
+        # the generic coefficient is a polynomial in p and the first three derivatives of U:
+        # substitute the concrete derivatives into it.
+        (q,), (p,) = qs_resolved, ps_resolved
+        generic = local_error_series(None, 3).energy_error.coeff(EPS, 3)
+        Ugen, (qg,), (pg,) = _coords(None, None, None)
+        subs = [(sp.diff(Ugen, qg, k), sp.diff(U_resolved, q, k)) for k in range(3, 0, -1)]
+        return sp.expand(generic.subs(pg, p).subs(subs).subs(qg, q))
     return local_error_series(U, 3, qs, ps).energy_error.coeff(EPS, 3)
