@@ -39,8 +39,10 @@ def _fmt(x, digits: int = 4) -> str:
     return f"{x:.{digits}g}"
 
 
-def build(suite: SuiteResult, provenance: dict, settings: dict, figures: dict[str, str]) -> dict:
-    """The report as one JSON-able dict."""
+def build(suite: SuiteResult, provenance: dict, settings: dict, figures: dict[str, str],
+          extras: dict | None = None) -> dict:
+    """The report as one JSON-able dict. `extras` (optional): {"tuning_advice": {...},
+    "bnn_figures": [paths]} from relu_hmc.report_extras."""
     n_pass = sum(r.verdict.passed for r in suite.results)
     return {
         "report": "relu-hmc verification report",
@@ -55,6 +57,7 @@ def build(suite: SuiteResult, provenance: dict, settings: dict, figures: dict[st
         "provenance": provenance,
         "tolerance_policy": TOLERANCE_POLICY,
         "claims": [dict(r.as_dict(), figure=figures.get(r.claim.id)) for r in suite.results],
+        **(extras or {}),
     }
 
 
@@ -107,6 +110,11 @@ def markdown(report: dict) -> str:
         out.append(f"| [{c['id']}](#{_anchor(c['id'])}) | {'PASS' if v['passed'] else '**FAIL**'} | "
                    f"{_md_escape(v['quantity'])} | {_fmt(v['predicted'])} | {_fmt(v['measured'])} ± "
                    f"{_fmt(v['se'], 2)} | {_fmt(v['tolerance'], 3)} |")
+    if report.get("tuning_advice"):
+        out += ["", "## Tuning advice (theory)", "", report["tuning_advice"]["markdown"]]
+    if report.get("bnn_figures"):
+        out += ["", "## Bayesian neural networks: acceptance per activation", ""]
+        out += [f"![{Path(f).stem}]({f})" for f in report["bnn_figures"]]
     out += ["", "## Tolerance policy", "", report["tolerance_policy"], "", "## Claims", ""]
     for c in report["claims"]:
         v = c["verdict"]
@@ -167,7 +175,24 @@ def html_page(report: dict, out_dir: Path) -> str:
                      f"<td class='{'pass' if v['passed'] else 'fail'}'>{'PASS' if v['passed'] else 'FAIL'}</td>"
                      f"<td>{e(v['quantity'])}</td><td>{_fmt(v['predicted'])}</td>"
                      f"<td>{_fmt(v['measured'])} ± {_fmt(v['se'], 2)}</td><td>{_fmt(v['tolerance'], 3)}</td></tr>")
-    parts.append("</table><h2>Tolerance policy</h2><p>" + e(report["tolerance_policy"]) + "</p><h2>Claims</h2>")
+    parts.append("</table>")
+    if report.get("tuning_advice"):
+        rows = report["tuning_advice"]["rows"]
+        head = ["target", "optimal acceptance", "eps ~ d^-gamma"] + [
+            f"lost at {d['target_acceptance']:g}" for d in rows[0]["defaults"]]
+        parts.append("<h2>Tuning advice (theory)</h2><table><tr>" + "".join(f"<th>{e(h)}</th>" for h in head)
+                     + "</tr>" + "".join(
+                         "<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in [
+                             r["target"], f"{r['optimal_acceptance']:.3f}", f"{r['step_size_exponent']:g}"]
+                             + [f"{100 * d['efficiency_lost']:.1f}%" for d in r["defaults"]]) + "</tr>"
+                         for r in rows) + "</table><p>" + e(report["tuning_advice"]["markdown"].splitlines()[-1])
+                     + "</p>")
+    if report.get("bnn_figures"):
+        parts.append("<h2>Bayesian neural networks: acceptance per activation</h2>")
+        for f in report["bnn_figures"]:
+            data = base64.b64encode((out_dir / f).read_bytes()).decode("ascii")
+            parts.append(f"<p><img alt='{e(Path(f).stem)}' src='data:image/png;base64,{data}'></p>")
+    parts.append("<h2>Tolerance policy</h2><p>" + e(report["tolerance_policy"]) + "</p><h2>Claims</h2>")
     for c in report["claims"]:
         v = c["verdict"]
         parts.append(f"<h3 id='{_anchor(c['id'])}'>{e(c['id'])}</h3>"
@@ -204,7 +229,8 @@ def clean(value):
     return value
 
 
-def write(suite: SuiteResult, out_dir: str | Path, provenance: dict, settings: dict) -> dict:
+def write(suite: SuiteResult, out_dir: str | Path, provenance: dict, settings: dict,
+          extras: dict | None = None) -> dict:
     """Render figures and write report.json, report.md, report.html into out_dir; returns the report dict."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -213,7 +239,7 @@ def write(suite: SuiteResult, out_dir: str | Path, provenance: dict, settings: d
         name = f"plots/{plots.figure_name(r.claim.id)}"
         if plots.render(r.claim, r.prediction, r.measurements, out_dir / name, passed=r.verdict.passed):
             figures[r.claim.id] = name
-    report = build(suite, provenance, settings, figures)
+    report = build(suite, provenance, settings, figures, extras)
     report = clean(report)
     (out_dir / "report.json").write_text(json.dumps(report, indent=1, allow_nan=False) + "\n")
     (out_dir / "report.md").write_text(markdown(report))

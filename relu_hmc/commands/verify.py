@@ -98,13 +98,19 @@ def run(args) -> int:
 
     import_errors = discovery_errors() if not args.only else {}
     start = time.perf_counter()
+    from relu_hmc import report_extras
+
+    extras = {"tuning_advice": report_extras.tuning_advice()}
     with cache, executor:
         suite = run_suite(claims, budget=args.budget, seed=args.seed, executor=executor, cache=cache,
                           progress_stream=None if args.quiet else sys.stderr, import_errors=import_errors)
+        if not args.only:  # a selection is a partial run: no figure sections beyond its claims
+            extras["bnn_figures"] = report_extras.bnn_figures(
+                out, args.budget, args.seed, cache, progress=None if args.quiet else sys.stderr)
     settings = {"executor": executor.description, "jobs": jobs if args.executor == "local" else None,
                 "cache": str(cache_path) if cache_path else "disabled", "selected": args.only,
                 "out": str(out)}
-    data = report.write(suite, out, provenance.collect(), settings)
+    data = report.write(suite, out, provenance.collect(), settings, extras)
     if args.json:
         print(json.dumps(data, indent=1))
     else:
