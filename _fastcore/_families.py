@@ -16,7 +16,8 @@ quartic                4     a2, a4                                   a2 x^2/2 +
 =====================  ====  =======================================  ==========================
 
 Piece i of x is the number of kinks <= x (``searchsorted(kinks, x, side="right")``); at a
-kink the right piece's gradient is used. Families 1-3 take their centre c = kinks[0]
+kink the right piece's gradient is used (the power family with alpha = 1 takes sign(0) = 0
+at its centre: a single point, never hit by a draw from a continuous distribution). Families 1-3 take their centre c = kinks[0]
 (exactly one kink); for the smooth controls (2, 3) that point is only used to count
 crossings of the kink they smooth. A crossing is a change of piece index in a position
 update, counted with multiplicity |i_new - i_old|.

@@ -179,7 +179,7 @@ cdef const double* data_of(const double[::1] array) noexcept nogil:
 
 def potential_terms(int family, const double[::1] params, const double[::1] kinks, x):
     """u(x) elementwise for a built-in family (see ``_fastcore._families``)."""
-    cdef double[::1] flat = np.ascontiguousarray(x, dtype=np.float64).ravel()
+    cdef const double[::1] flat = np.ascontiguousarray(x, dtype=np.float64).ravel()
     out = np.empty(flat.shape[0], dtype=np.float64)
     cdef double[::1] out_view = out
     cdef const double* par = data_of(params)
@@ -193,7 +193,7 @@ def potential_terms(int family, const double[::1] params, const double[::1] kink
 
 def gradient_terms(int family, const double[::1] params, const double[::1] kinks, x):
     """u'(x) elementwise (the right-hand derivative at a kink)."""
-    cdef double[::1] flat = np.ascontiguousarray(x, dtype=np.float64).ravel()
+    cdef const double[::1] flat = np.ascontiguousarray(x, dtype=np.float64).ravel()
     out = np.empty(flat.shape[0], dtype=np.float64)
     cdef double[::1] out_view = out
     cdef const double* par = data_of(params)

@@ -221,6 +221,10 @@ def piecewise_quadratic(kinks, curvatures, slopes, *, name: str = "piecewise_qua
         raise ValueError("kinks must be strictly increasing")
     if np.any(curv < 0.0):
         raise ValueError("curvatures must be >= 0 (a concave piece is not supported)")
+    if np.any((curv > 0.0) & (curv < 1e-8)):
+        # exp(-u) on such a piece is a Gaussian of width > 1e4 centred at -slope/curvature:
+        # its truncated mass under- or overflows; the piece is linear to working accuracy
+        raise ValueError("curvatures must be 0 or >= 1e-8 (pass 0 for a linear piece)")
     if curv[0] == 0.0 and slope[0] >= 0.0:
         raise ValueError("not normalisable: the left piece needs curvature > 0 or slope < 0")
     if curv[-1] == 0.0 and slope[-1] <= 0.0:

@@ -187,3 +187,18 @@ def test_constructors_do_not_keep_references_to_caller_arrays():
     potential = potentials.piecewise_linear(kinks, slopes)
     kinks[0], slopes[0] = 99.0, 99.0
     assert potential.kinks[0] == -0.5 and potential.params[3] == -1.0
+
+
+def test_tiny_positive_curvature_is_refused_with_a_clear_message():
+    """A curvature of 1e-300 makes exp(-u) a Gaussian 1e150 wide: its piece mass overflows."""
+    with pytest.raises(ValueError, match="curvatures must be 0 or >= 1e-8"):
+        potentials.piecewise_quadratic([0.0], [1e-300, 1.0], [-1.0, 0.0])
+
+
+def test_read_only_inputs_are_accepted_by_the_elementwise_terms():
+    """JAX callbacks and np.broadcast_to hand over read-only arrays."""
+    x = np.linspace(-1.0, 1.0, 5)
+    x.setflags(write=False)
+    laplace = potentials.laplace()
+    np.testing.assert_array_equal(laplace.u(x), np.abs(x))
+    np.testing.assert_array_equal(laplace.grad(x), np.where(x >= 0, 1.0, -1.0))

@@ -116,3 +116,11 @@ def test_sigma0_kinked_laplace_against_leapfrog_quadrature():
     q_nodes = np.arange(-20 + h / 2, 20, h)
     _, second = _leapfrog_dH_moments(np.abs, np.sign, 0.01, 1.0, q_nodes, np.exp(-np.abs(q_nodes)))
     assert abs(second / 0.01**2 / sigma0 - 1) < 1e-2
+
+
+def test_sigma0_kinked_accepts_user_text_through_the_whitelist_parser():
+    from theory.acceptance import sigma0_kinked
+
+    assert sigma0_kinked("Abs(q)") == pytest.approx(4 * 0.5 * 2 * math.sqrt(2 / math.pi) / 12, rel=1e-12)
+    with pytest.raises(ValueError, match="__import__"):
+        sigma0_kinked("__import__('os')")

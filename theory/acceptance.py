@@ -225,6 +225,10 @@ def sigma0_kinked(U, T: float = 1.0) -> float:
 
     if not (T > 0 and math.isfinite(T)):
         raise ValueError(f"integration time T must be positive and finite, got {T}")
+    if isinstance(U, str):  # user text goes through the whitelist parser, never sympify
+        from theory.parse import parse_potential
+
+        U = parse_potential(U)
     info = analyse_potential(sp.sympify(U))
     if not info.kinks:
         raise PotentialError(f"U = {U} has no kink (gradient jump)")
