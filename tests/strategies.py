@@ -146,3 +146,42 @@ def crossing_states(draw, potential: GeneratedPotential, eps: float):
     p = draw(st.one_of(reals(0.3, 2.5), reals(-2.5, -0.3)))
     theta = draw(reals(0.05, 0.95))
     return kink - theta * eps * p, p, kink, theta
+
+
+# --- built-in families and bounded draws (shared by the kernel, theory and parser tests) ---
+
+def family_examples() -> dict[str, "potentials.Potential"]:
+    """One representative of every built-in family, with kinks away from the origin where the
+    family allows it (so crossings happen in both directions)."""
+    return {
+        "gaussian": potentials.gaussian(1.3),
+        "laplace": potentials.laplace(0.8),
+        "piecewise_linear": potentials.piecewise_linear([-1.0, 0.25, 1.5], [-1.5, -0.4, 0.7, 2.0]),
+        "piecewise_quadratic": potentials.piecewise_quadratic([-0.5, 0.7], [1.0, 0.0, 2.0], [0.3, -0.2, 0.5]),
+        "power_holder": potentials.power(1.5, 0.9),
+        "power_kink": potentials.power(1.0),
+        "power_smooth": potentials.power(3.0, 1.2),
+        "softplus_kink": potentials.softplus_kink(0.3, -1.0, 2.0, 0.2, 0.5),
+        "logcosh": potentials.logcosh(0.6),
+        "quartic": potentials.quartic(-1.0, 1.0),
+    }
+
+
+def coordinates(limit: float) -> st.SearchStrategy[float]:
+    """Positions or momenta in [-limit, limit]."""
+    return reals(-limit, limit)
+
+
+def kink_slopes(limit: float = 5.0) -> st.SearchStrategy[float]:
+    """Slopes g_-, g_+ of a piecewise-linear potential on either side of a kink."""
+    return reals(-limit, limit)
+
+
+def crossing_phases() -> st.SearchStrategy[float]:
+    """Crossing phase theta (the fraction of the drift done before the kink), away from 0 and 1."""
+    return reals(0.05, 0.95)
+
+
+def integer_polynomial_coefficients(max_degree: int = 4) -> st.SearchStrategy[list[int]]:
+    """Coefficients c_0..c_n in [-5, 5] of a non-constant polynomial (for parser round trips)."""
+    return st.lists(st.integers(-5, 5), min_size=1, max_size=max_degree + 1).filter(lambda cs: any(cs[1:]))

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import strategies as S
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -30,24 +31,7 @@ needs_compiled = pytest.mark.skipif(compiled is None, reason="compiled extension
 RTOL = 1e-12  # issue 2: compiled == pure to 1e-12 relative
 
 
-# TODO move to tests/strategies.py: one representative of every built-in family, with kinks
-# away from the origin where the family allows it (so crossings happen in both directions).
-def family_examples() -> dict[str, potentials.Potential]:
-    return {
-        "gaussian": potentials.gaussian(1.3),
-        "laplace": potentials.laplace(0.8),
-        "piecewise_linear": potentials.piecewise_linear([-1.0, 0.25, 1.5], [-1.5, -0.4, 0.7, 2.0]),
-        "piecewise_quadratic": potentials.piecewise_quadratic([-0.5, 0.7], [1.0, 0.0, 2.0], [0.3, -0.2, 0.5]),
-        "power_holder": potentials.power(1.5, 0.9),
-        "power_kink": potentials.power(1.0),
-        "power_smooth": potentials.power(3.0, 1.2),
-        "softplus_kink": potentials.softplus_kink(0.3, -1.0, 2.0, 0.2, 0.5),
-        "logcosh": potentials.logcosh(0.6),
-        "quartic": potentials.quartic(-1.0, 1.0),
-    }
-
-
-FAMILIES = family_examples()
+FAMILIES = S.family_examples()
 FAMILY_IDS = sorted(FAMILIES)
 
 
@@ -142,9 +126,8 @@ def test_trajectories_agree(name):
             assert_same(x, y, f"{name} eps={eps} L={n_steps}: {label}")
 
 
-# TODO move to tests/strategies.py
-finite_states = st.floats(-4.0, 4.0, allow_nan=False, allow_subnormal=False)
-step_sizes = st.floats(1e-4, 0.5, allow_nan=False, allow_subnormal=False)
+finite_states = S.coordinates(4.0)
+step_sizes = S.step_sizes(1e-4, 0.5)
 
 
 @needs_compiled

@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 import pytest
+import strategies as S
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -23,9 +24,8 @@ from test_fastcore import FAMILIES, FAMILY_IDS
 
 SMOOTH_IDS = [name for name in FAMILY_IDS if not FAMILIES[name].is_kinked and name != "power_holder"]
 
-# TODO move to tests/strategies.py
-coordinates = st.floats(-3.0, 3.0, allow_nan=False, allow_subnormal=False)
-step_sizes = st.floats(1e-3, 0.3, allow_nan=False, allow_subnormal=False)
+coordinates = S.coordinates(3.0)
+step_sizes = S.step_sizes(1e-3, 0.3)
 
 
 def one_step_matrix(eps, omega=1.0):

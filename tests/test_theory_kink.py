@@ -2,6 +2,7 @@
 import math
 
 import sympy as sp
+import strategies as S
 from hypothesis import assume, given, strategies as st
 
 from theory.kink import (
@@ -46,9 +47,8 @@ def test_kinked_sigma0_expression_derived():
     assert sp.simplify(kinked_sigma0_expression() - T * Jsym**2 * pi_b * 2 * sp.sqrt(2 / sp.pi) / 12) == 0
 
 
-# TODO move to strategies.py
-_slope = st.floats(-5, 5, allow_nan=False)
-_unit = st.floats(0.05, 0.95)
+_slope = S.kink_slopes(5.0)
+_unit = S.crossing_phases()
 
 
 @given(g_minus=_slope, g_plus=_slope, p=st.floats(0.2, 3), eps=st.floats(1e-3, 0.3), theta=_unit)

@@ -1,6 +1,7 @@
 """theory.parse: whitelist parsing of potentials; bad input is refused in one line, never run."""
 import pytest
 import sympy as sp
+import strategies as S
 from hypothesis import given, strategies as st
 
 from theory.errors import PotentialError
@@ -75,8 +76,7 @@ def test_non_string_is_refused():
         parse_potential(3)
 
 
-# TODO move to strategies.py
-_polynomial_coefficients = st.lists(st.integers(-5, 5), min_size=1, max_size=5).filter(lambda cs: any(cs[1:]))
+_polynomial_coefficients = S.integer_polynomial_coefficients(4)
 
 
 @given(_polynomial_coefficients)
