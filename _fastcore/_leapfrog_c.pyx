@@ -177,8 +177,8 @@ cdef const double* data_of(const double[::1] array) noexcept nogil:
     return &array[0] if array.shape[0] > 0 else NULL
 
 
-def potential_terms(int family, const double[::1] params, const double[::1] kinks, x):
-    """u(x) elementwise for a built-in family (see ``_fastcore._families``)."""
+cdef object _elementwise(bint gradient, int family, const double[::1] params, const double[::1] kinks, x):
+    # u(x) or u'(x) for every element of x, returned in x's shape
     cdef const double[::1] flat = np.ascontiguousarray(x, dtype=np.float64).ravel()
     out = np.empty(flat.shape[0], dtype=np.float64)
     cdef double[::1] out_view = out
@@ -186,23 +186,23 @@ def potential_terms(int family, const double[::1] params, const double[::1] kink
     cdef const double* kin = data_of(kinks)
     cdef Py_ssize_t j, n_kinks = kinks.shape[0]
     with nogil:
-        for j in range(flat.shape[0]):
-            out_view[j] = u_term(family, par, kin, n_kinks, flat[j])
+        if gradient:
+            for j in range(flat.shape[0]):
+                out_view[j] = grad_term(family, par, kin, n_kinks, flat[j])
+        else:
+            for j in range(flat.shape[0]):
+                out_view[j] = u_term(family, par, kin, n_kinks, flat[j])
     return out.reshape(np.shape(x))
+
+
+def potential_terms(int family, const double[::1] params, const double[::1] kinks, x):
+    """u(x) elementwise for a built-in family (see ``_fastcore._families``)."""
+    return _elementwise(False, family, params, kinks, x)
 
 
 def gradient_terms(int family, const double[::1] params, const double[::1] kinks, x):
     """u'(x) elementwise (the right-hand derivative at a kink)."""
-    cdef const double[::1] flat = np.ascontiguousarray(x, dtype=np.float64).ravel()
-    out = np.empty(flat.shape[0], dtype=np.float64)
-    cdef double[::1] out_view = out
-    cdef const double* par = data_of(params)
-    cdef const double* kin = data_of(kinks)
-    cdef Py_ssize_t j, n_kinks = kinks.shape[0]
-    with nogil:
-        for j in range(flat.shape[0]):
-            out_view[j] = grad_term(family, par, kin, n_kinks, flat[j])
-    return out.reshape(np.shape(x))
+    return _elementwise(True, family, params, kinks, x)
 
 
 # Coordinates are integrated in blocks of BLOCK: the step loop runs over a block whose state

@@ -57,9 +57,9 @@ import numpy as np
 from scipy import stats as sps
 
 from numerics.leapfrog import leapfrog_trajectory
-from numerics.orders import _jsonable, check_budget
+from numerics.orders import _jsonable
 from numerics.stats import Estimate, mean_estimate, variance_estimate
-from numerics.validation import check_count, check_step_size, rng_from
+from numerics.validation import check_budget, check_count, check_positive, check_step_size, rng_from
 
 _BATCH_COORDS = 1 << 19  # coordinates per batch (memory and thread granularity)
 
@@ -72,16 +72,6 @@ def _check_gamma(gamma) -> float:
     if not (0.0 < gamma <= 1.0):
         raise ValueError(f"gamma must be in (0, 1], got {gamma}")
     return gamma
-
-
-def _check_positive(name, value) -> float:
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}") from None
-    if not math.isfinite(value) or value <= 0.0:
-        raise ValueError(f"{name} must be a finite number > 0, got {value}")
-    return value
 
 
 def _check_jobs(jobs) -> int:
@@ -184,7 +174,7 @@ def energy_error_point(potential, d: int, *, eps=None, n_steps=None, l=None, gam
     else:
         if l is None or gamma is None:
             raise ValueError("give either eps and n_steps, or l and gamma")
-        l, gamma, T = _check_positive("l", l), _check_gamma(gamma), _check_positive("T", T)
+        l, gamma, T = check_positive("l", l), _check_gamma(gamma), check_positive("T", T)
         n_steps, eps = steps_for(d, l, gamma, T)
         l_eff = eps * d ** gamma
     dh, crossings, moments = _run(potential, d, eps, n_steps, n_proposals, seed, jobs)
@@ -246,8 +236,8 @@ def acceptance_sweep(potential, *, gammas=(0.25, 1 / 3, 0.5), l: float = 1.0, T:
     default_dims, default_work, cap = _SWEEP[budget]
     dims = _check_dims(default_dims if dims is None else dims)
     gammas = [_check_gamma(g) for g in gammas]
-    l, T = _check_positive("l", l), _check_positive("T", T)
-    work = default_work if work is None else _check_positive("work", work)
+    l, T = check_positive("l", l), check_positive("T", T)
+    work = default_work if work is None else check_positive("work", work)
     children = rng_from(seed).spawn(len(gammas) * len(dims))
     points = {}
     for gi, gamma in enumerate(gammas):
@@ -328,7 +318,7 @@ def variance_exponent_in_d(potential, *, eps: float = 0.1, T: float = 1.0, dims=
     """Exponent of Var(dH) in d at fixed eps and T (the direct estimator var_dH: expected 1,
     since dH is a sum of d independent coordinate errors)."""
     check_budget(budget)
-    eps, T = check_step_size(eps), _check_positive("T", T)
+    eps, T = check_step_size(eps), check_positive("T", T)
     default_dims, work, cap = _D_EXPONENT[budget]
     dims = _check_dims(default_dims if dims is None else dims)
     if len(dims) < 2:
@@ -355,9 +345,9 @@ def variance_exponent_in_eps(potential, *, d: int = 1000, T: float = 1.0, eps_gr
     """Exponent 2k of Var(dH) in eps at fixed d and T (pooled estimator): Var ~ d eps^(2k), so
     Var stays O(1) at eps ~ d^(-1/(2k)), i.e. gamma = 1/(2k)."""
     check_budget(budget)
-    d, T = check_count("d", d), _check_positive("T", T)
+    d, T = check_count("d", d), check_positive("T", T)
     default_grid, default_work = _EPS_EXPONENT[budget]
-    work = default_work if work is None else _check_positive("work", work)
+    work = default_work if work is None else check_positive("work", work)
     grid = np.sort(np.array([check_step_size(e) for e in (default_grid if eps_grid is None else eps_grid)]))
     if grid.size < 3:
         raise ValueError("an exponent in eps needs at least 3 step sizes")
@@ -399,8 +389,8 @@ def l_curve(potential, d: int | None = None, gamma: float = 0.5, T: float = 1.0,
     check_budget(budget)
     default_d, default_ls, work, cap = _LCURVE[budget]
     d = check_count("d", default_d if d is None else d)
-    gamma, T = _check_gamma(gamma), _check_positive("T", T)
-    ls = [_check_positive("l", v) for v in (default_ls if ls is None else ls)]
+    gamma, T = _check_gamma(gamma), check_positive("T", T)
+    ls = [check_positive("l", v) for v in (default_ls if ls is None else ls)]
     children = rng_from(seed).spawn(len(ls))
     points = []
     for v, child in zip(ls, children):
@@ -464,10 +454,10 @@ def measure_sigma0(potential, gamma: float, T: float = 1.0, *, l: float = 1.0, d
                    seed=0, progress: bool = False, jobs: int = 2, work: float | None = None) -> Sigma0Result:
     """Sigma_0 with its SE at each d and a check that it is stable across d."""
     check_budget(budget)
-    gamma, T, l = _check_gamma(gamma), _check_positive("T", T), _check_positive("l", l)
+    gamma, T, l = _check_gamma(gamma), check_positive("T", T), check_positive("l", l)
     default_dims, default_work, cap = _SIGMA0[budget]
     dims = _check_dims(default_dims if dims is None else dims)
-    work = default_work if work is None else _check_positive("work", work)
+    work = default_work if work is None else check_positive("work", work)
     two_k = 1.0 / gamma
     children = rng_from(seed).spawn(len(dims))
     points, per_d = [], []

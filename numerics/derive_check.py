@@ -36,8 +36,8 @@ import time
 
 import numpy as np
 
-from numerics.acceptance import _check_gamma, _check_positive, measure_sigma0, variance_exponent_in_eps
-from numerics.orders import check_budget
+from numerics.acceptance import _check_gamma, measure_sigma0, variance_exponent_in_eps
+from numerics.validation import check_budget, check_positive
 from numerics.potentials import CallablePotential
 
 _CHECK = {  # d for the exponent, eps grid, dims for Sigma_0, work per point
@@ -67,7 +67,7 @@ def check_scaling(u, du, kinks=(), gamma=None, T: float = 1.0, budget: str = "qu
     """Measure 2k (hence gamma = 1/(2k)) and Sigma_0 for the 1D product target exp(-u)."""
     start = time.perf_counter()
     check_budget(budget)
-    T, l = _check_positive("T", T), _check_positive("l", l)
+    T, l = check_positive("T", T), check_positive("l", l)
     if gamma is not None:
         gamma = _check_gamma(gamma)
     _probe("u", u)

@@ -54,9 +54,10 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from numerics.acceptance import _check_gamma, _check_positive, energy_error_point, steps_for
+from numerics.acceptance import _check_gamma, energy_error_point, steps_for
 from numerics.hmc import run_hmc
-from numerics.orders import _jsonable, check_budget
+from numerics.orders import _jsonable
+from numerics.validation import check_budget, check_positive
 from numerics.stats import Estimate
 from numerics.validation import check_count, rng_from
 
@@ -225,7 +226,7 @@ def efficiency_curve(potential, *, d: int | None = None, gamma: float | None = N
     kinked = bool(getattr(potential, "is_kinked", False))
     d0, t0, m0, n0, k0, b0 = _BUDGET[(budget, kinked)]
     d = check_count("d", d0 if d is None else d)
-    T = _check_positive("T", t0 if T is None else T)
+    T = check_positive("T", t0 if T is None else T)
     n_chains = check_count("n_chains", m0 if n_chains is None else n_chains, 2)
     n_proposals = check_count("n_proposals", n0 if n_proposals is None else n_proposals, 20)
     n_keep = min(check_count("n_keep", k0 if n_keep is None else n_keep), d)
@@ -242,7 +243,7 @@ def efficiency_curve(potential, *, d: int | None = None, gamma: float | None = N
         k = 1.0 / (2.0 * gamma)
         s0 = math.sqrt(max(pilot.var_dH_pooled.value, 1e-12)) / pilot.l_eff ** k
         ls = np.geomspace((0.4 / s0) ** (1 / k), (3.2 / s0) ** (1 / k), 7)
-    ls = np.array([_check_positive("l", v) for v in ls])
+    ls = np.array([check_positive("l", v) for v in ls])
     steps = sorted({steps_for(d, float(l), gamma, T)[0] for l in ls}, reverse=True)
     if len(steps) < 3:
         raise ValueError(f"the l grid gives fewer than 3 distinct n_steps ({steps}) at d={d}, T={T}: "

@@ -58,16 +58,9 @@ import numpy as np
 from numerics.leapfrog import leapfrog_trajectory
 from numerics.reference import exact_flow, mp_gradient, piecewise_pieces
 from numerics.stats import Estimate
-from numerics.validation import check_count, check_step_size, rng_from
+from numerics.validation import check_budget, check_count, check_step_size, rng_from
 
-BUDGETS = ("quick", "full")
 _KINDS = ("auto", "smooth", "crossing", "noncrossing")
-
-
-def check_budget(budget) -> str:
-    if budget not in BUDGETS:
-        raise ValueError(f"budget must be one of {BUDGETS}, got {budget!r}")
-    return budget
 
 
 def _jsonable(value):

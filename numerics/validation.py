@@ -16,6 +16,27 @@ def check_step_size(eps) -> float:
     return eps
 
 
+def check_positive(name: str, value) -> float:
+    """A finite number > 0 (T, l, widths, work sizes)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}") from None
+    if not math.isfinite(number) or number <= 0.0:
+        raise ValueError(f"{name} must be a finite number > 0, got {number}")
+    return number
+
+
+#: Measurement budgets: "quick" (seconds, for tests and the quick suite) and "full".
+BUDGETS = ("quick", "full")
+
+
+def check_budget(budget) -> str:
+    if budget not in BUDGETS:
+        raise ValueError(f"budget must be one of {BUDGETS}, got {budget!r}")
+    return budget
+
+
 def check_count(name: str, value, minimum: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
