@@ -113,7 +113,8 @@ def markdown(report: dict) -> str:
     if report.get("tuning_advice"):
         out += ["", "## Tuning advice (theory)", "", report["tuning_advice"]["markdown"]]
     if report.get("bnn_figures"):
-        out += ["", "## Bayesian neural networks: acceptance per activation", ""]
+        out += ["", "## Bayesian neural networks: acceptance per activation", "",
+                "Quick-sized sweeps (relu_hmc.report_extras); settings in numerics/bnn_config.py.", ""]
         out += [f"![{Path(f).stem}]({f})" for f in report["bnn_figures"]]
     out += ["", "## Tolerance policy", "", report["tolerance_policy"], "", "## Claims", ""]
     for c in report["claims"]:
@@ -188,7 +189,8 @@ def html_page(report: dict, out_dir: Path) -> str:
                          for r in rows) + "</table><p>" + e(report["tuning_advice"]["markdown"].splitlines()[-1])
                      + "</p>")
     if report.get("bnn_figures"):
-        parts.append("<h2>Bayesian neural networks: acceptance per activation</h2>")
+        parts.append("<h2>Bayesian neural networks: acceptance per activation</h2><p>Quick-sized sweeps "
+                     "(relu_hmc.report_extras); settings in numerics/bnn_config.py.</p>")
         for f in report["bnn_figures"]:
             data = base64.b64encode((out_dir / f).read_bytes()).decode("ascii")
             parts.append(f"<p><img alt='{e(Path(f).stem)}' src='data:image/png;base64,{data}'></p>")

@@ -32,8 +32,8 @@ def test_bnn_figure_data_is_computed_once_then_read_from_the_cache(tmp_path, mon
 
     monkeypatch.setattr(report_extras, "bnn_figure_data", fake)
     with ResultCache(tmp_path / "cache.sqlite") as cache:
-        first = report_extras.bnn_figures(tmp_path, "quick", 0, cache, progress=None)
-        second = report_extras.bnn_figures(tmp_path, "quick", 0, cache, progress=None)
+        first = report_extras.bnn_figures(tmp_path, 0, cache, progress=None)
+        second = report_extras.bnn_figures(tmp_path, 0, cache, progress=None)
     assert calls == [("quick", 0)]
     assert first == second and first
     assert all((tmp_path / f).is_file() and Path(f).suffix == ".png" for f in first)

@@ -106,7 +106,7 @@ def run(args) -> int:
                           progress_stream=None if args.quiet else sys.stderr, import_errors=import_errors)
         if not args.only:  # a selection is a partial run: no figure sections beyond its claims
             extras["bnn_figures"] = report_extras.bnn_figures(
-                out, args.budget, args.seed, cache, progress=None if args.quiet else sys.stderr)
+                out, args.seed, cache, progress=None if args.quiet else sys.stderr)
     settings = {"executor": executor.description, "jobs": jobs if args.executor == "local" else None,
                 "cache": str(cache_path) if cache_path else "disabled", "selected": args.only,
                 "out": str(out)}
