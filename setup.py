@@ -1,7 +1,11 @@
 """Build the compiled kernels in _fastcore/ (Cython against the NumPy C headers).
 
-Every ``_fastcore/_*_c.pyx`` becomes the extension ``_fastcore._*_c``; its pure-NumPy twin
-``_fastcore/_*_py.py`` has the same public names and is used when the extension is absent
+The repository's top-level folders theory/, numerics/ and _fastcore/ install inside the one
+namespace ``relu_hmc`` (``relu_hmc.theory``, ``relu_hmc.numerics``, ``relu_hmc._fastcore``;
+``package_dir`` maps them), so nothing generic lands at the top of site-packages.
+
+Every ``_fastcore/_*_c.pyx`` becomes the extension ``relu_hmc._fastcore._*_c``; its pure-NumPy
+twin ``_fastcore/_*_py.py`` has the same public names and is used when the extension is absent
 or ``RELU_HMC_PURE=1`` is set.
 """
 from pathlib import Path
@@ -14,9 +18,19 @@ from setuptools import Extension, setup
 # bit for bit on the elementwise operations (FMA is the default contraction on aarch64).
 COMPILE_ARGS = ["-O3", "-ffp-contract=off"]
 
+#: installed package name -> folder in this repository
+PACKAGE_DIR = {
+    "relu_hmc": "relu_hmc",
+    "relu_hmc.commands": "relu_hmc/commands",
+    "relu_hmc.claims": "relu_hmc/claims",
+    "relu_hmc.theory": "theory",
+    "relu_hmc.numerics": "numerics",
+    "relu_hmc._fastcore": "_fastcore",
+}
+
 extensions = [
     Extension(
-        f"_fastcore.{pyx.stem}",
+        f"relu_hmc._fastcore.{pyx.stem}",
         [str(pyx)],
         include_dirs=[numpy.get_include()],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
@@ -26,7 +40,10 @@ extensions = [
 ]
 
 setup(
-    packages=["relu_hmc", "relu_hmc.commands", "relu_hmc.claims", "theory", "numerics", "_fastcore"],
-    package_data={"_fastcore": ["*.pyx", "*.pxd"]},
+    packages=list(PACKAGE_DIR),
+    package_dir=PACKAGE_DIR,
+    package_data={"relu_hmc._fastcore": ["*.pyx", "*.pxd"]},
+    # the Cython-generated C is a build output, not part of the wheel
+    exclude_package_data={"relu_hmc._fastcore": ["*.c", "*.html"]},
     ext_modules=cythonize(extensions, language_level=3),
 )

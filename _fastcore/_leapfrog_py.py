@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from _fastcore._families import LOGCOSH, PIECEWISE_QUADRATIC, POWER, QUARTIC, SOFTPLUS_KINK
+from relu_hmc._fastcore._families import LOGCOSH, PIECEWISE_QUADRATIC, POWER, QUARTIC, SOFTPLUS_KINK
 
 BACKEND = "numpy"
 

@@ -36,9 +36,9 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from _fastcore import _leapfrog_c as compiled  # noqa: E402
-from _fastcore import _leapfrog_py as pure  # noqa: E402
-from numerics import potentials  # noqa: E402
+from relu_hmc._fastcore import _leapfrog_c as compiled  # noqa: E402
+from relu_hmc._fastcore import _leapfrog_py as pure  # noqa: E402
+from relu_hmc.numerics import potentials  # noqa: E402
 
 BUILD = HERE / "_build"
 SOURCE = HERE / "leapfrog_floor.c"

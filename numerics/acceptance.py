@@ -56,10 +56,10 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from scipy import stats as sps
 
-from numerics.leapfrog import leapfrog_trajectory
-from numerics.orders import _jsonable
-from numerics.stats import Estimate, mean_estimate, variance_estimate
-from numerics.validation import check_budget, check_count, check_positive, check_step_size, rng_from
+from relu_hmc.numerics.leapfrog import leapfrog_trajectory
+from relu_hmc.numerics.orders import _jsonable
+from relu_hmc.numerics.stats import Estimate, mean_estimate, variance_estimate
+from relu_hmc.numerics.validation import check_budget, check_count, check_positive, check_step_size, rng_from
 
 _BATCH_COORDS = 1 << 19  # coordinates per batch (memory and thread granularity)
 

@@ -37,9 +37,9 @@ from typing import Callable
 
 import numpy as np
 
-from numerics.potentials import Potential, gaussian, laplace, piecewise_linear, power
-from numerics.stats import Estimate, bootstrap_estimate
-from numerics.validation import check_count, rng_from
+from relu_hmc.numerics.potentials import Potential, gaussian, laplace, piecewise_linear, power
+from relu_hmc.numerics.stats import Estimate, bootstrap_estimate
+from relu_hmc.numerics.validation import check_count, rng_from
 
 #: float64 spacing at 1 (2^-52).
 ULP = float(np.finfo(np.float64).eps)
@@ -194,8 +194,8 @@ def probe(step) -> CheckedStep:
 def toolkit_step(q, p, eps, grad_U):
     """The toolkit's own leapfrog kernel (numerics.leapfrog, general callable path) as a step
     function: one step of size eps for the potential whose gradient is grad_U."""
-    from numerics.leapfrog import leapfrog_trajectory
-    from numerics.potentials import CallablePotential
+    from relu_hmc.numerics.leapfrog import leapfrog_trajectory
+    from relu_hmc.numerics.potentials import CallablePotential
 
     q = np.asarray(q, dtype=np.float64)
     potential = CallablePotential(np.zeros_like, lambda x: np.asarray(grad_U(x.ravel()), dtype=np.float64).reshape(x.shape))

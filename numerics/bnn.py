@@ -51,10 +51,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-import _fastcore
-from numerics import bnn_config
-from numerics.bnn_data import Dataset, check_dataset
-from numerics.validation import check_count, check_step_size, rng_from
+from relu_hmc import _fastcore
+from relu_hmc.numerics import bnn_config
+from relu_hmc.numerics.bnn_data import Dataset, check_dataset
+from relu_hmc.numerics.validation import check_count, check_step_size, rng_from
 
 K = _fastcore.bnn
 
@@ -211,7 +211,7 @@ def make_bnn(activation: str, width: int, layers: int = 1, data: Dataset | None 
              prior_sd: float | None = None) -> BNN:
     """A validated BNN: ValueError (one line) for an unknown activation, width < 1, layers
     not in {1, 2}, non-finite data or prior_sd <= 0."""
-    from numerics.bnn_data import synthetic
+    from relu_hmc.numerics.bnn_data import synthetic
 
     activation = check_activation(activation)
     width = check_count("width", width)

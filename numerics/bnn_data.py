@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from numerics import bnn_config
+from relu_hmc.numerics import bnn_config
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,8 @@ import functools
 
 import numpy as np
 
-from numerics import bnn, bnn_config, bnn_data
-from numerics.stats import Estimate, bootstrap_estimate, fit_power_law, mean_estimate
+from relu_hmc.numerics import bnn, bnn_config, bnn_data
+from relu_hmc.numerics.stats import Estimate, bootstrap_estimate, fit_power_law, mean_estimate
 
 
 # -- models and start states ---------------------------------------------------------------

@@ -36,9 +36,9 @@ import time
 
 import numpy as np
 
-from numerics.acceptance import _check_gamma, measure_sigma0, variance_exponent_in_eps
-from numerics.validation import check_budget, check_positive
-from numerics.potentials import CallablePotential
+from relu_hmc.numerics.acceptance import _check_gamma, measure_sigma0, variance_exponent_in_eps
+from relu_hmc.numerics.validation import check_budget, check_positive
+from relu_hmc.numerics.potentials import CallablePotential
 
 _CHECK = {  # d for the exponent, eps grid, dims for Sigma_0, work per point
     "quick": (1000, (0.2, 0.1, 0.05, 0.025), (100, 1000, 10_000), 5e6),

@@ -54,12 +54,12 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from numerics.acceptance import _check_gamma, energy_error_point, steps_for
-from numerics.hmc import run_hmc
-from numerics.orders import _jsonable
-from numerics.validation import check_budget, check_positive
-from numerics.stats import Estimate
-from numerics.validation import check_count, rng_from
+from relu_hmc.numerics.acceptance import _check_gamma, energy_error_point, steps_for
+from relu_hmc.numerics.hmc import run_hmc
+from relu_hmc.numerics.orders import _jsonable
+from relu_hmc.numerics.validation import check_budget, check_positive
+from relu_hmc.numerics.stats import Estimate
+from relu_hmc.numerics.validation import check_count, rng_from
 
 
 def autocovariance(x) -> np.ndarray:

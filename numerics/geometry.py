@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-import _fastcore
-from numerics.stats import Estimate, mean_estimate
-from numerics.validation import check_count, check_step_size, rng_from
+from relu_hmc import _fastcore
+from relu_hmc.numerics.stats import Estimate, mean_estimate
+from relu_hmc.numerics.validation import check_count, check_step_size, rng_from
 
 #: Unit roundoff of float64.
 UNIT_ROUNDOFF = 2.0 ** -53

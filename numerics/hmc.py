@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from numerics.leapfrog import leapfrog_trajectory
-from numerics.potentials import CallablePotential, Potential
-from numerics.validation import check_count, check_step_size, rng_from
+from relu_hmc.numerics.leapfrog import leapfrog_trajectory
+from relu_hmc.numerics.potentials import CallablePotential, Potential
+from relu_hmc.numerics.validation import check_count, check_step_size, rng_from
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-import _fastcore
-from numerics.potentials import CallablePotential, Potential
-from numerics.validation import check_count, check_state, check_step_size
+from relu_hmc import _fastcore
+from relu_hmc.numerics.potentials import CallablePotential, Potential
+from relu_hmc.numerics.validation import check_count, check_state, check_step_size
 
 
 @dataclass(frozen=True)

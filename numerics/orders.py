@@ -55,10 +55,10 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from numerics.leapfrog import leapfrog_trajectory
-from numerics.reference import exact_flow, mp_gradient, piecewise_pieces
-from numerics.stats import Estimate
-from numerics.validation import check_budget, check_count, check_step_size, rng_from
+from relu_hmc.numerics.leapfrog import leapfrog_trajectory
+from relu_hmc.numerics.reference import exact_flow, mp_gradient, piecewise_pieces
+from relu_hmc.numerics.stats import Estimate
+from relu_hmc.numerics.validation import check_budget, check_count, check_step_size, rng_from
 
 _KINDS = ("auto", "smooth", "crossing", "noncrossing")
 

@@ -28,8 +28,8 @@ from typing import Callable
 import numpy as np
 from scipy import integrate, special, stats
 
-import _fastcore
-from _fastcore import _families
+from relu_hmc import _fastcore
+from relu_hmc._fastcore import _families
 
 
 def _finite_array(name: str, values, *, ndim: int = 1) -> np.ndarray:

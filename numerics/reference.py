@@ -38,8 +38,8 @@ from typing import Callable
 import mpmath
 import numpy as np
 
-from _fastcore import _families
-from numerics.potentials import CallablePotential, Potential
+from relu_hmc._fastcore import _families
+from relu_hmc.numerics.potentials import CallablePotential, Potential
 
 _TINY_TIME = 1e-13  # roots below this (relative to the remaining time) are the edge we stand on
 

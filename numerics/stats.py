@@ -12,7 +12,7 @@ from typing import Callable
 
 import numpy as np
 
-from numerics.validation import rng_from
+from relu_hmc.numerics.validation import rng_from
 
 
 @dataclass(frozen=True)

@@ -32,8 +32,8 @@ from typing import Callable
 
 import numpy as np
 
-from numerics import audit as measure
-from numerics.stats import bootstrap_estimate
+from relu_hmc.numerics import audit as measure
+from relu_hmc.numerics.stats import bootstrap_estimate
 from relu_hmc.claims.base import Z, Verdict, all_of, within
 
 #: Property names, in report order.
@@ -86,9 +86,9 @@ def kinked_pieces() -> dict:
 def predicted_orders() -> dict:
     """Orders from theory: local (smooth) from the Lie-series comparison, global (smooth) from
     the shadow Hamiltonian's first correction, crossing from the kink expansion."""
-    from theory.kink import B, leading_crossing_term, piecewise_linear_pieces
-    from theory.shadow import shadow_terms_generic
-    from theory.smooth import local_error_series
+    from relu_hmc.theory.kink import B, leading_crossing_term, piecewise_linear_pieces
+    from relu_hmc.theory.shadow import shadow_terms_generic
+    from relu_hmc.theory.smooth import local_error_series
 
     local = local_error_series(None, 4).energy_order
     global_smooth = min(shadow_terms_generic(4))
@@ -105,7 +105,7 @@ def predicted_orders() -> dict:
 @functools.lru_cache(maxsize=None)
 def smooth_coefficient_function(name: str) -> Callable:
     """C(q, p) of theory.smooth.energy_error_leading_coefficient for test potential `name`, numeric."""
-    from theory.smooth import energy_error_leading_coefficient
+    from relu_hmc.theory.smooth import energy_error_leading_coefficient
 
     sp, q, p = _symbols()
     expr = energy_error_leading_coefficient(smooth_expressions()[name])
@@ -115,8 +115,8 @@ def smooth_coefficient_function(name: str) -> Callable:
 @functools.lru_cache(maxsize=None)
 def crossing_coefficient_function() -> Callable:
     """c(g-, g+, p, theta) with dH = c eps + O(eps^2) for a left-to-right crossing (p > 0),
-    from theory.kink.leading_crossing_term on generic piecewise-linear pieces."""
-    from theory.kink import B, G_MINUS, G_PLUS, P, THETA, leading_crossing_term, piecewise_linear_pieces
+    from relu_hmc.theory.kink.leading_crossing_term on generic piecewise-linear pieces."""
+    from relu_hmc.theory.kink import B, G_MINUS, G_PLUS, P, THETA, leading_crossing_term, piecewise_linear_pieces
 
     sp = _symbols()[0]
     n, c = leading_crossing_term(*piecewise_linear_pieces(), B)

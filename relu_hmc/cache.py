@@ -22,7 +22,7 @@ from pathlib import Path
 from relu_hmc._version import __version__
 
 #: Packages whose source is part of every task's code version.
-CODE_PACKAGES: tuple[str, ...] = ("theory", "numerics", "_fastcore")
+CODE_PACKAGES: tuple[str, ...] = ("relu_hmc.theory", "relu_hmc.numerics", "relu_hmc._fastcore")
 _SOURCE_SUFFIXES = (".py", ".pyx", ".pxd")
 
 

@@ -35,8 +35,8 @@ SIGMA, TAU = 0.5, 3.0
 
 
 def _two_nets(n_inputs, width, seed):
-    from numerics import geometry as ng
-    from numerics.validation import rng_from
+    from relu_hmc.numerics import geometry as ng
+    from relu_hmc.numerics.validation import rng_from
 
     rng = rng_from(seed)
     return ng, rng
@@ -45,8 +45,8 @@ def _two_nets(n_inputs, width, seed):
 def measure_symmetries(n_inputs: int, width: int, n_points: int, seed) -> dict:
     """Discrepancy max|f1 - f2| / max(1, max|f1|) on n_points random inputs for each symmetry,
     and the unbalanced flip (negative control) with the change it should make."""
-    from numerics import geometry as ng
-    from numerics.validation import rng_from
+    from relu_hmc.numerics import geometry as ng
+    from relu_hmc.numerics.validation import rng_from
 
     rng = rng_from(seed)
     net = ng.random_network(n_inputs, width, rng)
@@ -89,8 +89,8 @@ def measure_symmetries(n_inputs: int, width: int, n_points: int, seed) -> dict:
 def measure_functional_dimension(n_inputs: int, width: int, n_points: int, seed) -> dict:
     """Jacobian ranks at a generic network and at a network with one twin pair (a random
     network of width - 1 plus a positive twin of neuron 0), with the activity counts."""
-    from numerics import geometry as ng
-    from numerics.validation import rng_from
+    from relu_hmc.numerics import geometry as ng
+    from relu_hmc.numerics.validation import rng_from
 
     rng = rng_from(seed)
     X = ng.random_inputs(n_points, n_inputs, rng)
@@ -120,7 +120,7 @@ def _posterior_and_point(n_inputs, width, n_points, rng, *, mirrored: bool = Fal
     """Data from a teacher network (noise SIGMA) and a student point theta: a random network,
     or with `mirrored` the teacher with output weights negated (large residuals correlated
     with every hidden unit)."""
-    from numerics import geometry as ng
+    from relu_hmc.numerics import geometry as ng
 
     teacher = ng.random_network(n_inputs, width, rng)
     X, y = ng.teacher_data(teacher, n_points, SIGMA, rng)
@@ -138,8 +138,8 @@ def measure_surface(n_inputs: int, width: int, n_points: int, seed, *, i: int = 
     - the jump of the normal derivative from U values alone (one-sided differences),
     - the FD Hessian jump across S_ij (Richardson, with its truncation estimate),
     - crossing leapfrog steps at phase 1/4 for eps = 2^-6 .. 2^-16: J_hat(eps)."""
-    from numerics import geometry as ng
-    from numerics.validation import rng_from
+    from relu_hmc.numerics import geometry as ng
+    from relu_hmc.numerics.validation import rng_from
 
     rng = rng_from(seed)
     post, theta = _posterior_and_point(n_inputs, width, n_points, rng)
@@ -176,8 +176,8 @@ def measure_cell(n_inputs: int, width: int, n_points: int, seed) -> dict:
       (constant on a cell: f is quadratic in theta there),
     - the FD Hessian of U, the Gauss-Newton part J^T J / sigma^2 and their eigenvalues,
     - the Rayleigh quotient of the FD Hessian along the joint rescaling direction v."""
-    from numerics import geometry as ng
-    from numerics.validation import rng_from
+    from relu_hmc.numerics import geometry as ng
+    from relu_hmc.numerics.validation import rng_from
 
     rng = rng_from(seed)
     post, theta = _posterior_and_point(n_inputs, width, n_points, rng, mirrored=True)
@@ -209,7 +209,7 @@ def measure_cell(n_inputs: int, width: int, n_points: int, seed) -> dict:
 def measure_kinks(width: int, seed, *, lo: float = -6.0, hi: float = 6.0) -> dict:
     """Kinks recovered from values of a random 1D-input network on [lo, hi] (function only),
     with the network's parameters for the prediction."""
-    from numerics import geometry as ng
+    from relu_hmc.numerics import geometry as ng
 
     net = ng.random_network(1, width, seed)
     kinks = ng.recover_kinks_1d(lambda x: net(np.asarray(x)[:, None]), lo, hi)
@@ -221,8 +221,8 @@ def measure_orbit_hmc(n_inputs: int, width: int, n_points: int, eps: float, n_st
                       seed, *, scales=(0.25, 0.5, 1.0, 2.0, 4.0)) -> dict:
     """HMC trajectories from points of the rescaling orbit of a balanced teacher network
     (the data's generator) against random starts from the prior, with standard errors."""
-    from numerics import geometry as ng
-    from numerics.validation import rng_from
+    from relu_hmc.numerics import geometry as ng
+    from relu_hmc.numerics.validation import rng_from
 
     rng = rng_from(seed)
     teacher = ng.random_network(n_inputs, width, rng)
@@ -271,7 +271,7 @@ def verdict_symmetries(m: dict) -> Verdict:
 
 
 def predicted_functional_dimension(m: dict, case: str) -> int | None:
-    from theory.geometry import functional_dimension
+    from relu_hmc.theory.geometry import functional_dimension
 
     r = m[case]
     if r is None:
@@ -306,7 +306,7 @@ def verdict_functional_dimension(m: dict) -> Verdict | None:
 
 
 def surface_prediction(m: dict) -> dict:
-    from theory.geometry import surface_predictions
+    from relu_hmc.theory.geometry import surface_predictions
 
     return surface_predictions(m["x_i"], m["y_i"], m["theta_star"], m["sigma"], m["j"],
                                n_inputs=m["n_inputs"], width=m["width"])
@@ -394,7 +394,7 @@ def verdict_crossing(m: dict, prediction: dict | None = None) -> Verdict:
 
 
 def verdict_cell(m: dict) -> Verdict:
-    from theory.geometry import regular_hessian_value, rescaling_curvature_value
+    from relu_hmc.theory.geometry import regular_hessian_value, rescaling_curvature_value
 
     n0, n1 = m["n_inputs"], m["width"]
     H_pred = np.array(regular_hessian_value(m["X"], m["y"], m["theta"], m["sigma"], m["tau"], n_inputs=n0, width=n1))
@@ -424,7 +424,7 @@ def verdict_cell(m: dict) -> Verdict:
 
 
 def verdict_kinks(m: dict) -> Verdict:
-    from theory.geometry import predicted_kinks_1d
+    from relu_hmc.theory.geometry import predicted_kinks_1d
 
     pred = [k for k in predicted_kinks_1d(m["W"], m["b"], m["a"]) if m["lo"] < k["location"] < m["hi"]]
     rec = m["recovered"]
@@ -444,7 +444,7 @@ def verdict_kinks(m: dict) -> Verdict:
 def verdict_orbit(m: dict) -> Verdict:
     """Likelihood constant along the orbit (exact), the prior equal to the orbit formula, and
     the energy error not constant along the orbit (max - min > z SE)."""
-    from theory.geometry import orbit_prior
+    from relu_hmc.theory.geometry import orbit_prior
 
     ref = m["reference"]
     W, b, a = np.array(ref["W"]), np.array(ref["b"]), np.array(ref["a"])
@@ -475,8 +475,8 @@ def verdict_orbit(m: dict) -> Verdict:
 def geometry_summary(n_points: int, width: int, seed: int, *, n_inputs: int = N_INPUTS) -> dict:
     """Everything `relu-hmc geometry` prints: parameter count, functional dimensions,
     symmetry checks, the Hessian-jump and crossing-step checks, with verdicts."""
-    from numerics.validation import check_count, rng_from
-    from theory.geometry import parameter_count
+    from relu_hmc.numerics.validation import check_count, rng_from
+    from relu_hmc.theory.geometry import parameter_count
 
     n_points, width, n_inputs = check_count("inputs", n_points), check_count("width", width), \
         check_count("input-dim", n_inputs)

@@ -39,7 +39,7 @@ def git_revision(path: str | Path | None = None) -> dict | None:
 
 def collect() -> dict:
     """Versions, platform, git revision, compiled-kernel backend and UTC time."""
-    import _fastcore
+    from relu_hmc import _fastcore
 
     from relu_hmc.cache import code_version
 
@@ -50,6 +50,7 @@ def collect() -> dict:
                      platform.python_implementation(), "executable": sys.executable},
         "git": git_revision(),
         "kernel_backend": _fastcore.BACKEND,
+        "kernel_backends": dict(_fastcore.BACKENDS),
         "code_version": code_version(),
         "created_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }

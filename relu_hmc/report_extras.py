@@ -31,7 +31,7 @@ def tuning_advice() -> dict:
 
 def bnn_figure_data(budget: str, seed: int) -> dict:
     """Acceptance sweeps (step size, width) and Fig. 1 (L, eps) per activation at `budget`."""
-    from numerics import bnn_config, bnn_experiments
+    from relu_hmc.numerics import bnn_config, bnn_experiments
 
     cfg = bnn_config.budget(budget)
     return {"budget": budget, "sweeps": bnn_experiments.acceptance_sweeps(cfg, seed),

@@ -37,7 +37,7 @@ def tuning_row(name: str, k: float, description: str = "", targets: Iterable[flo
                m: float = M_HMC) -> dict:
     """One row: optimal acceptance, gamma = 1/(2k), and per target the relative efficiency,
     the efficiency lost (1 - relative) and the cost factor (1 / relative)."""
-    from theory.tuning import optimal_acceptance, relative_efficiency
+    from relu_hmc.theory.tuning import optimal_acceptance, relative_efficiency
 
     k = float(k)
     targets = [float(a) for a in targets]
@@ -66,7 +66,7 @@ def tuning_table(targets: Iterable[float] = DEFAULT_TARGETS) -> list[dict]:
 def expression_row(expr: str, T: float = 1.0, targets: Iterable[float] = DEFAULT_TARGETS) -> dict:
     """Row for a potential EXPR via theory.derive.derive_scaling_law (its k; m = 1), with the
     derivation's optimal l when Sigma_0 is known. Raises ValueError (one line) on bad EXPR."""
-    from theory.derive import derive_scaling_law
+    from relu_hmc.theory.derive import derive_scaling_law
 
     law = derive_scaling_law(expr, T=T)
     k = float(law["sigma_exponent"]) / 2.0

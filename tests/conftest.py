@@ -19,9 +19,10 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 def pytest_report_header(config):
-    import _fastcore
+    from relu_hmc import _fastcore
 
-    return f"relu-hmc kernels: {_fastcore.BACKEND} backend"
+    backends = ", ".join(f"{k} {v}" for k, v in _fastcore.BACKENDS.items())
+    return f"relu-hmc kernels: {backends}"
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numerics.audit import toolkit_step
+from relu_hmc.numerics.audit import toolkit_step
 
 
 def leapfrog(q, p, eps, grad_U):

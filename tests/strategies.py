@@ -15,7 +15,7 @@ import numpy as np
 import sympy as sp
 from hypothesis import strategies as st
 
-from numerics import potentials
+from relu_hmc.numerics import potentials
 
 q = sp.Symbol("q", real=True)
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import fixtures_integrators as fx
-from numerics import audit as measure
+from relu_hmc.numerics import audit as measure
 from relu_hmc.audit import PROPERTIES, audit, kinked_pieces, smooth_expressions
 from relu_hmc.cli import main
 

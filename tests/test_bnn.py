@@ -8,13 +8,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import _fastcore
-from _fastcore import _bnn_py
-from numerics import bnn, bnn_config, bnn_data
+from relu_hmc import _fastcore
+from relu_hmc._fastcore import _bnn_py
+from relu_hmc.numerics import bnn, bnn_config, bnn_data
 from relu_hmc.cli import main
 
 try:
-    from _fastcore import _bnn_c
+    from relu_hmc._fastcore import _bnn_c
 except ImportError:  # pragma: no cover - extension not built
     _bnn_c = None
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from numerics import bnn_config, bnn_experiments
+from relu_hmc.numerics import bnn_config, bnn_experiments
 from relu_hmc.plots_bnn import make_bnn_figures
 
 SEED = bnn_config.SEED

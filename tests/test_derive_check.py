@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pytest
 
-from numerics.derive_check import check_scaling
+from relu_hmc.numerics.derive_check import check_scaling
 
 LAPLACE_SIGMA0 = 4.0 * 0.5 * 2.0 * math.sqrt(2.0 / math.pi) / 12.0
 KEYS = {"measured_sigma0", "measured_sigma0_se", "measured_gamma", "measured_gamma_se", "measured_gamma_interval",

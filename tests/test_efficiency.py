@@ -12,9 +12,9 @@ import warnings
 import numpy as np
 import pytest
 
-from numerics import potentials as P
-from numerics.efficiency import autocovariance, efficiency_curve, ess
-from numerics.hmc import run_hmc
+from relu_hmc.numerics import potentials as P
+from relu_hmc.numerics.efficiency import autocovariance, efficiency_curve, ess
+from relu_hmc.numerics.hmc import run_hmc
 
 arviz = pytest.importorskip("arviz")
 

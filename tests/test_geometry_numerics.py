@@ -6,9 +6,9 @@ relu_hmc/geometry.py and numerics/geometry.py)."""
 import numpy as np
 import pytest
 
-from numerics import geometry as ng
+from relu_hmc.numerics import geometry as ng
 from relu_hmc import geometry as rg
-from theory import geometry as tg
+from relu_hmc.theory import geometry as tg
 
 EXACT = 1e-12
 

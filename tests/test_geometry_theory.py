@@ -1,12 +1,12 @@
-"""theory.geometry: symbolic identities of the shallow ReLU posterior (issue 8).
+"""relu_hmc.theory.geometry: symbolic identities of the shallow ReLU posterior (issue 8).
 
 Each test checks a displayed formula of proofs_notes/relu_geometry.md exactly (SymPy
 expansion to zero), on a small symbolic model (n0 = 2 inputs, n1 = 2 neurons, 2 data points)."""
 import pytest
 import sympy as sp
 
-from theory import geometry as tg
-from theory.errors import TheoryInputError
+from relu_hmc.theory import geometry as tg
+from relu_hmc.theory.errors import TheoryInputError
 
 
 @pytest.fixture(scope="module")

@@ -8,11 +8,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import _fastcore
-from _fastcore import _leapfrog_py
-from numerics import potentials
-from numerics.hmc import run_hmc, stationary_energy_errors
-from numerics.stats import mean_estimate, variance_estimate
+from relu_hmc import _fastcore
+from relu_hmc._fastcore import _leapfrog_py
+from relu_hmc.numerics import potentials
+from relu_hmc.numerics.hmc import run_hmc, stationary_energy_errors
+from relu_hmc.numerics.stats import mean_estimate, variance_estimate
 
 N_SE = 4.0
 
@@ -36,7 +36,7 @@ def test_the_identity_fails_for_non_stationary_starts():
     potential = potentials.gaussian()
     rng = np.random.default_rng(1)
     q0, p0 = np.full((20_000, 4), 1.5), rng.standard_normal((20_000, 4))
-    from numerics.leapfrog import leapfrog_trajectory
+    from relu_hmc.numerics.leapfrog import leapfrog_trajectory
 
     trajectory = leapfrog_trajectory(potential, q0, p0, 0.3, 8)
     identity = mean_estimate(np.exp(-trajectory.energy_error))

@@ -18,8 +18,8 @@ import strategies as S
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from numerics import potentials
-from numerics.leapfrog import Trajectory, leapfrog_trajectory
+from relu_hmc.numerics import potentials
+from relu_hmc.numerics.leapfrog import Trajectory, leapfrog_trajectory
 from test_fastcore import FAMILIES, FAMILY_IDS
 
 SMOOTH_IDS = [name for name in FAMILY_IDS if not FAMILIES[name].is_kinked and name != "power_holder"]

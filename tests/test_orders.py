@@ -12,9 +12,9 @@ import math
 import numpy as np
 import pytest
 
-from numerics import potentials as P
-from numerics.orders import global_energy_order, local_error_orders
-from numerics.reference import exact_flow, mpmath_flow, piecewise_quadratic_flow
+from relu_hmc.numerics import potentials as P
+from relu_hmc.numerics.orders import global_energy_order, local_error_orders
+from relu_hmc.numerics.reference import exact_flow, mpmath_flow, piecewise_quadratic_flow
 
 MAX_SLACK = 0.1
 

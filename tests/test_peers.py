@@ -6,7 +6,7 @@ jax / blackjax / numpyro are not importable.
 import numpy as np
 import pytest
 
-from numerics import peers
+from relu_hmc.numerics import peers
 
 pytestmark = pytest.mark.peers
 
@@ -22,7 +22,7 @@ def _adapter(name):
 @pytest.mark.parametrize("name", sorted(ADAPTERS))
 def test_one_step_equals_the_toolkit_leapfrog(name):
     import fixtures_integrators as fx
-    from numerics.audit import TEST_POTENTIALS
+    from relu_hmc.numerics.audit import TEST_POTENTIALS
 
     step = _adapter(name)
     rng = np.random.default_rng(5)

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from scipy import integrate
 
-from numerics import potentials
-from numerics.stats import mean_estimate
+from relu_hmc.numerics import potentials
+from relu_hmc.numerics.stats import mean_estimate
 from test_fastcore import FAMILIES, FAMILY_IDS
 
 N_DRAWS = 20_000

@@ -11,7 +11,7 @@ U1, U2, U3, U4, p = sp.symbols("U1 U2 U3 U4 p")
 
 
 def _jet(expr):
-    from theory.smooth import generic_potential
+    from relu_hmc.theory.smooth import generic_potential
 
     U, (q,), (pq,) = generic_potential(1)
     subs = {sp.diff(U, q, k): s for k, s in ((4, U4), (3, U3), (2, U2), (1, U1))}
@@ -20,23 +20,23 @@ def _jet(expr):
 
 def _produced(name):
     if name == "smooth_energy_coefficient":
-        from theory.smooth import energy_error_leading_coefficient
+        from relu_hmc.theory.smooth import energy_error_leading_coefficient
         return _jet(energy_error_leading_coefficient())
     if name in ("shadow_S2", "shadow_S4"):
-        from theory.shadow import shadow_terms_generic
+        from relu_hmc.theory.shadow import shadow_terms_generic
         return _jet(shadow_terms_generic(4)[int(name[-1])])
     if name == "kink_linear_dH":
-        from theory.kink import piecewise_linear_crossing_error
+        from relu_hmc.theory.kink import piecewise_linear_crossing_error
         return piecewise_linear_crossing_error().subs({s: sp.Symbol(s.name) for s in piecewise_linear_crossing_error().free_symbols})
     if name == "kink_sigma0":
-        from theory.kink import kinked_sigma0_expression
+        from relu_hmc.theory.kink import kinked_sigma0_expression
         e = kinked_sigma0_expression()
         return e.subs({s: sp.Symbol(s.name) for s in e.free_symbols})
     if name == "gaussian_sigma0":
-        from theory.acceptance import gaussian_sigma0
+        from relu_hmc.theory.acceptance import gaussian_sigma0
         return gaussian_sigma0(sp.Symbol("T"))
     if name == "holder_alpha_one":
-        from theory.holder import holder_phase_function
+        from relu_hmc.theory.holder import holder_phase_function
         return holder_phase_function
     raise KeyError(name)
 

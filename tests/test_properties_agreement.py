@@ -14,9 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import strategies as S
-from numerics.leapfrog import leapfrog_trajectory
-from theory.shadow import shadow_hamiltonian
-from theory.smooth import energy_error_leading_coefficient, generic_potential
+from relu_hmc.numerics import potentials as _potentials
+from relu_hmc.numerics.leapfrog import leapfrog_trajectory
+from relu_hmc.theory.shadow import shadow_hamiltonian
+from relu_hmc.theory.smooth import energy_error_leading_coefficient, generic_potential
 
 U_GENERIC, (Q_GENERIC,), (P_GENERIC,) = generic_potential(1)
 
@@ -97,8 +98,8 @@ def test_shadow_hamiltonian_drifts_two_orders_less_than_energy(potential, state)
 def test_stationary_starts_satisfy_exp_minus_energy_error_identity(potential, seed):
     """E[exp(-dH)] = 1 for stationary starts: leapfrog is volume preserving and reversible,
     so the identity holds at every eps (Neal 2011, sec. 3.2); checked within 4 standard errors."""
-    from numerics.hmc import stationary_energy_errors
-    from numerics.stats import mean_estimate
+    from relu_hmc.numerics.hmc import stationary_energy_errors
+    from relu_hmc.numerics.stats import mean_estimate
 
     sample = stationary_energy_errors(potential.numeric, d=5, eps=0.2, n_steps=5, n_proposals=4000, seed=seed)
     estimate = mean_estimate(np.exp(-sample.energy_error))
@@ -110,8 +111,8 @@ def test_stationary_starts_satisfy_exp_minus_energy_error_identity(potential, se
        seed=st.integers(0, 2 ** 31))
 def test_compiled_kernel_equals_pure_fallback_on_generated_kinked_targets(potential, eps, n_steps, seed):
     """The compiled kernel and its pure-NumPy twin give the same numbers (1e-12 relative)."""
-    _leapfrog_c = pytest.importorskip("_fastcore._leapfrog_c")
-    from _fastcore import _leapfrog_py
+    _leapfrog_c = pytest.importorskip("relu_hmc._fastcore._leapfrog_c")
+    from relu_hmc._fastcore import _leapfrog_py
 
     pot = potential.numeric
     rng = np.random.default_rng(seed)
@@ -141,10 +142,10 @@ def test_kernel_is_time_reversible_on_generated_kinked_targets(potential, eps, n
 
 
 smooth_builtins = st.one_of(
-    st.builds(lambda w: __import__("numerics.potentials").potentials.logcosh(w), S.reals(0.3, 2.0)),
-    st.builds(lambda a2, a4: __import__("numerics.potentials").potentials.quartic(a2, a4),
+    st.builds(lambda w: _potentials.logcosh(w), S.reals(0.3, 2.0)),
+    st.builds(lambda a2, a4: _potentials.quartic(a2, a4),
               S.reals(-1.0, 1.0), S.reals(0.1, 1.0)),
-    st.builds(lambda k, w, c: __import__("numerics.potentials").potentials.softplus_kink(k, -1.0, 1.5, w, c),
+    st.builds(lambda k, w, c: _potentials.softplus_kink(k, -1.0, 1.5, w, c),
               S.reals(-0.5, 0.5), S.reals(0.2, 1.0), S.reals(0.0, 1.0)),
 )
 

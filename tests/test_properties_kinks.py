@@ -18,13 +18,13 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import strategies as S
-from numerics.hmc import stationary_energy_errors
-from numerics.leapfrog import leapfrog_trajectory
-from numerics.orders import local_error_orders
-from numerics.stats import variance_estimate
-from theory.acceptance import sigma0_kinked
-from theory.kink import Q, crossing_step_energy_error, leading_crossing_term
-from theory.smooth import local_error_series
+from relu_hmc.numerics.hmc import stationary_energy_errors
+from relu_hmc.numerics.leapfrog import leapfrog_trajectory
+from relu_hmc.numerics.orders import local_error_orders
+from relu_hmc.numerics.stats import variance_estimate
+from relu_hmc.theory.acceptance import sigma0_kinked
+from relu_hmc.theory.kink import Q, crossing_step_energy_error, leading_crossing_term
+from relu_hmc.theory.smooth import local_error_series
 
 
 def piece_expressions(potential: S.GeneratedPotential) -> list[sp.Expr]:
@@ -48,7 +48,7 @@ def exact_pieces(potential: S.GeneratedPotential) -> tuple[list[sp.Expr], list[s
 @settings(max_examples=40, suppress_health_check=[HealthCheck.filter_too_much])
 @given(data=st.data(), potential=S.kinked_potentials(), eps=S.step_sizes(0.005, 0.05))
 def test_symbolic_crossing_step_energy_error_equals_the_kernel(data, potential, eps):
-    """theory.kink's exact dH of a crossing step = the kernel's dH (1e-12 relative, plus the
+    """relu_hmc.theory.kink's exact dH of a crossing step = the kernel's dH (1e-12 relative, plus the
     few ulps of |H| that any float energy difference carries)."""
     q0, p0, kink, _ = data.draw(S.crossing_states(potential, eps), label="crossing state")
     step = leapfrog_trajectory(potential.numeric, np.array([[q0]]), np.array([[p0]]), eps, 1)

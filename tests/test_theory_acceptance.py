@@ -1,4 +1,4 @@
-"""theory.acceptance: limit acceptance, exact Gaussian dH moments, Sigma_0 for smooth/kinked."""
+"""relu_hmc.theory.acceptance: limit acceptance, exact Gaussian dH moments, Sigma_0 for smooth/kinked."""
 import math
 
 import mpmath
@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from theory.acceptance import (
+from relu_hmc.theory.acceptance import (
     acceptance_limit, gaussian_energy_error_moments, gaussian_energy_error_moments_symbolic,
     gaussian_sigma0, sigma0_kinked, sigma0_smooth,
 )
-from theory.errors import PotentialError
-from theory.parse import Q
+from relu_hmc.theory.errors import PotentialError
+from relu_hmc.theory.parse import Q
 
 
 def test_acceptance_limit():
@@ -119,7 +119,7 @@ def test_sigma0_kinked_laplace_against_leapfrog_quadrature():
 
 
 def test_sigma0_kinked_accepts_user_text_through_the_whitelist_parser():
-    from theory.acceptance import sigma0_kinked
+    from relu_hmc.theory.acceptance import sigma0_kinked
 
     assert sigma0_kinked("Abs(q)") == pytest.approx(4 * 0.5 * 2 * math.sqrt(2 / math.pi) / 12, rel=1e-12)
     with pytest.raises(ValueError, match="__import__"):

@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from theory.derive import derive_scaling_law
-from theory.errors import PotentialError, TheoryInputError
+from relu_hmc.theory.derive import derive_scaling_law
+from relu_hmc.theory.errors import PotentialError, TheoryInputError
 
 KEYS = {"regularity", "kinks", "one_step_energy_error_order", "crossing_step_energy_error_order",
         "step_size_exponent", "sigma_exponent", "sigma0", "optimal_acceptance", "optimal_l", "cost_exponent"}
@@ -75,8 +75,8 @@ def test_abs_cubed_is_smooth_and_fast_growing_tails_do_not_hang():
     """Regression: |q|^3 (DiracDelta in U'''), exp(q^2)-type tails (huge exponents)."""
     r = derive_scaling_law("Abs(q)**3 + q**2")
     assert r["regularity"] == "smooth" and r["sigma0"] > 0
-    from theory.classify import analyse_potential
-    from theory.parse import parse_potential
+    from relu_hmc.theory.classify import analyse_potential
+    from relu_hmc.theory.parse import parse_potential
 
     info = analyse_potential(parse_potential("cosh(q)"))
     assert info.window is not None and math.isfinite(info.log_normaliser)

@@ -1,11 +1,11 @@
-"""theory.holder: passage error Delta^alpha G(theta) via Hurwitz zeta; reduces to the kink at alpha=1."""
+"""relu_hmc.theory.holder: passage error Delta^alpha G(theta) via Hurwitz zeta; reduces to the kink at alpha=1."""
 import math
 
 import mpmath
 import pytest
 
-from theory.holder import holder_phase_function, holder_phase_moments, normal_abs_moment, sigma0_holder
-from theory.kink import sigma0_kinked_from_kinks
+from relu_hmc.theory.holder import holder_phase_function, holder_phase_moments, normal_abs_moment, sigma0_holder
+from relu_hmc.theory.kink import sigma0_kinked_from_kinks
 
 
 @pytest.mark.parametrize("theta", [0.1, 0.37, 0.5, 0.9])

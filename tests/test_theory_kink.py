@@ -1,11 +1,11 @@
-"""theory.kink: exact crossing-step energy error, its phase expansion and moments."""
+"""relu_hmc.theory.kink: exact crossing-step energy error, its phase expansion and moments."""
 import math
 
 import sympy as sp
 import strategies as S
 from hypothesis import assume, given, strategies as st
 
-from theory.kink import (
+from relu_hmc.theory.kink import (
     B, EPS, G_MINUS, G_PLUS, P, Q, THETA,
     crossing_error_in_phase, crossing_step_energy_error, kinked_sigma0_expression,
     leading_crossing_term, phase_variance, piecewise_linear_crossing_error,
@@ -81,7 +81,7 @@ def test_generic_pieces_exact_energy_error():
 
 
 def test_crossing_conditions_are_start_left_and_end_right():
-    from theory.kink import crossing_conditions
+    from relu_hmc.theory.kink import crossing_conditions
 
     cond = crossing_conditions(G_MINUS * (Q - B), B)
     values = {G_MINUS: 1, B: 0, P: 1, EPS: sp.Rational(1, 10)}

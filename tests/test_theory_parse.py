@@ -1,11 +1,11 @@
-"""theory.parse: whitelist parsing of potentials; bad input is refused in one line, never run."""
+"""relu_hmc.theory.parse: whitelist parsing of potentials; bad input is refused in one line, never run."""
 import pytest
 import sympy as sp
 import strategies as S
 from hypothesis import given, strategies as st
 
-from theory.errors import PotentialError
-from theory.parse import Q, parse_potential
+from relu_hmc.theory.errors import PotentialError
+from relu_hmc.theory.parse import Q, parse_potential
 
 
 @pytest.mark.parametrize(

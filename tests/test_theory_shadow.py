@@ -1,15 +1,15 @@
-"""theory.shadow: BCH shadow Hamiltonian, solved ansatz to eps^4, and conservation checks."""
+"""relu_hmc.theory.shadow: BCH shadow Hamiltonian, solved ansatz to eps^4, and conservation checks."""
 import pytest
 import sympy as sp
 
-from theory.shadow import (
+from relu_hmc.theory.shadow import (
     shadow_hamiltonian,
     shadow_residual,
     shadow_term_bch,
     shadow_term_formula,
     shadow_terms_generic,
 )
-from theory.smooth import EPS, generic_potential, hamiltonian, leading_term
+from relu_hmc.theory.smooth import EPS, generic_potential, hamiltonian, leading_term
 
 U, (q,), (p,) = generic_potential(1)
 D = [sp.diff(U, q, k) for k in range(5)]

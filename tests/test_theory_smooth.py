@@ -1,9 +1,9 @@
-"""theory.smooth: leapfrog vs exact flow, local errors O(eps^3) with exact leading coefficients."""
+"""relu_hmc.theory.smooth: leapfrog vs exact flow, local errors O(eps^3) with exact leading coefficients."""
 import math
 
 import sympy as sp
 
-from theory.smooth import (
+from relu_hmc.theory.smooth import (
     EPS,
     energy_error_leading_coefficient,
     exact_flow_series,

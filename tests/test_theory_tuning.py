@@ -1,4 +1,4 @@
-"""theory.tuning: optimal acceptance from Phi(-x) = (k/m) x phi(x), to 30 digits."""
+"""relu_hmc.theory.tuning: optimal acceptance from Phi(-x) = (k/m) x phi(x), to 30 digits."""
 import math
 
 import mpmath
@@ -6,7 +6,7 @@ import pytest
 from scipy.optimize import brentq
 from scipy.stats import norm
 
-from theory.tuning import optimal_acceptance, optimal_l, optimal_x, relative_efficiency
+from relu_hmc.theory.tuning import optimal_acceptance, optimal_l, optimal_x, relative_efficiency
 
 # Frozen 30-digit values. Provenance: theory.tuning.optimal_acceptance(k, m, dps=50), mpmath
 # 1.3.0, sympy 1.14, Python 3.11.7, 2026-11-23; cross-checked below by scipy brentq in double

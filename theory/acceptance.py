@@ -27,10 +27,10 @@ import math
 import mpmath
 import sympy as sp
 
-from theory.errors import PotentialError
-from theory.holder import sigma0_holder  # noqa: F401  (re-exported: acceptance API)
-from theory.kink import sigma0_kinked_from_kinks
-from theory.parse import Q
+from relu_hmc.theory.errors import PotentialError
+from relu_hmc.theory.holder import sigma0_holder  # noqa: F401  (re-exported: acceptance API)
+from relu_hmc.theory.kink import sigma0_kinked_from_kinks
+from relu_hmc.theory.parse import Q
 
 
 def acceptance_limit(sigma):
@@ -168,7 +168,7 @@ def sigma0_smooth(U, T: float = 1.0, q_nodes: int = 8, p_nodes: int = 24, max_fl
     <= ``max_flow_step`` (global error O(h^4) ~ 1e-7). Deterministic, no sampling.
     For U = q^2/2 this reproduces sin^2(T)/16 (tested).
     """
-    from theory.classify import MAX_WINDOW, analyse_potential
+    from relu_hmc.theory.classify import MAX_WINDOW, analyse_potential
 
     if not (T > 0 and math.isfinite(T)):
         raise ValueError(f"integration time T must be positive and finite, got {T}")
@@ -221,12 +221,12 @@ def sigma0_smooth(U, T: float = 1.0, q_nodes: int = 8, p_nodes: int = 24, max_fl
 
 def sigma0_kinked(U, T: float = 1.0) -> float:
     """Sigma_0 = T sum_b J_b^2 pi(b) E|p|^3 / 12 over the kinks of U (theory.kink derivation)."""
-    from theory.classify import analyse_potential
+    from relu_hmc.theory.classify import analyse_potential
 
     if not (T > 0 and math.isfinite(T)):
         raise ValueError(f"integration time T must be positive and finite, got {T}")
     if isinstance(U, str):  # user text goes through the whitelist parser, never sympify
-        from theory.parse import parse_potential
+        from relu_hmc.theory.parse import parse_potential
 
         U = parse_potential(U)
     info = analyse_potential(sp.sympify(U))

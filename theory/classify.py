@@ -25,8 +25,8 @@ import mpmath
 import sympy as sp
 from sympy.calculus.util import continuous_domain
 
-from theory.errors import PotentialError, one_line
-from theory.parse import Q
+from relu_hmc.theory.errors import PotentialError, one_line
+from relu_hmc.theory.parse import Q
 
 _H = sp.Symbol("h", positive=True)
 

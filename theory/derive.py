@@ -12,9 +12,9 @@ import math
 
 import sympy as sp
 
-from theory.classify import analyse_potential
-from theory.errors import PotentialError, TheoryInputError, one_line
-from theory.parse import parse_potential
+from relu_hmc.theory.classify import analyse_potential
+from relu_hmc.theory.errors import PotentialError, TheoryInputError, one_line
+from relu_hmc.theory.parse import parse_potential
 
 SOURCES = {
     "smooth": "Beskos, Pillai, Roberts, Sanz-Serna, Stuart, Bernoulli 2013, arXiv 1001.4460",
@@ -78,14 +78,14 @@ def derive_scaling_law(expr, T: float = 1.0) -> dict:
     ]
     curvature = [{"location": _finite_float(pt.location), "jump": _finite_float(pt.jump)} for pt in info.curvature_jumps]
     if kinks:
-        from theory.acceptance import sigma0_kinked
+        from relu_hmc.theory.acceptance import sigma0_kinked
 
         regularity, k, crossing_order = "kinked", 1.0, 1
         sigma0 = sigma0_kinked(U, T)
         if holder:
             note = "Hoelder points present but subleading to the kinks (eps^(2 alpha) d -> 0)"
     elif holder:
-        from theory.holder import sigma0_holder
+        from relu_hmc.theory.holder import sigma0_holder
 
         regularity = "holder"
         alpha_min = min(pt.alpha for pt in info.holder_points)
@@ -106,13 +106,13 @@ def derive_scaling_law(expr, T: float = 1.0) -> dict:
                 " which the shadow expansion does not cover, so Sigma_0 is not computed"
             )
         else:
-            from theory.acceptance import sigma0_smooth
+            from relu_hmc.theory.acceptance import sigma0_smooth
 
             try:
                 sigma0 = sigma0_smooth(U, T)
             except PotentialError as exc:  # the law holds; only the quadrature is out of reach
                 sigma0, note = None, str(exc)
-    from theory.tuning import optimal_acceptance, optimal_l
+    from relu_hmc.theory.tuning import optimal_acceptance, optimal_l
 
     gamma = 1.0 / (2.0 * k)
     result = {

@@ -49,7 +49,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from theory.errors import TheoryInputError
+from relu_hmc.theory.errors import TheoryInputError
 
 #: The step size symbol (the same name theory.smooth uses).
 EPS = sp.Symbol("epsilon", positive=True)

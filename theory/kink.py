@@ -28,7 +28,7 @@ import functools
 
 import sympy as sp
 
-from theory.smooth import EPS, truncate
+from relu_hmc.theory.smooth import EPS, truncate
 
 Q = sp.Symbol("q", real=True)
 P = sp.Symbol("p", real=True)

@@ -22,7 +22,7 @@ import functools
 
 import sympy as sp
 
-from theory.errors import PotentialError, one_line
+from relu_hmc.theory.errors import PotentialError, one_line
 
 #: The position variable. Real, so that Abs/sign simplify as on the real line.
 Q = sp.Symbol("q", real=True)

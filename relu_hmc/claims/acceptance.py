@@ -23,7 +23,7 @@ GAUSSIAN = {"family": "gaussian", "sigma": 1.0}
 # --- theory adapters -----------------------------------------------------------------------
 
 def predict_gaussian_moments(eps: float, n_steps: int, d: int) -> dict:
-    from theory.acceptance import gaussian_energy_error_moments
+    from relu_hmc.theory.acceptance import gaussian_energy_error_moments
 
     m = gaussian_energy_error_moments(eps, n_steps)
     return {"mean": float(m["mean"]) * d, "variance": float(m["variance"]) * d, "d": d}
@@ -31,8 +31,8 @@ def predict_gaussian_moments(eps: float, n_steps: int, d: int) -> dict:
 
 def predict_acceptance_limit(potential: str, regime: str, T: float, l_values: list) -> dict:
     """Sigma_0 and a(l) at each l (the measured l_eff values) for a kinked or smooth U."""
-    from theory.acceptance import acceptance_limit, gaussian_sigma0, sigma0_kinked
-    from theory.parse import parse_potential
+    from relu_hmc.theory.acceptance import acceptance_limit, gaussian_sigma0, sigma0_kinked
+    from relu_hmc.theory.parse import parse_potential
 
     if regime == "kinked":
         sigma0, k = float(sigma0_kinked(parse_potential(potential), T)), 1
@@ -45,7 +45,7 @@ def predict_acceptance_limit(potential: str, regime: str, T: float, l_values: li
 
 
 def predict_optimal_acceptance(k: float, m: float) -> dict:
-    from theory.tuning import optimal_acceptance
+    from relu_hmc.theory.tuning import optimal_acceptance
 
     return {"k": k, "m": m, "acceptance": float(optimal_acceptance(k, m))}
 

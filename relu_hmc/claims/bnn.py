@@ -76,19 +76,19 @@ def predict_fixed_T_orders() -> dict:
 
 # -- measurements ----------------------------------------------------------------------------------
 def measure_orders(activation: str, budget: str, seed: int) -> dict:
-    from numerics import bnn_config, bnn_experiments
+    from relu_hmc.numerics import bnn_config, bnn_experiments
 
     return bnn_experiments.energy_orders(activation, bnn_config.budget(budget), seed)
 
 
 def measure_decomposition(activation: str, budget: str, seed: int) -> dict:
-    from numerics import bnn_config, bnn_experiments
+    from relu_hmc.numerics import bnn_config, bnn_experiments
 
     return bnn_experiments.crossing_decomposition(activation, bnn_config.budget(budget), seed)
 
 
 def measure_acceptance(activation: str, budget: str, seed: int) -> dict:
-    from numerics import bnn_config, bnn_experiments
+    from relu_hmc.numerics import bnn_config, bnn_experiments
 
     cfg = bnn_config.budget(budget)
     return bnn_experiments.acceptance_run(activation, cfg["width"], 1, "synthetic", cfg["claim_eps"],

@@ -32,7 +32,7 @@ def predict_gradient_jump(n_inputs: int = 2, width: int = 2, n_data: int = 2) ->
     form -(r_i a_j / sigma^2) grad z_ij == J n, on every surface of a symbolic model."""
     import sympy as sp
 
-    from theory import geometry as tg
+    from relu_hmc.theory import geometry as tg
 
     m = tg.shallow_relu_model(n_inputs, width, n_data)
     ok = True
@@ -50,7 +50,7 @@ def predict_hessian_parts(n_inputs: int = 2, width: int = 2, n_data: int = 2) ->
     parts [grad U] grad z^T delta(z) (J n n^T per surface measure), checked symbolically."""
     import sympy as sp
 
-    from theory import geometry as tg
+    from relu_hmc.theory import geometry as tg
 
     m = tg.shallow_relu_model(n_inputs, width, n_data)
     H = tg.hessian(m)
@@ -65,7 +65,7 @@ def predict_hessian_parts(n_inputs: int = 2, width: int = 2, n_data: int = 2) ->
 
 def predict_crossing_identity() -> dict:
     """dH of one crossing step on g.q + J relu(n.q - h) == J (q_rel + eps p_n/2) + eps^2 J^2/8 (2D, 3D)."""
-    from theory.geometry import crossing_step_identity
+    from relu_hmc.theory.geometry import crossing_step_identity
 
     diffs = {d: str(crossing_step_identity(d)["difference"]) for d in (2, 3)}
     return {"identity_holds": all(v == "0" for v in diffs.values()), "difference": diffs,
@@ -76,7 +76,7 @@ def predict_rescaling_curvature(n_inputs: int = 1, width: int = 2, n_data: int =
     """Along v_j = (w_j, b_j, -a_j): Gauss-Newton v = 0 and v^T H_reg v = -2 a_j dL/da_j + |v|^2/tau^2."""
     import sympy as sp
 
-    from theory import geometry as tg
+    from relu_hmc.theory import geometry as tg
 
     m = tg.shallow_relu_model(n_inputs, width, n_data)
     Hr = tg.hessian_regular_closed_form(m)
@@ -94,7 +94,7 @@ def predict_rescaling_curvature(n_inputs: int = 1, width: int = 2, n_data: int =
 
 
 def predict_functional_dimension(n_inputs: int, width: int) -> dict:
-    from theory.geometry import functional_dimension, parameter_count
+    from relu_hmc.theory.geometry import functional_dimension, parameter_count
 
     return {"parameters": parameter_count(n_inputs, width),
             "generic": functional_dimension(n_inputs, width),
@@ -102,7 +102,7 @@ def predict_functional_dimension(n_inputs: int, width: int) -> dict:
 
 
 def predict_symmetries() -> dict:
-    from theory.geometry import symmetry_identities
+    from relu_hmc.theory.geometry import symmetry_identities
 
     ids = symmetry_identities()
     return {"identity_holds": all(ids.values()), "identities": ids}
@@ -111,7 +111,7 @@ def predict_symmetries() -> dict:
 def predict_kink_jump() -> dict:
     import sympy as sp
 
-    from theory.geometry import kink_jump_1d
+    from relu_hmc.theory.geometry import kink_jump_1d
 
     jumps = kink_jump_1d()
     a, w = sp.Symbol("a", real=True), sp.Symbol("w", positive=True)

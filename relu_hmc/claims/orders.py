@@ -28,7 +28,7 @@ _P = sp.Symbol("p", real=True)
 
 
 def _expr(text: str) -> sp.Expr:
-    from theory.parse import parse_potential
+    from relu_hmc.theory.parse import parse_potential
 
     return parse_potential(text)
 
@@ -37,7 +37,7 @@ def _expr(text: str) -> sp.Expr:
 
 def predict_smooth_local_orders(potential: str) -> dict:
     """Leading eps powers of the one-step errors in q, p and H (theory.smooth, Lie series)."""
-    from theory.smooth import local_error_series
+    from relu_hmc.theory.smooth import local_error_series
 
     series = local_error_series(_expr(potential), 4)
     return {"potential": potential, "q_order": series.q_order, "p_order": series.p_order,
@@ -47,8 +47,8 @@ def predict_smooth_local_orders(potential: str) -> dict:
 def predict_smooth_global_order(potential: str) -> dict:
     """Order of the energy error over a fixed time: the lowest eps power of the shadow series
     H~ - H (leapfrog conserves H~, so H(end) - H(start) = -eps^k [S_k(end) - S_k(start)] + ...)."""
-    from theory.shadow import shadow_hamiltonian
-    from theory.smooth import EPS, leading_term
+    from relu_hmc.theory.shadow import shadow_hamiltonian
+    from relu_hmc.theory.smooth import EPS, leading_term
 
     U = _expr(potential)
     H = U + _P ** 2 / 2
@@ -59,8 +59,8 @@ def predict_smooth_global_order(potential: str) -> dict:
 def predict_shadow_order(potential: str) -> dict:
     """S2 of the shadow Hamiltonian and the order to which H + eps^2 S2 is conserved over a
     fixed time: (leading power of its one-step residual, theory.shadow) - 1."""
-    from theory.shadow import shadow_residual, shadow_term_bch
-    from theory.smooth import EPS, leading_term
+    from relu_hmc.theory.shadow import shadow_residual, shadow_term_bch
+    from relu_hmc.theory.smooth import EPS, leading_term
 
     U = _expr(potential)
     S2 = shadow_term_bch(U)
@@ -72,7 +72,7 @@ def predict_shadow_order(potential: str) -> dict:
 
 def predict_crossing_order(slope_left: float, slope_right: float, kink: float) -> dict:
     """Leading eps power of dH of a kink-crossing step at fixed crossing phase (theory.kink)."""
-    from theory.kink import Q as KQ, leading_crossing_term
+    from relu_hmc.theory.kink import Q as KQ, leading_crossing_term
 
     n, c = leading_crossing_term(slope_left * (KQ - kink), slope_right * (KQ - kink), kink)
     return {"order": n, "coefficient": str(c)}
@@ -80,7 +80,7 @@ def predict_crossing_order(slope_left: float, slope_right: float, kink: float) -
 
 def predict_crossing_exact(slope_left: float, slope_right: float, kink: float) -> dict:
     """The exact dH of a left-to-right crossing step of a piecewise-linear U (theory.kink)."""
-    from theory.kink import piecewise_linear_crossing_error
+    from relu_hmc.theory.kink import piecewise_linear_crossing_error
 
     expr = piecewise_linear_crossing_error(sp.nsimplify(slope_left), sp.nsimplify(slope_right), sp.nsimplify(kink))
     return {"dH": str(expr), "variables": ["q", "p", "epsilon"]}

@@ -57,9 +57,9 @@ HOLDER_EXPR = "Abs(q)**(3/2)"
 # --- theory adapters (predictions) ------------------------------------------------------------
 
 def predict_scaling_law(potential: str, T: float = 1.0) -> dict:
-    """theory.derive's scaling law: gamma, 2k, Sigma_0, optimal acceptance; plus the exponent
+    """relu_hmc.theory.derive's scaling law: gamma, 2k, Sigma_0, optimal acceptance; plus the exponent
     of Var(dH) in d at fixed eps, 2k gamma (Var = Sigma_0 eps^(2k) d^(2k gamma))."""
-    from theory.derive import derive_scaling_law
+    from relu_hmc.theory.derive import derive_scaling_law
 
     law = derive_scaling_law(potential, T)
     keys = ("potential", "T", "regularity", "k", "step_size_exponent", "sigma_exponent", "sigma0",
@@ -71,7 +71,7 @@ def predict_scaling_law(potential: str, T: float = 1.0) -> dict:
 
 def predict_holder_limit(potential: str, T: float, l: float) -> dict:
     """Sigma_0 (theory.holder via theory.derive), Sigma = Sigma_0 l^(2k) and a(l) = 2 Phi(-sqrt(Sigma)/2)."""
-    from theory.acceptance import acceptance_limit
+    from relu_hmc.theory.acceptance import acceptance_limit
 
     law = predict_scaling_law(potential, T)
     if law["regularity"] != "holder":
@@ -109,8 +109,8 @@ def predict_gaussian_efficiency(dims: list, T: float, max_steps: int = 200) -> d
     The finite-d effect this captures: the accepted jump depends on eps (leapfrog's rotation
     angle per step exceeds eps by eps^3/24), an O(eps^2) = O(d^-1/2) shift of the optimum.
     """
-    from theory.acceptance import gaussian_energy_error_moments, gaussian_leapfrog_matrix
-    from theory.tuning import optimal_acceptance
+    from relu_hmc.theory.acceptance import gaussian_energy_error_moments, gaussian_leapfrog_matrix
+    from relu_hmc.theory.tuning import optimal_acceptance
 
     table = {}
     for d in dims:
@@ -149,7 +149,7 @@ def _potential(spec):
 
 def measure_local_orders(potential: dict, budget: str, n_states: int, seed) -> dict:
     """numerics.orders.local_error_orders (kind "smooth", exact reference flow) without raw errors."""
-    from numerics.orders import local_error_orders
+    from relu_hmc.numerics.orders import local_error_orders
 
     result = local_error_orders(_potential(potential), kind="smooth", budget=budget, n_states=n_states, seed=seed)
     return result.as_dict(raw=False)
@@ -186,8 +186,8 @@ def log_slope(x, estimates) -> dict:
 def measure_sweep(potential: dict, gamma: float, l: float, T: float, dims: list, n_proposals: list, seed) -> dict:
     """dH statistics at eps = T/round(T d^gamma / l) for each d (numerics.acceptance.energy_error_point),
     and the exponent of the pooled Var(dH) in d."""
-    from numerics.acceptance import energy_error_point
-    from numerics.validation import rng_from
+    from relu_hmc.numerics.acceptance import energy_error_point
+    from relu_hmc.numerics.validation import rng_from
 
     pot = _potential(potential)
     children = rng_from(seed).spawn(len(dims))
@@ -206,7 +206,7 @@ def measure_sweep(potential: dict, gamma: float, l: float, T: float, dims: list,
 
 def measure_variance_in_d(potential: dict, eps: float, budget: str, seed) -> dict:
     """numerics.acceptance.variance_exponent_in_d (direct Var(dH) at fixed eps and T = 1)."""
-    from numerics.acceptance import variance_exponent_in_d
+    from relu_hmc.numerics.acceptance import variance_exponent_in_d
 
     result = variance_exponent_in_d(_potential(potential), eps=eps, budget=budget, seed=seed, jobs=1).as_dict()
     result.pop("points", None)
@@ -216,7 +216,7 @@ def measure_variance_in_d(potential: dict, eps: float, budget: str, seed) -> dic
 def measure_efficiency(potential: dict, d: int, T: float, n_chains: int, n_proposals: int, n_keep: int, n_boot: int,
                        seed) -> dict:
     """numerics.efficiency.efficiency_curve at dimension d and time T (l grid: numerics' pilot)."""
-    from numerics.efficiency import efficiency_curve
+    from relu_hmc.numerics.efficiency import efficiency_curve
 
     curve = efficiency_curve(_potential(potential), d=d, T=T, n_chains=n_chains, n_proposals=n_proposals,
                              n_keep=n_keep, n_boot=n_boot, seed=seed, jobs=1)

@@ -26,7 +26,7 @@ def half_kick_step(q, p, eps, grad_U):
     return q, p
 
 
-INTEGRATORS = {"toolkit": "numerics.audit:toolkit_step", "half_kicks": "relu_hmc.claims.tuning:half_kick_step"}
+INTEGRATORS = {"toolkit": "relu_hmc.numerics.audit:toolkit_step", "half_kicks": "relu_hmc.claims.tuning:half_kick_step"}
 
 
 # --- prediction ----------------------------------------------------------------------------

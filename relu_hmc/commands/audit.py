@@ -58,7 +58,7 @@ def load_step(target: str):
 
 
 def run(args) -> int:
-    from numerics.audit import StepFunctionError
+    from relu_hmc.numerics.audit import StepFunctionError
     from relu_hmc.audit import audit
 
     if args.seed < 0:

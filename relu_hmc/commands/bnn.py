@@ -34,7 +34,7 @@ def _float(text: str) -> float:
 
 
 def add_parser(subparsers) -> None:
-    from numerics import bnn_config
+    from relu_hmc.numerics import bnn_config
 
     d = bnn_config.CLI_DEFAULTS
     parser = subparsers.add_parser(
@@ -59,9 +59,9 @@ def measure(activation: str, width: int, layers: int, data: str, eps: float, ste
     """The numbers `relu-hmc bnn` prints (ValueError on bad input)."""
     import numpy as np
 
-    from numerics import bnn, bnn_config, bnn_data
-    from numerics.stats import bootstrap_estimate, mean_estimate, variance_estimate
-    from numerics.validation import check_count, check_step_size
+    from relu_hmc.numerics import bnn, bnn_config, bnn_data
+    from relu_hmc.numerics.stats import bootstrap_estimate, mean_estimate, variance_estimate
+    from relu_hmc.numerics.validation import check_count, check_step_size
 
     if data not in bnn_config.DATA_NAMES:
         raise ValueError(f"unknown data set {data!r}; choose one of {', '.join(bnn_config.DATA_NAMES)}")

@@ -34,7 +34,7 @@ def add_parser(subparsers):
 
 def compute(args) -> dict:
     """The derivation for parsed arguments (a separate step so that flags such as --check can extend it)."""
-    from theory.derive import derive_scaling_law
+    from relu_hmc.theory.derive import derive_scaling_law
 
     try:
         result = derive_scaling_law(args.expr, T=args.T)
@@ -59,7 +59,7 @@ def numpy_callables(expr_text: str):
     import numpy as np
     import sympy as sp
 
-    from theory.parse import parse_potential
+    from relu_hmc.theory.parse import parse_potential
 
     expr = parse_potential(expr_text)
     (q,) = expr.free_symbols
@@ -75,7 +75,7 @@ def numpy_callables(expr_text: str):
 def measured_scaling(expr_text: str, predicted: dict, *, budget: str, seed: int) -> dict:
     """The --check measurement (numerics.derive_check) for the predicted gamma, with the
     prediction beside it: measured_sigma0 ± se against sigma0, measured_gamma ± se against gamma."""
-    from numerics.derive_check import check_scaling
+    from relu_hmc.numerics.derive_check import check_scaling
 
     u, du = numpy_callables(expr_text)
     kinks = [k["location"] for k in predicted["kinks"]]
