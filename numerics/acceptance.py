@@ -29,7 +29,7 @@ T is held exactly: n_steps = max(1, round(T d^gamma / l)), eps = T / n_steps, an
 effective l_eff = eps d^gamma (|l_eff/l - 1| <= 1/(2 n_steps)) is what Sigma_0 divides by.
 Each proposal draws q ~ pi^d exactly and p ~ N(0, I_d) and runs n_steps leapfrog steps.
 - mean_dH, var_dH: sample mean and variance of the n proposal energy errors dH (SE of the
-  variance by the delta method, numerics.stats.variance_estimate).
+  variance by the delta method, numerics.estimators.variance_estimate).
 - var_dH_pooled = d Var(dh_1): on a product target dH = sum_j dh_j over independent,
   identically distributed coordinate errors, so Var(dH) = d Var(dh_1) exactly; Var(dh_1) is
   estimated from all n d coordinate errors (moments accumulated per batch), with a
@@ -58,7 +58,7 @@ from scipy import stats as sps
 
 from relu_hmc.numerics.leapfrog import leapfrog_trajectory
 from relu_hmc.numerics.orders import _jsonable
-from relu_hmc.numerics.stats import Estimate, mean_estimate, variance_estimate
+from relu_hmc.numerics.estimators import Estimate, mean_estimate, variance_estimate
 from relu_hmc.numerics.validation import check_budget, check_count, check_positive, check_step_size, rng_from
 
 _BATCH_COORDS = 1 << 19  # coordinates per batch (memory and thread granularity)

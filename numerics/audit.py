@@ -38,7 +38,7 @@ from typing import Callable
 import numpy as np
 
 from relu_hmc.numerics.potentials import Potential, gaussian, laplace, piecewise_linear, power
-from relu_hmc.numerics.stats import Estimate, bootstrap_estimate
+from relu_hmc.numerics.estimators import Estimate, bootstrap_estimate
 from relu_hmc.numerics.validation import check_count, rng_from
 
 #: float64 spacing at 1 (2^-52).

@@ -31,7 +31,7 @@ import functools
 import numpy as np
 
 from relu_hmc.numerics import bnn, bnn_config, bnn_data
-from relu_hmc.numerics.stats import Estimate, bootstrap_estimate, fit_power_law, mean_estimate
+from relu_hmc.numerics.estimators import Estimate, bootstrap_estimate, fit_power_law, mean_estimate
 
 
 # -- models and start states ---------------------------------------------------------------

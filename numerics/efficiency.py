@@ -58,7 +58,7 @@ from relu_hmc.numerics.acceptance import _check_gamma, energy_error_point, steps
 from relu_hmc.numerics.hmc import run_hmc
 from relu_hmc.numerics.orders import _jsonable
 from relu_hmc.numerics.validation import check_budget, check_positive
-from relu_hmc.numerics.stats import Estimate
+from relu_hmc.numerics.estimators import Estimate
 from relu_hmc.numerics.validation import check_count, rng_from
 
 

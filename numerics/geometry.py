@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from relu_hmc import _fastcore
-from relu_hmc.numerics.stats import Estimate, mean_estimate
+from relu_hmc.numerics.estimators import Estimate, mean_estimate
 from relu_hmc.numerics.validation import check_count, check_step_size, rng_from
 
 #: Unit roundoff of float64.

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from relu_hmc.numerics.estimators import acceptance_probability
 from relu_hmc.numerics.leapfrog import leapfrog_trajectory
 from relu_hmc.numerics.potentials import CallablePotential, Potential
 from relu_hmc.numerics.validation import check_count, check_step_size, rng_from
@@ -35,12 +36,6 @@ class EnergyErrorSample:
     def acceptance(self) -> np.ndarray:
         """Metropolis acceptance probabilities min(1, exp(-dH)) (0 for a diverged, nan dH)."""
         return acceptance_probability(self.energy_error)
-
-
-def acceptance_probability(energy_error: np.ndarray) -> np.ndarray:
-    """min(1, exp(-dH)); a trajectory that diverged (dH = nan or +inf) is never accepted: 0."""
-    energy_error = np.asarray(energy_error, dtype=np.float64)
-    return np.where(np.isnan(energy_error), 0.0, np.exp(-np.maximum(energy_error, 0.0)))
 
 
 def _check_potential(potential) -> None:

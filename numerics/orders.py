@@ -57,7 +57,7 @@ import numpy as np
 
 from relu_hmc.numerics.leapfrog import leapfrog_trajectory
 from relu_hmc.numerics.reference import exact_flow, mp_gradient, piecewise_pieces
-from relu_hmc.numerics.stats import Estimate
+from relu_hmc.numerics.estimators import Estimate
 from relu_hmc.numerics.validation import check_budget, check_count, check_step_size, rng_from
 
 _KINDS = ("auto", "smooth", "crossing", "noncrossing")

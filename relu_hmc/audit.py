@@ -33,7 +33,7 @@ from typing import Callable
 import numpy as np
 
 from relu_hmc.numerics import audit as measure
-from relu_hmc.numerics.stats import bootstrap_estimate
+from relu_hmc.numerics.estimators import bootstrap_estimate
 from relu_hmc.claims.base import Z, Verdict, all_of, within
 
 #: Property names, in report order.

@@ -10,9 +10,9 @@ from relu_hmc.cli import main
 
 
 def test_task_config_is_json_and_seed_depends_on_config_not_label():
-    a = Task("relu_hmc.numerics.stats:mean_estimate", {"x": [1, 2]}, label="a")
-    b = Task("relu_hmc.numerics.stats:mean_estimate", {"x": [1, 2]}, label="b")
-    c = Task("relu_hmc.numerics.stats:mean_estimate", {"x": [1, 3]}, label="a")
+    a = Task("relu_hmc.numerics.estimators:mean_estimate", {"x": [1, 2]}, label="a")
+    b = Task("relu_hmc.numerics.estimators:mean_estimate", {"x": [1, 2]}, label="b")
+    c = Task("relu_hmc.numerics.estimators:mean_estimate", {"x": [1, 3]}, label="a")
     assert derive_seed(7, a) == derive_seed(7, b) != derive_seed(7, c)
     assert derive_seed(7, a) != derive_seed(8, a)
     assert 0 <= derive_seed(7, a) < 2 ** 63
@@ -21,7 +21,7 @@ def test_task_config_is_json_and_seed_depends_on_config_not_label():
 
 def test_task_rejects_bad_function_and_non_json_kwargs():
     with pytest.raises(ValueError, match="module:function"):
-        Task("numerics.stats.mean_estimate")
+        Task("numerics.estimators.mean_estimate")
     with pytest.raises(ValueError, match="JSON"):
         Task("a:b", {"x": object()})
 

@@ -1,6 +1,6 @@
 """HMC on product targets: the exp(-dH) identity, stationarity, determinism, bad input.
 
-Statistical checks allow 4 standard errors (numerics.stats) with fixed seeds: deterministic,
+Statistical checks allow 4 standard errors (numerics.estimators) with fixed seeds: deterministic,
 and a correct implementation fails one comparison with probability about 6e-5.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from relu_hmc import _fastcore
 from relu_hmc._fastcore import _leapfrog_py
 from relu_hmc.numerics import potentials
 from relu_hmc.numerics.hmc import run_hmc, stationary_energy_errors
-from relu_hmc.numerics.stats import mean_estimate, variance_estimate
+from relu_hmc.numerics.estimators import mean_estimate, variance_estimate
 
 N_SE = 4.0
 

@@ -2,7 +2,7 @@
 
 Sampler checks compare Monte Carlo moments with moments of exp(-u) computed by adaptive
 quadrature (scipy.integrate.quad, split at the kinks) and accept a difference of at most
-4 standard errors (numerics.stats.mean_estimate): with fixed seeds the test is
+4 standard errors (numerics.estimators.mean_estimate): with fixed seeds the test is
 deterministic, and a correct sampler fails one comparison with probability 6e-5.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 from scipy import integrate
 
 from relu_hmc.numerics import potentials
-from relu_hmc.numerics.stats import mean_estimate
+from relu_hmc.numerics.estimators import mean_estimate
 from test_fastcore import FAMILIES, FAMILY_IDS
 
 N_DRAWS = 20_000

@@ -99,7 +99,7 @@ def test_stationary_starts_satisfy_exp_minus_energy_error_identity(potential, se
     """E[exp(-dH)] = 1 for stationary starts: leapfrog is volume preserving and reversible,
     so the identity holds at every eps (Neal 2011, sec. 3.2); checked within 4 standard errors."""
     from relu_hmc.numerics.hmc import stationary_energy_errors
-    from relu_hmc.numerics.stats import mean_estimate
+    from relu_hmc.numerics.estimators import mean_estimate
 
     sample = stationary_energy_errors(potential.numeric, d=5, eps=0.2, n_steps=5, n_proposals=4000, seed=seed)
     estimate = mean_estimate(np.exp(-sample.energy_error))

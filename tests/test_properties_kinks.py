@@ -21,7 +21,7 @@ import strategies as S
 from relu_hmc.numerics.hmc import stationary_energy_errors
 from relu_hmc.numerics.leapfrog import leapfrog_trajectory
 from relu_hmc.numerics.orders import local_error_orders
-from relu_hmc.numerics.stats import variance_estimate
+from relu_hmc.numerics.estimators import variance_estimate
 from relu_hmc.theory.acceptance import sigma0_kinked
 from relu_hmc.theory.kink import Q, crossing_step_energy_error, leading_crossing_term
 from relu_hmc.theory.smooth import local_error_series

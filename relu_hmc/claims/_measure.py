@@ -13,7 +13,7 @@ import numpy as np
 from relu_hmc.numerics import potentials
 from relu_hmc.numerics.hmc import stationary_energy_errors
 from relu_hmc.numerics.leapfrog import leapfrog_trajectory
-from relu_hmc.numerics.stats import mean_estimate, variance_estimate
+from relu_hmc.numerics.estimators import mean_estimate, variance_estimate
 
 _FAMILIES = ("gaussian", "laplace", "piecewise_linear", "piecewise_quadratic", "power", "softplus_kink",
              "logcosh", "quartic")

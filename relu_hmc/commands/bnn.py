@@ -60,7 +60,7 @@ def measure(activation: str, width: int, layers: int, data: str, eps: float, ste
     import numpy as np
 
     from relu_hmc.numerics import bnn, bnn_config, bnn_data
-    from relu_hmc.numerics.stats import bootstrap_estimate, mean_estimate, variance_estimate
+    from relu_hmc.numerics.estimators import bootstrap_estimate, mean_estimate, variance_estimate
     from relu_hmc.numerics.validation import check_count, check_step_size
 
     if data not in bnn_config.DATA_NAMES:

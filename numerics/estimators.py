@@ -1,0 +1,294 @@
+"""The estimators every measurement uses, each written once.
+
+- `Estimate`: value ± standard error, with an optional bootstrap interval; a measurement is
+  never a bare number (Efron & Tibshirani, An Introduction to the Bootstrap, 1993, ch. 13).
+- `mean_estimate`, `variance_estimate`, `bootstrap_estimate`: summaries of i.i.d. draws.
+- `power_law_exponent`: the slope k of log E|Y(x)| ~ log C + k log x with a bootstrap
+  interval, for paired draws (the same draws at every x), independent draws per x, or
+  plain (x, y) pairs; `weighted_log_slope` for points that already carry standard errors;
+  `half_grid_slopes`: the slopes over the fine and coarse halves of the grid (their
+  difference shows the finite-x curvature).
+- `richardson`: Richardson extrapolation to h -> 0 over any grid and any list of error
+  powers, with a remainder bound that carries its own error estimate.
+- `acceptance_probability`: min(1, exp(-dH)) with one rule for non-finite dH (a diverged
+  trajectory is rejected).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from relu_hmc.numerics.validation import rng_from
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """value ± se, with an optional (lo, hi) interval at confidence `level`."""
+
+    value: float
+    se: float
+    lo: float | None = None
+    hi: float | None = None
+    level: float | None = None
+    n: int | None = None
+
+    def as_dict(self) -> dict:
+        return {k: (float(v) if isinstance(v, (float, np.floating)) else v) for k, v in asdict(self).items()}
+
+    def __str__(self) -> str:
+        text = f"{self.value:.6g} ± {self.se:.2g}"
+        if self.lo is not None:
+            text += f" [{self.lo:.6g}, {self.hi:.6g}]"
+        return text
+
+
+def mean_estimate(x) -> Estimate:
+    """Sample mean with standard error s / sqrt(n) (independent draws)."""
+    x = np.asarray(x, dtype=np.float64).ravel()
+    if x.size < 2:
+        raise ValueError("a standard error needs at least 2 draws")
+    return Estimate(float(x.mean()), float(x.std(ddof=1) / np.sqrt(x.size)), n=int(x.size))
+
+
+def variance_estimate(x) -> Estimate:
+    """Unbiased sample variance with its delta-method standard error
+    se^2 = (m4 - (n-3)/(n-1) s^4) / n, m4 the fourth central moment."""
+    x = np.asarray(x, dtype=np.float64).ravel()
+    n = x.size
+    if n < 4:
+        raise ValueError("a variance standard error needs at least 4 draws")
+    centred = x - x.mean()
+    s2 = float(centred @ centred / (n - 1))
+    m4 = float(np.mean(centred ** 4))
+    se2 = max(m4 - (n - 3) / (n - 1) * s2 * s2, 0.0) / n
+    return Estimate(s2, float(np.sqrt(se2)), n=n)
+
+
+def bootstrap_estimate(x, statistic: Callable[[np.ndarray], float], seed, *, n_boot: int = 1000,
+                       level: float = 0.95) -> Estimate:
+    """statistic(x) with a percentile-bootstrap interval and the bootstrap standard error.
+
+    Resamples the first axis of x (rows are independent units)."""
+    x = np.asarray(x)
+    if x.shape[0] < 2:
+        raise ValueError("a bootstrap needs at least 2 independent units")
+    rng = rng_from(seed)
+    value = float(statistic(x))
+    draws = np.array([statistic(x[rng.integers(0, x.shape[0], x.shape[0])]) for _ in range(n_boot)])
+    lo, hi = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2])
+    return Estimate(value, float(draws.std(ddof=1)), float(lo), float(hi), level, int(x.shape[0]))
+
+
+def fit_power_law(x, y, *, y_samples=None, seed=0, n_boot: int = 1000, level: float = 0.95) -> Estimate:
+    """Exponent k of y ≈ C x^k by least squares on (log x, log |y|), with a bootstrap interval.
+
+    With `y_samples` (a list, one array of independent replicate values per x) the
+    bootstrap resamples replicates within each x and refits (the interval then reflects the
+    Monte Carlo error of every point); the point estimate uses y = mean |replicates| unless
+    y is given. Without replicates it resamples the (x, y) pairs.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if np.any(x <= 0):
+        raise ValueError("x must be > 0 for a log-log fit")
+    rng = rng_from(seed)
+    log_x = np.log(x)
+
+    def slope(values) -> float:
+        return float(np.polyfit(log_x, np.log(values), 1)[0])
+
+    if y_samples is not None:
+        samples = [np.abs(np.asarray(s, dtype=np.float64).ravel()) for s in y_samples]
+        y = np.array([s.mean() for s in samples]) if y is None else np.abs(np.asarray(y, dtype=np.float64))
+        value = slope(y)
+        draws = np.array([slope([s[rng.integers(0, s.size, s.size)].mean() for s in samples])
+                          for _ in range(n_boot)])
+        n = sum(s.size for s in samples)
+    else:
+        y = np.abs(np.asarray(y, dtype=np.float64))
+        value = slope(y)
+        idx = [rng.integers(0, x.size, x.size) for _ in range(n_boot)]
+        draws = np.array([float(np.polyfit(log_x[i], np.log(y[i]), 1)[0]) for i in idx
+                          if np.unique(i).size > 1])
+        n = int(x.size)
+    if np.any(y <= 0):
+        raise ValueError("y must be non-zero for a log-log fit")
+    lo, hi = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2])
+    return Estimate(value, float(draws.std(ddof=1)), float(lo), float(hi), level, n)
+
+
+# --------------------------------------------------------------------------------------------
+# log-log slopes
+
+
+def _least_squares_slope(log_x: np.ndarray, log_y: np.ndarray) -> np.ndarray:
+    """Least-squares slope of log_y against log_x along axis 0 (log_y (n_x,) or (n_x, m))."""
+    xc = log_x - log_x.mean()
+    return (xc @ (log_y - log_y.mean(axis=0))) / (xc @ xc)
+
+
+def power_law_exponent(x, draws, seed, *, n_boot: int = 1000, level: float = 0.95) -> Estimate:
+    """Exponent k of E|Y(x)| ≈ C x^k: least squares on (log x, log mean|Y|), bootstrap interval.
+
+    ``draws`` is either a 2D array (n_draws, len(x)) of paired draws (the same random
+    starts at every x: rows are resampled jointly, which keeps the strong positive
+    correlation between the points and so the small slope error), or a sequence of 1D arrays,
+    one per x, of independent draws (each resampled on its own). The standard error is the
+    bootstrap standard deviation, the interval the percentile interval at ``level``.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 1 or x.size < 2 or np.any(x <= 0) or np.unique(x).size != x.size:
+        raise ValueError("a power-law exponent needs at least 2 distinct x > 0")
+    log_x = np.log(x)
+    rng = rng_from(seed)
+    if isinstance(draws, np.ndarray) and draws.ndim == 2:
+        absolute = np.abs(np.asarray(draws, dtype=np.float64))
+        if absolute.shape[1] != x.size or absolute.shape[0] < 2:
+            raise ValueError(f"paired draws must have shape (n >= 2, {x.size}), got {absolute.shape}")
+        n = absolute.shape[0]
+        mean = absolute.mean(axis=0)
+        weights = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot) / n  # (n_boot, n)
+        boot_means = (weights @ absolute).T                                   # (n_x, n_boot)
+        total = int(n)
+    else:
+        samples = [np.abs(np.asarray(s, dtype=np.float64).ravel()) for s in draws]
+        if len(samples) != x.size or min(s.size for s in samples) < 2:
+            raise ValueError(f"need {x.size} arrays of at least 2 independent draws, one per x")
+        mean = np.array([s.mean() for s in samples])
+        boot_means = np.array([[s[rng.integers(0, s.size, s.size)].mean() for _ in range(n_boot)]
+                               for s in samples])
+        total = int(sum(s.size for s in samples))
+    if np.any(mean <= 0):
+        raise ValueError("mean |Y| is zero at some x: no power law to fit")
+    value = float(_least_squares_slope(log_x, np.log(mean)))
+    slopes = _least_squares_slope(log_x, np.log(np.maximum(boot_means, np.finfo(float).tiny)))
+    lo, hi = np.quantile(slopes, [(1 - level) / 2, (1 + level) / 2])
+    return Estimate(value, float(slopes.std(ddof=1)), float(lo), float(hi), level, total)
+
+
+def weighted_log_slope(x, values, ses) -> Estimate:
+    """Slope of log v against log x by weighted least squares, weights (v / se)^2 (the inverse
+    variances of log v by the delta method), with the slope's standard error
+    1 / sqrt(sum w (log x - mean_w log x)^2) (independent points)."""
+    x, v, se = (np.asarray(a, dtype=np.float64) for a in (x, values, ses))
+    if x.size < 2 or np.any(x <= 0) or np.any(v <= 0) or np.any(se <= 0):
+        raise ValueError("a weighted log-log slope needs at least 2 points with x > 0, v > 0, se > 0")
+    w = (v / se) ** 2
+    lx, ly = np.log(x), np.log(v)
+    mx = np.sum(w * lx) / np.sum(w)
+    sxx = np.sum(w * (lx - mx) ** 2)
+    slope = float(np.sum(w * (lx - mx) * ly) / sxx)
+    return Estimate(slope, float(1.0 / np.sqrt(sxx)), n=int(x.size))
+
+
+def half_grid_slopes(x, y) -> tuple[float, float]:
+    """(slope over the smaller-x half, slope over the larger-x half) of log|y| against log x;
+    the halves share the middle point when the count is odd. Their difference is the
+    curvature of log|y| in log x on the grid: zero for an exact power law."""
+    x, y = np.asarray(x, dtype=np.float64), np.abs(np.asarray(y, dtype=np.float64))
+    if x.size < 3:
+        raise ValueError("half-grid slopes need at least 3 points")
+    order = np.argsort(x)
+    half = (x.size + 1) // 2
+    small, large = order[:half], order[-half:]
+    return (float(_least_squares_slope(np.log(x[small]), np.log(y[small]))),
+            float(_least_squares_slope(np.log(x[large]), np.log(y[large]))))
+
+
+# --------------------------------------------------------------------------------------------
+# Richardson extrapolation
+
+
+@dataclass(frozen=True)
+class Extrapolation:
+    """lim_{h -> 0} A(h) from a Richardson table (`richardson`).
+
+    value: the top entry of the table. remainder: |top - finest entry of the previous column|,
+    the standard estimate of the truncation error left in the top entry (it is the size of
+    the last term eliminated, so it over-estimates the top entry's error once the expansion
+    is asymptotic). remainder_error: how far that estimate is from its own asymptotic
+    prediction (the same estimate one level coarser, scaled by (h_fine / h_coarse)^p with p
+    the last eliminated power); nan when the grid has no spare point. bound = remainder +
+    remainder_error (2 x remainder without a spare point): the allowance a check may use.
+    Arrays when A(h) is an array (extrapolated elementwise)."""
+
+    value: np.ndarray | float
+    remainder: np.ndarray | float
+    remainder_error: np.ndarray | float
+    bound: np.ndarray | float
+    table: tuple = field(repr=False, default=())
+
+
+def _richardson_table(h: np.ndarray, values: np.ndarray, powers) -> list[np.ndarray]:
+    """Columns of the Richardson table on a geometric grid h (coarse to fine): column j removes
+    h^powers[j-1] from column j-1, entry i from entries i and i + 1 of column j - 1.
+
+    On a geometric grid the error left in entry i of column j - 1 is K h_i^p with the same K
+    for every i, so c h^p cancels between a coarse A_a (step h_a) and a fine A_b (h_b) as
+    (h_a^p A_b - h_b^p A_a) / (h_a^p - h_b^p)."""
+    table = [values]
+    shape = (-1,) + (1,) * (values.ndim - 1)
+    for p in powers:
+        prev = table[-1]
+        ha = (h[: prev.shape[0] - 1] ** p).reshape(shape)
+        hb = (h[1: prev.shape[0]] ** p).reshape(shape)
+        table.append((ha * prev[1:] - hb * prev[:-1]) / (ha - hb))
+    return table
+
+
+def richardson(h, values, powers) -> Extrapolation:
+    """Extrapolate A(h) = A + c_1 h^p_1 + c_2 h^p_2 + ... to h = 0 (Richardson, Phil. Trans.
+    R. Soc. A 226, 1927; the general-ratio table as in Stoer & Bulirsch, Introduction to
+    Numerical Analysis, sec. 3.5).
+
+    h: distinct step sizes forming a geometric sequence (any order; sorted coarse to fine
+    here; a single eliminated power allows any grid); values: A(h) along axis 0 (extra axes
+    are extrapolated elementwise); powers: the exponents p_1 < p_2 < ... to eliminate, in
+    order. Needs len(h) >= len(powers) + 1; one more point gives the remainder its own error
+    estimate (see `Extrapolation`)."""
+    h = np.asarray(h, dtype=np.float64)
+    values = np.asarray(values, dtype=np.float64)
+    powers = [float(p) for p in powers]
+    if h.ndim != 1 or values.shape[:1] != h.shape:
+        raise ValueError(f"values must have len(h) = {h.size} rows along axis 0, got shape {values.shape}")
+    if not powers or np.any(np.diff(powers) <= 0) or powers[0] <= 0:
+        raise ValueError(f"powers must be increasing and > 0, got {powers}")
+    if np.any(h <= 0) or np.unique(h).size != h.size:
+        raise ValueError("step sizes must be distinct and > 0")
+    if h.size < len(powers) + 1:
+        raise ValueError(f"eliminating {len(powers)} powers needs at least {len(powers) + 1} step sizes, got {h.size}")
+    order = np.argsort(-h)
+    h, values = h[order], values[order]
+    ratios = h[:-1] / h[1:]
+    if len(powers) > 1 and not np.allclose(ratios, ratios[0], rtol=1e-9):
+        raise ValueError(f"eliminating several powers needs a geometric grid (constant ratio), got {h.tolist()}")
+    table = _richardson_table(h, values, powers)
+    top, sub = table[-1], table[-2]
+    value = top[-1]
+    remainder = np.abs(top[-1] - sub[-1])
+    if top.shape[0] >= 2:
+        shrink = (h[-1] / h[-2]) ** powers[-1]
+        remainder_error = np.abs(remainder - shrink * np.abs(top[-2] - sub[-2]))
+        bound = remainder + remainder_error
+    else:
+        remainder_error = np.full_like(remainder, np.nan)
+        bound = 2.0 * remainder
+    scalar = values.ndim == 1
+    pick = (lambda a: float(a)) if scalar else (lambda a: a)
+    return Extrapolation(pick(value), pick(remainder), pick(remainder_error), pick(bound), tuple(table))
+
+
+# --------------------------------------------------------------------------------------------
+# Metropolis acceptance
+
+
+def acceptance_probability(energy_error) -> np.ndarray:
+    """min(1, exp(-dH)), the Metropolis-Hastings acceptance probability of a proposal with
+    energy error dH (Duane, Kennedy, Pendleton & Roweth, Phys. Lett. B 195, 1987).
+
+    One rule for non-finite dH: a trajectory whose dH is nan or +-inf diverged (overflow,
+    a step beyond the stability limit) and is rejected, probability 0."""
+    dh = np.asarray(energy_error, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.where(np.isfinite(dh), np.exp(-np.maximum(dh, 0.0)), 0.0)

@@ -1,0 +1,76 @@
+"""The shared estimators: slopes, Richardson extrapolation, acceptance probability."""
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from relu_hmc.numerics.estimators import (acceptance_probability, half_grid_slopes, power_law_exponent,
+                                          richardson, weighted_log_slope)
+
+
+@given(st.floats(-3, 3), st.floats(-2, 2), st.floats(-2, 2), st.sampled_from([1.5, 2.0, 3.0]))
+def test_richardson_is_exact_on_a_polynomial_in_the_eliminated_powers(limit, c1, c2, ratio):
+    h = 0.2 / ratio ** np.arange(4)
+    values = limit + c1 * h + c2 * h ** 2
+    result = richardson(h, values, [1, 2])
+    assert result.value == pytest.approx(limit, abs=1e-10 * (1 + abs(c1) + abs(c2)))
+
+
+def test_richardson_bound_covers_the_true_error_of_the_next_term():
+    """A(h) = 1 + h + h^2 + h^3: eliminating h and h^2 leaves an O(h^3) error that the
+    remainder bound must cover; the remainder's self-check is small in the asymptotic range."""
+    h = 0.1 / 2.0 ** np.arange(5)
+    result = richardson(h, 1 + h + h ** 2 + h ** 3, [1, 2])
+    assert abs(result.value - 1) <= result.bound
+    assert result.remainder_error < result.remainder
+
+
+def test_richardson_extrapolates_arrays_elementwise_and_sorts_the_grid():
+    h = np.array([0.025, 0.1, 0.05, 0.0125])
+    values = np.stack([2 + 3 * h, -1 + h ** 2], axis=1)
+    result = richardson(h, values, [1, 2])
+    np.testing.assert_allclose(result.value, [2, -1], atol=1e-12)
+
+
+@pytest.mark.parametrize("h, powers, message", [
+    ([0.1, 0.05], [1, 2], "at least 3 step sizes"),
+    ([0.1, 0.1, 0.05], [1], "distinct"),
+    ([0.1, 0.05, 0.025], [2, 1], "increasing"),
+])
+def test_richardson_refuses_bad_grids(h, powers, message):
+    with pytest.raises(ValueError, match=message):
+        richardson(h, np.ones(len(h)), powers)
+
+
+def test_power_law_exponent_paired_and_independent_draws_recover_the_exponent(rng):
+    x = np.array([0.01, 0.02, 0.04, 0.08])
+    z = np.abs(rng.standard_normal((4000, 1)))
+    paired = power_law_exponent(x, z * x ** 3, seed=1)
+    assert paired.value == pytest.approx(3.0, abs=1e-12) and paired.se < 1e-10
+    independent = power_law_exponent(x, [np.abs(rng.standard_normal(4000)) * xi ** 2 for xi in x], seed=1)
+    assert abs(independent.value - 2.0) < 4 * independent.se + 1e-12
+    assert independent.lo < independent.value < independent.hi
+
+
+def test_weighted_log_slope_matches_the_exact_power_and_its_se_scales_with_the_point_errors():
+    x = np.array([1.0, 2.0, 4.0, 8.0])
+    fit = weighted_log_slope(x, 3 * x ** 0.5, 0.01 * 3 * x ** 0.5)
+    assert fit.value == pytest.approx(0.5)
+    # relative errors 1% on every point: se = 0.01 / sqrt(sum (log x - mean)^2)
+    lx = np.log(x)
+    assert fit.se == pytest.approx(0.01 / math.sqrt(np.sum((lx - lx.mean()) ** 2)))
+
+
+def test_half_grid_slopes_agree_on_a_power_law_and_differ_on_a_bent_one():
+    x = np.geomspace(0.01, 1, 5)
+    small, large = half_grid_slopes(x, x ** 2)
+    assert small == pytest.approx(2) and large == pytest.approx(2)
+    small, large = half_grid_slopes(x, x ** 2 * (1 + x))
+    assert large > small + 0.1
+
+
+def test_acceptance_probability_rejects_every_non_finite_energy_error():
+    dh = np.array([-1.0, 0.0, 0.5, np.nan, np.inf, -np.inf, 800.0])
+    np.testing.assert_array_equal(acceptance_probability(dh), [1.0, 1.0, math.exp(-0.5), 0, 0, 0, 0])
