@@ -34,6 +34,8 @@ FIGSIZE = (5.6, 3.9)
 DPI = 130
 MEASURED_STYLE = dict(fmt="o", ms=4, capsize=2.5, elinewidth=1.0, zorder=3)
 THEORY_COLOR = "black"
+#: Characters of a title line that fit the figure width at the title's font size.
+TITLE_WIDTH = 86
 
 
 def figure_name(claim_id: str) -> str:
@@ -73,8 +75,8 @@ def verdict_title(claim_id: str, verdict: dict | None = None, passed: bool | Non
     title = f"{claim_id}{status}"
     if verdict is not None and verdict.get("quantity") != "error":
         quantity = str(verdict.get("quantity") or "")
-        quantity = quantity if len(quantity) <= 48 else quantity[:47] + "…"
-        title += (f"\n{quantity}: measured {_fmt(verdict.get('measured'))} ± {_fmt(verdict.get('se'), 2)}, "
+        quantity = quantity if len(quantity) <= TITLE_WIDTH else quantity[:TITLE_WIDTH - 1] + "…"
+        title += (f"\n{quantity}\nmeasured {_fmt(verdict.get('measured'))} ± {_fmt(verdict.get('se'), 2)}, "
                   f"predicted {_fmt(verdict.get('predicted'))}, tolerance {_fmt(verdict.get('tolerance'), 2)}")
     return title
 

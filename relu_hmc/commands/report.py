@@ -50,7 +50,7 @@ def _cache_path(args, directory: Path, report: dict) -> Path | None:
             raise UsageError(f"--cache {args.cache}: no such file")
         return path
     recorded = report["summary"].get("cache")
-    for candidate in ([Path(recorded)] if recorded and recorded != "disabled" else []) + [directory / "cache.sqlite"]:
+    for candidate in [directory / "cache.sqlite"] + ([Path(recorded)] if recorded and recorded != "disabled" else []):
         if candidate.is_file():
             return candidate
     return None
