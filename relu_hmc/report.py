@@ -278,16 +278,19 @@ def draw_figures(entries, out_dir: Path) -> dict[str, str]:
     return figures
 
 
-def render_formats(report: dict, out_dir: str | Path) -> None:
-    """Write report.json, report.md, report.html, report.pdf, report.tex (+ figures list, .bib)."""
+def render_formats(report: dict, out_dir: str | Path, finalize=None) -> None:
+    """Write report.tex (+ figure list, .bib), report.pdf, then report.json, .md, .html.
+
+    `finalize(report)` (optional) runs once the PDF is laid out, just before its front page is
+    drawn: what it records (the wall time) is then the same in every format."""
     from relu_hmc import report_pdf, report_tex
 
     out_dir = Path(out_dir)
+    report_tex.write(report, out_dir)
+    report_pdf.write(report, out_dir, finalize)
     (out_dir / "report.json").write_text(json.dumps(report, indent=1, allow_nan=False) + "\n")
     (out_dir / "report.md").write_text(markdown(report))
     (out_dir / "report.html").write_text(html_page(report, out_dir))
-    report_tex.write(report, out_dir)
-    report_pdf.write(report, out_dir)
 
 
 def write(suite: SuiteResult, out_dir: str | Path, provenance: dict, settings: dict,
@@ -295,18 +298,20 @@ def write(suite: SuiteResult, out_dir: str | Path, provenance: dict, settings: d
     """Draw the figures and write every format into out_dir; returns the report dict.
 
     `started` (time.perf_counter() at the start of the run): the summary's wall time then
-    covers the whole run, the figures and the report included (measured just before the
-    formats are written, which take about a second); without it, the suite's own time."""
+    covers the whole run, the figures and the report included (measured once report.pdf is
+    laid out; what follows, writing the PDF file and the text formats, takes well under a
+    second); without it, the suite's own time."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     report_start = time.perf_counter()
     figures = draw_figures([(r.claim, r.prediction, r.measurements, r.verdict.as_dict()) for r in suite.results],
                            out_dir)
     report = clean(build(suite, provenance, settings, figures, extras))
+    finalize = None
     if started is not None:
-        now = time.perf_counter()
-        report["summary"]["suite_seconds"] = suite.wall_seconds
-        report["summary"]["report_seconds"] = now - report_start
-        report["summary"]["wall_seconds"] = now - started
-    render_formats(report, out_dir)
+        def finalize(rep):
+            now = time.perf_counter()
+            rep["summary"].update(suite_seconds=suite.wall_seconds, report_seconds=now - report_start,
+                                  wall_seconds=now - started)
+    render_formats(report, out_dir, finalize)
     return report

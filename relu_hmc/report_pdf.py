@@ -5,12 +5,13 @@ and any other Unicode in a statement print as written). Contents, in order: the 
 the run, the failed claims, the table of every claim, one section per claim family (each
 claim's statement, source, comparison, tolerance derivation, parts and its figure), the BNN
 figures, the tuning advice, the tolerance policy, the provenance, and the references
-(relu_hmc.bibliography). Figures are embedded as vector graphics (their SVG twins; the PNG
-when an SVG cannot be read). The PDF has an outline (bookmarks) per section.
+(relu_hmc.bibliography). Figures are embedded as their PNGs (drawn at 200 dpi: about 190 dpi
+at the printed width): fpdf2 would take ~0.3 s per figure to parse the SVG twins, and the
+summary's wall time is measured before the formats are written; the vector PDF and SVG of
+every figure are beside it under plots/. The PDF has an outline (bookmarks) per section.
 """
 from __future__ import annotations
 
-import logging
 import math
 import re
 from pathlib import Path
@@ -18,6 +19,8 @@ from pathlib import Path
 from relu_hmc import bibliography, plots
 
 _GREEN, _RED, _GREY = (0, 120, 0), (176, 0, 0), (90, 90, 90)
+#: Height a claim with a figure needs (text ~35 mm + a 150 mm wide figure ~105 mm).
+_CLAIM_WITH_FIGURE_MM = 16 + 140
 
 
 def _fmt(x, digits: int = 4) -> str:
@@ -101,16 +104,9 @@ def _table(pdf, header, rows, widths, align=None, size: float = 7.5, colors=None
 
 
 def _figure(pdf, out_dir: Path, png: str, width: float = 150) -> None:
-    svg = out_dir / plots.vector_paths(png)["svg"]
-    source = svg if svg.is_file() else out_dir / png
     if pdf.get_y() > pdf.h - 16 - width * 0.7:
         pdf.add_page()
-    x = (pdf.w - width) / 2
-    try:
-        logging.getLogger("fpdf.svg").setLevel(logging.ERROR)  # matplotlib's <metadata>: not drawn anyway
-        pdf.image(str(source), x=x, w=width)
-    except Exception:  # noqa: BLE001 - an SVG fpdf2 cannot parse: fall back to the PNG
-        pdf.image(str(out_dir / png), x=x, w=width)
+    pdf.image(str(out_dir / png), x=(pdf.w - width) / 2, w=width)
     pdf.ln(2)
 
 
@@ -140,35 +136,66 @@ def reference_text(entry: str) -> str:
     return clean(f"{fields.get('author', '')}. {fields.get('title', '')}. {where}.{tail}")
 
 
-def build(report: dict, out_dir: str | Path):
-    """The FPDF document of a report dict (figures read from out_dir)."""
-    out_dir = Path(out_dir)
+def _front_page(pdf, report: dict, outline) -> None:
+    """Page 1: title, verdict, the run, and the contents (drawn last: see `build`)."""
     s, p = report["summary"], report["provenance"]
-    pdf = _document("relu-hmc verification report")
-    pdf.add_page()
-    _heading(pdf, "relu-hmc verification report", 0)
+    pdf.set_xy(pdf.l_margin, pdf.t_margin)
+    pdf.set_font("dejavu", "B", 16)
+    pdf.multi_cell(0, 8, "relu-hmc verification report", new_x="LMARGIN", new_y="NEXT")
     verdict = "ALL CLAIMS PASSED" if s["passed"] else "SOME CLAIMS FAILED"
     _para(pdf, f"{verdict}: {s['claims_passed']} of {s['claims']} claims passed.", 11,
           _GREEN if s["passed"] else _RED, "B")
     git = p.get("git")
     run_rows = [(k, str(s[k])) for k in ("budget", "seed", "executor", "jobs", "tasks_run", "tasks_cached",
                                           "tasks_failed") if k in s]
-    run_rows += [("wall time", f"{s['wall_seconds']:.1f} s (whole run, report included)" if "suite_seconds" in s
-                  else f"{s['wall_seconds']:.1f} s"),
+    wall = f"{s['wall_seconds']:.1f} s"
+    if "suite_seconds" in s:
+        wall += (f" (whole run: claim tasks {s['suite_seconds']:.1f} s; BNN figure sweeps, figures and report "
+                 f"{s['wall_seconds'] - s['suite_seconds']:.1f} s)")
+    run_rows += [("wall time", wall),
                  ("git revision", (git["commit"] + (" (dirty)" if git["dirty"] else "")) if git else "not a git checkout"),
                  ("kernel backend", p["kernel_backend"]), ("code version", p["code_version"]),
                  ("created (UTC)", p["created_utc"])]
     _table(pdf, ("setting", "value"), run_rows, (40, 138))
+    pdf.set_font("dejavu", "B", 12.5)
+    pdf.multi_cell(0, 6.5, "Contents", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("dejavu", "", 9)
+    for section in outline:
+        if section.level != 0:
+            continue
+        link = pdf.add_link(page=section.page_number)
+        pdf.cell(160, 5, section.name, link=link)
+        pdf.cell(18, 5, str(section.page_number), align="R", link=link, new_x="LMARGIN", new_y="NEXT")
+
+
+def build(report: dict, out_dir: str | Path, finalize=None):
+    """The FPDF document of a report dict (figures read from out_dir).
+
+    The front page (run summary, contents) is drawn when the document is output, after every
+    other page is laid out; `finalize(report)`, if given, is called right then, so a wall time
+    it records covers the layout of this PDF too."""
+    out_dir = Path(out_dir)
+    s, p = report["summary"], report["provenance"]
+    git = p.get("git")
+    pdf = _document("relu-hmc verification report")
+    pdf.add_page()
+
+    def front(pdf, outline):
+        if finalize is not None:
+            finalize(report)
+        _front_page(pdf, report, outline)
+
+    pdf.insert_toc_placeholder(front, pages=1)
     from relu_hmc.report import failures
 
     failed = failures(report)
     if failed or s.get("import_errors"):
-        _heading(pdf, "Failed claims", 1)
+        _heading(pdf, "Failed claims", 0)
         for line in failed:
             _para(pdf, "• " + line, 8.5, _RED)
         for module, error in (s.get("import_errors") or {}).items():
             _para(pdf, f"• claim module {module} did not import: {error}", 8.5, _RED)
-    _heading(pdf, "Results", 1)
+    _heading(pdf, "Results", 0)
     rows, colors = _claim_rows(report)
     _table(pdf, ("claim", "result", "quantity", "predicted", "measured ± SE", "tolerance"), rows,
            (48, 12, 60, 18, 24, 16), ("LEFT", "CENTER", "LEFT", "RIGHT", "RIGHT", "RIGHT"), 6.8, colors)
@@ -179,6 +206,8 @@ def build(report: dict, out_dir: str | Path):
         _heading(pdf, f"Claim family: {family}", 0)
         for c in claims:
             v = c["verdict"]
+            if c.get("figure") and pdf.get_y() > pdf.h - _CLAIM_WITH_FIGURE_MM:
+                pdf.add_page()  # keep a claim's text and its figure on one page
             _heading(pdf, c["id"], 1, size=10.5)
             _para(pdf, ("PASS" if v["passed"] else "FAIL") + f": {c['statement']}", 9,
                   _GREEN if v["passed"] else _RED, "B")
@@ -239,9 +268,10 @@ def build(report: dict, out_dir: str | Path):
     return pdf
 
 
-def write(report: dict, out_dir: str | Path) -> Path:
+def write(report: dict, out_dir: str | Path, finalize=None) -> Path:
+    """Write out_dir/report.pdf (atomically); `finalize`: see `build`."""
     path = Path(out_dir) / "report.pdf"
     tmp = path.with_suffix(".pdf.tmp")
-    build(report, out_dir).output(str(tmp))
+    build(report, out_dir, finalize).output(str(tmp))
     tmp.replace(path)
     return path
