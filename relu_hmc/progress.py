@@ -198,3 +198,43 @@ class Progress:
         word = "running" if self.slots else "queued or running"
         lines = [Text(f"  {word} {_clock(age):>6}  {owner}") for owner, age in self.running()]
         return Group(head, *lines)
+
+
+class Phase:
+    """A serial step after the tasks (the BNN figure sweeps, drawing the report): on a terminal
+    a spinner with the elapsed time, otherwise one line when it starts; nothing when disabled.
+    Use as ``with Phase("drawing figures", sys.stderr): ...``."""
+
+    def __init__(self, text: str, stream: TextIO | None = sys.stderr, enabled: bool = True):
+        self.text, self.stream = text, stream
+        self.enabled = bool(enabled and stream is not None)
+        self.tty = bool(self.enabled and getattr(stream, "isatty", lambda: False)())
+        self._live = None
+
+    def __rich__(self):
+        from rich.console import Group
+        from rich.spinner import Spinner
+
+        return Group(Spinner("dots", text=f"{self.text}  {_clock(time.perf_counter() - self._start)}"))
+
+    def __enter__(self):
+        self._start = time.perf_counter()
+        if self.tty:
+            from rich.console import Console
+            from rich.live import Live
+
+            console = Console(file=self.stream, stderr=self.stream is sys.stderr)
+            self._live = Live(self, console=console, refresh_per_second=4, transient=True)
+            self._live.start()
+        elif self.enabled:
+            self.stream.write(f"{self.text} ...\n")
+            self.stream.flush()
+        return self
+
+    def __exit__(self, *exc):
+        if self._live is not None:
+            self._live.stop()
+            self._live.console.print(f"{self.text}: {time.perf_counter() - self._start:.1f} s",
+                                     markup=False, highlight=False)
+            self._live = None
+        return False

@@ -92,3 +92,17 @@ def test_run_suite_records_task_times_for_the_next_run(tmp_path, monkeypatch):
     run_suite([toys.CLAIMS[0]], seed=1, progress_stream=None, task_times=times)
     stored = json.loads((tmp_path / "task_seconds.json").read_text())["seconds"]
     assert len(stored) == 4  # one theory call, three measurements
+
+
+def test_a_phase_is_a_spinner_on_a_terminal_one_line_in_a_log_and_silent_when_quiet():
+    from relu_hmc.progress import Phase
+
+    tty, log, quiet = FakeTerminal(), io.StringIO(), io.StringIO()
+    with Phase("drawing figures", tty):
+        pass
+    with Phase("drawing figures", log):
+        pass
+    with Phase("drawing figures", quiet, enabled=False):
+        pass
+    assert "drawing figures:" in tty.getvalue() and " s" in tty.getvalue()
+    assert log.getvalue() == "drawing figures ...\n" and quiet.getvalue() == ""

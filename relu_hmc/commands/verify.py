@@ -94,10 +94,11 @@ def run(args) -> int:
     from relu_hmc.cache import ResultCache
     from relu_hmc.claims import discovery_errors
     from relu_hmc.executors import make_executor
-    from relu_hmc.progress import TaskTimes
+    from relu_hmc.progress import Phase, TaskTimes
     from relu_hmc.suite import run_suite
 
     start = time.perf_counter()
+    stream = None if args.quiet else sys.stderr
     # --- validate everything before any work starts --------------------------------------
     if args.scheduler is not None and args.executor != "dask":
         raise UsageError("--scheduler is only used with --executor dask")
@@ -130,18 +131,16 @@ def run(args) -> int:
     extras = {"tuning_advice": report_extras.tuning_advice()}
     with cache, executor:
         suite = run_suite(claims, budget=args.budget, seed=args.seed, executor=executor, cache=cache,
-                          progress_stream=None if args.quiet else sys.stderr, import_errors=import_errors,
+                          progress_stream=stream, import_errors=import_errors,
                           task_times=TaskTimes(out / TASK_TIMES))
         if not args.only:  # a selection is a partial run: no figure sections beyond its claims
-            extras["bnn_figures"] = report_extras.bnn_figures(
-                out, args.seed, cache, progress=None if args.quiet else sys.stderr)
+            with Phase("BNN figures (acceptance sweeps; cached after a first run)", stream):
+                extras["bnn_figures"] = report_extras.bnn_figures(out, args.seed, cache, progress=None)
     settings = {"executor": executor.description, "jobs": jobs if args.executor == "local" else None,
                 "cache": str(cache_path) if cache_path else "disabled", "selected": args.only,
                 "out": str(out)}
-    if not args.quiet:
-        print("writing the report (figures as PNG, PDF and SVG; report.md, .json, .html, .pdf, .tex) ...",
-              file=sys.stderr, flush=True)
-    data = report.write(suite, out, provenance.collect(), settings, extras, started=start)
+    with Phase("writing the report (figures; .md .json .html .pdf .tex)", stream):
+        data = report.write(suite, out, provenance.collect(), settings, extras, started=start)
     if args.json:
         print(json.dumps(data, indent=1))
     else:
