@@ -156,7 +156,7 @@ def unmatched_parts(source: str) -> list[str]:
 
 
 def software_bibtex(cff_path: str | Path | None = None) -> str:
-    """@software entry built from CITATION.cff (title, version, license, authors, abstract)."""
+    """The software's entry (@misc) built from CITATION.cff (title, version, license, authors, url)."""
     from relu_hmc._version import __version__
 
     fields = {"title": "relu-hmc", "version": __version__, "license": None, "authors": []}
@@ -164,13 +164,14 @@ def software_bibtex(cff_path: str | Path | None = None) -> str:
     if path.is_file():
         fields.update(_read_cff(path.read_text()))
     authors = " and ".join(fields["authors"]) or "{relu-hmc contributors}"
-    lines = ["@software{relu_hmc", f"  author  = {{{authors}}}", f"  title   = {{{fields['title']}}}",
+    # @misc (not biblatex's @software) so that plain BibTeX styles print it without a warning
+    lines = ["@misc{relu_hmc", f"  author  = {{{authors}}}", f"  title   = {{{fields['title']}: theory verification "
+             f"toolkit for leapfrog {{HMC}} on smooth and kinked ({{ReLU}}) potentials}}",
              f"  version = {{{fields['version']}}}"]
-    if fields.get("license"):
-        lines.append(f"  license = {{{fields['license']}}}")
     if fields.get("url"):
-        lines.append(f"  url     = {{{fields['url']}}}")
-    lines.append(f"  note    = {{Theory verification toolkit for leapfrog HMC on smooth and kinked (ReLU) potentials}}")
+        lines.append(f"  howpublished = {{\\url{{{fields['url']}}}}}")
+    note = f"Software, version {fields['version']}" + (f", {fields['license']} license" if fields.get("license") else "")
+    lines.append(f"  note    = {{{note}}}")
     return ",\n".join(lines) + "\n}"
 
 

@@ -23,8 +23,8 @@ from pathlib import Path
 from relu_hmc import bibliography, plots
 
 _SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-            "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-            "<": r"\textless{}", ">": r"\textgreater{}", "±": r"$\pm$", "≤": r"$\le$", "≥": r"$\ge$",
+            "{": r"\{", "}": r"\}", "~": r"$\sim$", "^": r"\textasciicircum{}",
+            "<": r"$<$", ">": r"$>$", "|": r"$|$", "±": r"$\pm$", "≤": r"$\le$", "≥": r"$\ge$",
             "×": r"$\times$", "−": "-", "–": "--", "—": "---", "·": r"$\cdot$", "≈": r"$\approx$",
             "α": r"$\alpha$", "β": r"$\beta$", "γ": r"$\gamma$", "ε": r"$\varepsilon$", "θ": r"$\theta$",
             "π": r"$\pi$", "σ": r"$\sigma$", "Σ": r"$\Sigma$", "Φ": r"$\Phi$", "φ": r"$\varphi$",
@@ -48,6 +48,11 @@ def num(x, digits: int = 4) -> str:
         mantissa, exponent = text.split("e")
         return f"${mantissa}\\times 10^{{{int(exponent)}}}$"
     return text
+
+
+def claim_name(claim_id: str) -> str:
+    """A claim id in typewriter type that may break after '/' and '-' (ids are long)."""
+    return "\\texttt{" + escape(claim_id).replace("/", "/\\allowbreak{}").replace("-", "-\\allowbreak{}") + "}"
 
 
 def label(claim_id: str) -> str:
@@ -83,7 +88,8 @@ def body(report: dict) -> str:
         f"with its standard error next to the prediction it is judged against. "
         + escape(report.get("tolerance_policy", "")),
         "",
-        "\\begin{longtable}{@{}p{0.30\\linewidth}lrrrr@{}}",
+        "{\\small",
+        "\\begin{longtable}{@{}p{0.36\\linewidth}lrrrr@{}}",
         "\\caption{Claims verified by relu-hmc: theory prediction, measurement with its standard error (SE) "
         "and the tolerance it must meet.}\\label{relu-hmc:claims}\\\\",
         "\\toprule",
@@ -101,14 +107,14 @@ def body(report: dict) -> str:
         v = c["verdict"]
         cite = _cite(c.get("source", ""))
         result = "pass" if v["passed"] else r"\textbf{FAIL}"
-        lines.append(f"\\texttt{{{escape(c['id'])}}}{'~' + cite if cite else ''} & "
+        lines.append(f"{claim_name(c['id'])}{'~' + cite if cite else ''} & "
                      f"{result} & {num(v['predicted'])} & {num(v['measured'])} & "
                      f"{num(v['se'], 2)} & {num(v['tolerance'], 3)} \\\\")
-    lines += ["\\end{longtable}", ""]
+    lines += ["\\end{longtable}", "}", ""]
     lines.append("\\begin{description}")
     for c in report["claims"]:
         v = c["verdict"]
-        lines.append(f"\\item[\\texttt{{{escape(c['id'])}}}] {escape(c['statement'])} "
+        lines.append(f"\\item[{claim_name(c['id'])}] {escape(c['statement'])} "
                      f"Compared: {escape(v['quantity'])}. {escape(v['detail'])}. Source: {escape(c.get('source', ''))}"
                      + (f"~{_cite(c.get('source', ''))}." if _cite(c.get('source', '')) else "."))
     lines += ["\\end{description}", "", "\\input{report-figures}", ""]
