@@ -53,3 +53,19 @@ def test_many_kinks_refusals_still_name_the_problem():
 
     with pytest.raises(PotentialError, match="not finite|not real"):
         derive_scaling_law("+".join(f"Abs(q-{i}/10)" for i in range(12)) + "+log(Abs(q-1/20))")
+
+
+def test_a_condition_that_flips_at_a_pole_takes_the_folded_path(monkeypatch):
+    """1/q > 0 changes its truth value at q = 0 without a zero there, so the interval-by-interval
+    check (which relies on conditions changing only at candidate points) must not be used."""
+    from relu_hmc.theory import classify
+
+    calls = []
+    original = classify._check_finite_real_folded
+    monkeypatch.setattr(classify, "_check_finite_real_folded", lambda U, pw: calls.append(U) or original(U, pw))
+    from relu_hmc.theory.errors import PotentialError
+
+    classify.analyse_potential.cache_clear()
+    with pytest.raises(PotentialError, match="cannot be evaluated at q = 0"):  # 1/q at 0: refused as before
+        derive_scaling_law("Piecewise((q**2/2, 1/q > 0), (q**2/2 + Abs(q)/1000, True))")
+    assert calls
