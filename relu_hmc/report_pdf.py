@@ -79,7 +79,7 @@ def _para(pdf, text: str, size: float = 9, color=None, style: str = "") -> None:
     pdf.set_font("dejavu", style, size)
     if color:
         pdf.set_text_color(*color)
-    pdf.multi_cell(0, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, size * 0.5, text, new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.set_text_color(0, 0, 0)
     pdf.ln(0.8)
 
@@ -114,8 +114,11 @@ def _claim_rows(report: dict):
     rows, colors = [], []
     for c in report["claims"]:
         v = c["verdict"]
-        rows.append((c["id"], "PASS" if v["passed"] else "FAIL", v["quantity"], _fmt(v["predicted"]),
-                     f"{_fmt(v['measured'])} ± {_fmt(v['se'], 2)}", _fmt(v["tolerance"], 3)))
+        if v["quantity"] == "error":  # nothing was compared: the reason is under "Failed claims"
+            rows.append((c["id"], "FAIL", "error (see Failed claims)", "-", "-", "-"))
+        else:
+            rows.append((c["id"], "PASS" if v["passed"] else "FAIL", v["quantity"], _fmt(v["predicted"]),
+                         f"{_fmt(v['measured'])} ± {_fmt(v['se'], 2)}", _fmt(v["tolerance"], 3)))
         colors.append(_GREEN if v["passed"] else _RED)
     return rows, colors
 
