@@ -14,7 +14,7 @@ from relu_hmc._version import __version__
 from relu_hmc.errors import UsageError
 
 #: Subcommand modules, in the order `relu-hmc --help` lists them.
-COMMANDS: tuple[str, ...] = ("verify", "claims", "derive", "tune", "audit", "bnn", "geometry")
+COMMANDS: tuple[str, ...] = ("verify", "report", "claims", "derive", "tune", "audit", "bnn", "geometry", "cite")
 
 EXIT_OK, EXIT_FAILED_CLAIM, EXIT_USAGE = 0, 1, 2
 

@@ -1,4 +1,4 @@
-"""The report of a verification run: terminal table, report.json, report.md, report.html, PNGs.
+r"""The report of a verification run: terminal table, report.json, .md, .html, .pdf, .tex, figures.
 
 report.json holds everything (the other two are views of it): summary (budget, seed, jobs,
 executor, wall time, tasks run / reused from cache), provenance (versions of python, numpy,
@@ -6,7 +6,12 @@ scipy, sympy, mpmath, Cython..., platform, git revision, kernel backend, code ve
 tolerance policy, and for every claim its statement, source, prediction, measurements
 (every estimate with its standard error), verdict (predicted, measured ± SE, tolerance and
 how the tolerance was derived), compute time and figure. report.html is self-contained:
-the figures are embedded as base64 PNG.
+the figures are embedded as base64 PNG. report.pdf (relu_hmc.report_pdf) is a self-contained
+document; report.tex (relu_hmc.report_tex) is an appendix body with booktabs tables, an
+\input-able figure list and report.bib. Every figure is PNG + PDF + SVG (relu_hmc.plots).
+
+`write` draws the figures and writes every format; `render_formats` writes the formats from
+a report dict alone (what `relu-hmc report DIR` reuses).
 """
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ import base64
 import html
 import json
 import math
+import time
 from pathlib import Path
 
 from relu_hmc import plots
@@ -77,7 +83,28 @@ def table(report: dict) -> str:
                  f"{s['wall_seconds']:.1f} s wall, {s['tasks_run']} tasks run, {s['tasks_cached']} from cache)")
     for module, error in s["import_errors"].items():
         lines.append(f"FAIL: claim module {module} did not import: {error}")
+    failed = failures(report)
+    if failed:
+        lines += ["", f"Failed claims ({len(failed)}):"] + [f"  {line}" for line in failed]
     return "\n".join(lines)
+
+
+def failures(report: dict) -> list[str]:
+    """One line per failed claim: id, the failing part(s), measured ± SE vs predicted, tolerance."""
+    out = []
+    for c in report["claims"]:
+        v = c["verdict"]
+        if v["passed"]:
+            continue
+        parts = [q for q in v.get("parts", []) if not q["passed"]] or [v]
+        for q in parts:
+            what = q["quantity"] or "comparison"
+            if q["quantity"] == "error" or q.get("measured") is None and q.get("predicted") is None:
+                out.append(f"{c['id']}: {what}: {q['detail']}")
+            else:
+                out.append(f"{c['id']}: {what}: measured {_fmt(q['measured'])} ± {_fmt(q['se'], 2)} vs predicted "
+                           f"{_fmt(q['predicted'])} (tolerance {_fmt(q['tolerance'], 3)})")
+    return out
 
 
 def _md_escape(text: str) -> str:
@@ -100,6 +127,8 @@ def markdown(report: dict) -> str:
     out += [f"| kernel backend | {p['kernel_backend']} |", f"| code version | {p['code_version']} |",
             f"| platform | {_md_escape(p['platform']['system'])} |", f"| created (UTC) | {p['created_utc']} |"]
     out += ["", "Versions: " + ", ".join(f"{k} {v}" for k, v in p["versions"].items()), ""]
+    if failures(report):
+        out += ["## Failed claims", ""] + [f"- {_md_escape(line)}" for line in failures(report)] + [""]
     if s["import_errors"]:
         out += ["## Claim modules that failed to import", ""]
         out += [f"- `{m}`: {_md_escape(e)}" for m, e in s["import_errors"].items()] + [""]
@@ -150,7 +179,7 @@ def html_page(report: dict, out_dir: Path) -> str:
              "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
              "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;"
              "font-size:90%}.pass{color:#080;font-weight:bold}.fail{color:#b00;font-weight:bold}"
-             "pre{background:#f6f6f6;padding:.5em;overflow-x:auto;font-size:80%}img{max-width:100%}</style>",
+             "pre{background:#f6f6f6;padding:.5em;overflow-x:auto;font-size:80%}img{max-width:100%;width:760px;display:block;margin:0 auto}</style>",
              "</head><body><h1>relu-hmc verification report</h1>"]
     cls = "pass" if s["passed"] else "fail"
     parts.append(f"<p class='{cls}'>{'ALL CLAIMS PASSED' if s['passed'] else 'SOME CLAIMS FAILED'}: "
@@ -165,6 +194,13 @@ def html_page(report: dict, out_dir: Path) -> str:
              ("versions", ", ".join(f"{k} {v}" for k, v in p["versions"].items()))]
     parts.append("<h2>Run</h2><table>" + "".join(f"<tr><th>{e(str(k))}</th><td>{e(str(v))}</td></tr>"
                                                   for k, v in rows) + "</table>")
+    parts.append("<p>Also in this directory: <a href='report.pdf'>report.pdf</a> (self-contained document), "
+                 "<a href='report.tex'>report.tex</a> with <a href='report-figures.tex'>report-figures.tex</a> and "
+                 "<a href='report.bib'>report.bib</a> (LaTeX appendix), <a href='report.json'>report.json</a> "
+                 "(every number); figures as PNG, PDF and SVG under plots/.</p>")
+    if failures(report):
+        parts.append("<h2>Failed claims</h2><ul>" + "".join(
+            f"<li class='fail'>{e(line)}</li>" for line in failures(report)) + "</ul>")
     if s["import_errors"]:
         parts.append("<h2>Claim modules that failed to import</h2><ul>" + "".join(
             f"<li class='fail'>{e(m)}: {e(err)}</li>" for m, err in s["import_errors"].items()) + "</ul>")
@@ -231,19 +267,51 @@ def clean(value):
     return value
 
 
-def write(suite: SuiteResult, out_dir: str | Path, provenance: dict, settings: dict,
-          extras: dict | None = None) -> dict:
-    """Render figures and write report.json, report.md, report.html into out_dir; returns the report dict."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+def draw_figures(entries, out_dir: Path) -> dict[str, str]:
+    """Draw each claim's figure: entries are (claim, prediction, measurements, verdict dict);
+    returns {claim id: PNG path relative to out_dir} (PDF and SVG beside it)."""
     figures = {}
-    for r in suite.results:
-        name = f"plots/{plots.figure_name(r.claim.id)}"
-        if plots.render(r.claim, r.prediction, r.measurements, out_dir / name, passed=r.verdict.passed):
-            figures[r.claim.id] = name
-    report = build(suite, provenance, settings, figures, extras)
-    report = clean(report)
+    for claim, prediction, measurements, verdict in entries:
+        name = f"plots/{plots.figure_name(claim.id)}"
+        if plots.render(claim, prediction, measurements, out_dir / name, verdict=verdict):
+            figures[claim.id] = name
+    return figures
+
+
+def render_formats(report: dict, out_dir: str | Path, finalize=None) -> None:
+    """Write report.tex (+ figure list, .bib), report.pdf, then report.json, .md, .html.
+
+    `finalize(report)` (optional) runs once the PDF is laid out, just before its front page is
+    drawn: what it records (the wall time) is then the same in every format."""
+    from relu_hmc import report_pdf, report_tex
+
+    out_dir = Path(out_dir)
+    report_tex.write(report, out_dir)
+    report_pdf.write(report, out_dir, finalize)
     (out_dir / "report.json").write_text(json.dumps(report, indent=1, allow_nan=False) + "\n")
     (out_dir / "report.md").write_text(markdown(report))
     (out_dir / "report.html").write_text(html_page(report, out_dir))
+
+
+def write(suite: SuiteResult, out_dir: str | Path, provenance: dict, settings: dict,
+          extras: dict | None = None, started: float | None = None) -> dict:
+    """Draw the figures and write every format into out_dir; returns the report dict.
+
+    `started` (time.perf_counter() at the start of the run): the summary's wall time then
+    covers the whole run, the figures and the report included (measured once report.pdf is
+    laid out; what follows, writing the PDF file and the text formats, takes well under a
+    second); without it, the suite's own time."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report_start = time.perf_counter()
+    figures = draw_figures([(r.claim, r.prediction, r.measurements, r.verdict.as_dict()) for r in suite.results],
+                           out_dir)
+    report = clean(build(suite, provenance, settings, figures, extras))
+    finalize = None
+    if started is not None:
+        def finalize(rep):
+            now = time.perf_counter()
+            rep["summary"].update(suite_seconds=suite.wall_seconds, report_seconds=now - report_start,
+                                  wall_seconds=now - started)
+    render_formats(report, out_dir, finalize)
     return report

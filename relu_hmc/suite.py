@@ -20,6 +20,7 @@ from typing import Callable, TextIO
 from relu_hmc.cache import ResultCache, task_key
 from relu_hmc.claims.base import Claim, Task, Verdict, derive_seed
 from relu_hmc.executors import Executor, InlineExecutor
+from relu_hmc.progress import Progress, TaskTimes
 
 
 @dataclass
@@ -76,33 +77,6 @@ class SuiteResult:
 PREDICTION = "__prediction__"
 
 
-class Progress:
-    """One status line per finished task on a stream (stderr); rewritten in place on a tty."""
-
-    def __init__(self, total: int, stream: TextIO | None = sys.stderr, enabled: bool = True):
-        self.total, self.stream, self.enabled = total, stream, enabled and stream is not None
-        self.done = 0
-        self.start = time.perf_counter()
-        self.tty = bool(self.enabled and getattr(stream, "isatty", lambda: False)())
-
-    def update(self, text: str) -> None:
-        self.done += 1
-        if not self.enabled:
-            return
-        elapsed = time.perf_counter() - self.start
-        line = f"[{self.done:>4}/{self.total}] {elapsed:7.1f}s  {text}"
-        if self.tty:
-            self.stream.write("\r\033[K" + line[:150])
-        else:
-            self.stream.write(line + "\n")
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.enabled and self.tty:
-            self.stream.write("\n")
-            self.stream.flush()
-
-
 def plan(claims: list[Claim], budget: str, seed: int) -> tuple[dict[str, TaskRecord], dict[str, dict], dict]:
     """(records by key, {claim id: {label: key}}, {claim id: error}) for the claims' tasks."""
     records: dict[str, TaskRecord] = {}
@@ -129,8 +103,12 @@ def plan(claims: list[Claim], budget: str, seed: int) -> tuple[dict[str, TaskRec
 def run_suite(claims: list[Claim], *, budget: str = "quick", seed: int = 0,
               executor: Executor | None = None, cache: ResultCache | None = None,
               progress_stream: TextIO | None = sys.stderr, import_errors: dict | None = None,
-              on_task: Callable[[TaskRecord], None] | None = None) -> SuiteResult:
-    """Run `claims` (see the module docstring); returns every verdict with its data."""
+              on_task: Callable[[TaskRecord], None] | None = None,
+              task_times: TaskTimes | None = None) -> SuiteResult:
+    """Run `claims` (see the module docstring); returns every verdict with its data.
+
+    `task_times` (relu_hmc.progress.TaskTimes): compute times of earlier runs for the ETA;
+    this run's times are added to it and saved."""
     start = time.perf_counter()
     executor = InlineExecutor() if executor is None else executor
     cache = ResultCache(None) if cache is None else cache  # (an empty cache is falsy: len 0)
@@ -140,18 +118,20 @@ def run_suite(claims: list[Claim], *, budget: str = "quick", seed: int = 0,
         for label, key in labels.items():
             owners.setdefault(key, f"{claim_id} {label}")
 
-    progress = Progress(len(records), progress_stream)
+    slots = 1 if isinstance(executor, InlineExecutor) else getattr(executor, "jobs", None)
+    progress = Progress(len(records), progress_stream, slots=slots, times=task_times)
     pending = []
     for key, record in records.items():
         hit = cache.get(key)
         if hit is not None:
             record.result, record.seconds = hit
             record.cached = record.done = True
-            progress.update(f"cached  {owners[key]}")
+            progress.cached(owners[key])
         else:
             pending.append(record)
     # theory calls first (they are cheap and every comparison needs one), then measurements
     pending.sort(key=lambda r: r.config["seed"] is not None)
+    progress.start([(r.config, owners[r.key]) for r in pending])
     try:
         for index, outcome in executor.run([r.config for r in pending]):
             record = pending[index]
@@ -159,8 +139,7 @@ def run_suite(claims: list[Claim], *, budget: str = "quick", seed: int = 0,
             record.done = True
             if outcome.error is None:
                 cache.put(record.key, record.config, outcome.result, outcome.seconds)
-            status = "FAILED " if outcome.error else "done   "
-            progress.update(f"{status} {owners[record.key]} ({outcome.seconds:.1f}s)")
+            progress.finished(index, outcome.seconds, failed=outcome.error is not None)
             if on_task is not None:
                 on_task(record)
     finally:

@@ -92,7 +92,10 @@ WINDOW_LEVEL = 100
 MAX_WINDOW = 2.0**20
 
 
+@functools.lru_cache(maxsize=64)
 def _as_piecewise(U: sp.Expr) -> sp.Expr:
+    """U with Abs, Max, Min, Heaviside, ... rewritten as Piecewise (memoised: every point and
+    every check of one potential reuses it)."""
     return U.rewrite(sp.Piecewise)
 
 
@@ -211,25 +214,80 @@ def _probe_gap(points) -> sp.Expr:
     return sp.Rational(1, 10**6) * sp.nsimplify(min(smallest, 1.0), rational=True)
 
 
+def _intervals(points):
+    """The open intervals between consecutive candidate points (and the two tails), each with
+    an exact probe point inside it."""
+    edges = [-sp.oo, *points, sp.oo]
+    out = []
+    for a, b in zip(edges, edges[1:]):
+        if a is -sp.oo and b is sp.oo:
+            probe = sp.Integer(0)
+        elif a is -sp.oo:
+            probe = b - 1
+        elif b is sp.oo:
+            probe = a + 1
+        else:
+            probe = (a + b) / 2
+        out.append((sp.Interval.open(a, b), probe))
+    return out
+
+
 def _check_finite_real(U: sp.Expr, points) -> None:
-    pw = sp.piecewise_fold(_as_piecewise(U))
-    branches = pw.args if isinstance(pw, sp.Piecewise) else [(pw, sp.true)]
+    """U is real and finite on R: on each interval between candidate points, where every
+    Piecewise condition keeps its truth value, the active analytic branch must be continuous
+    (SymPy's continuous_domain); then U is evaluated on a grid and at the points themselves.
+
+    Interval by interval instead of `piecewise_fold` of the whole U: folding a sum of n Abs
+    terms builds 2^n branches; the n + 1 intervals give the same regions in linear time. This
+    needs every condition to keep its truth value between candidate points, which holds when
+    each condition compares polynomials in q (their sign changes only at their real zeros, all
+    among the candidates): Abs, Max, Min, Heaviside and polynomial Piecewise conditions. Any
+    other condition (e.g. 1/q > 0, which flips at a pole) goes through the folded regions."""
+    pw = _as_piecewise(U)
+    relations = pw.atoms(sp.core.relational.Relational)
+    if all((r.lhs - r.rhs).is_polynomial(Q) for r in relations):
+        _check_branches_between(U, pw, points)
+    else:
+        _check_finite_real_folded(U, pw)
+    _check_finite_real_numerically(U, points)
+
+
+def _check_branches_between(U: sp.Expr, pw: sp.Expr, points) -> None:
+    """On each open interval between candidate points the active branch is continuous."""
+    has_piecewise = pw.has(sp.Piecewise)
+    for region, probe in _intervals(points):
+        _check_continuous_on(U, _select_branches(pw, probe) if has_piecewise else pw, region, region)
+
+
+def _check_finite_real_folded(U: sp.Expr, pw: sp.Expr) -> None:
+    """The region-by-region check on the folded Piecewise (exponential in the number of Abs
+    terms; used only for non-polynomial Piecewise conditions)."""
+    folded = sp.piecewise_fold(pw)
+    branches = folded.args if isinstance(folded, sp.Piecewise) else [(folded, sp.true)]
     remaining = sp.S.Reals
     for value, cond in branches:
         region = remaining if cond is sp.true else remaining.intersect(cond.as_set())
         remaining = remaining - region
-        if region is sp.S.EmptySet:
-            continue
-        try:
-            domain = continuous_domain(value, Q, sp.S.Reals)
-        except (NotImplementedError, ValueError, TypeError):
-            continue  # checked numerically below
-        bad = region - domain
-        if bad is sp.S.EmptySet:
-            continue
-        if isinstance(bad, sp.FiniteSet):
-            raise _refuse(f"U = {U} is not finite at q in {bad}")
-        raise _refuse(f"U = {U} is not real and finite on all of R (fails on {bad})")
+        if region is not sp.S.EmptySet:
+            _check_continuous_on(U, value, region, sp.S.Reals)
+
+
+def _check_continuous_on(U: sp.Expr, value: sp.Expr, region: sp.Set, over: sp.Set) -> None:
+    """Refuse U if the analytic expression `value` (U on `region`) is not continuous there."""
+    try:
+        domain = continuous_domain(value, Q, over)
+    except (NotImplementedError, ValueError, TypeError):
+        return  # checked numerically (_check_finite_real_numerically)
+    bad = region - domain
+    if bad is sp.S.EmptySet:
+        return
+    if isinstance(bad, sp.FiniteSet):
+        raise _refuse(f"U = {U} is not finite at q in {bad}")
+    raise _refuse(f"U = {U} is not real and finite on all of R (fails on {bad})")
+
+
+def _check_finite_real_numerically(U: sp.Expr, points) -> None:
+    """U evaluates to a finite real number on a grid over [-10, 10] and at the points."""
     f = sp.lambdify(Q, U, modules="mpmath")
     for x in [sp.Rational(k, 7) for k in range(-70, 71)] + list(points):
         try:

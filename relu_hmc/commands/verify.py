@@ -2,10 +2,13 @@
 
 Exit status: 0 when every claim passes, 1 when any fails (or a claim module does not
 import), 2 on bad usage (checked before anything runs; cached results are never lost).
+The run ends with the list of failed claims (id, failing part, measured vs predicted); the
+summary's wall time covers the whole run, figures and report included.
 """
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import os
 import sys
@@ -15,6 +18,8 @@ from pathlib import Path
 from relu_hmc.errors import UsageError
 
 DEFAULT_OUT = "relu-hmc-report"
+#: Side file of the report directory: compute seconds per task of earlier runs (the ETA).
+TASK_TIMES = "task_seconds.json"
 
 
 def _positive_int(text: str) -> int:
@@ -41,7 +46,8 @@ def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "verify", help="run every claim and write the report",
         description="Run every registered claim (theory prediction vs measurement) and write "
-                    "report.md, report.json, report.html and PNG plots. Exit 0 if all pass, 1 if any fails.")
+                    "report.md, .json, .html, .pdf, .tex (+ report.bib) and figures (PNG, PDF, SVG). "
+                    "Exit 0 if all pass, 1 if any fails.")
     parser.add_argument("--budget", choices=("quick", "full"), default="quick",
                         help="task sizes: quick (< 3 min on 2 cores) or full (< 60 min); default quick")
     parser.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help=f"report directory (default {DEFAULT_OUT})")
@@ -55,18 +61,44 @@ def add_parser(subparsers) -> None:
     cache = parser.add_mutually_exclusive_group()
     cache.add_argument("--cache", metavar="PATH", help="results cache (SQLite; default DIR/cache.sqlite)")
     cache.add_argument("--no-cache", action="store_true", help="compute everything, store nothing")
-    parser.add_argument("--only", action="append", metavar="ID", default=None,
-                        help="run only this claim id or family (repeatable)")
-    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    parser.add_argument("--only", action="append", metavar="PATTERN", default=None,
+                        help="run only the claims whose id matches: an id, a family, or a glob such as "
+                             "'acceptance-limit/*' (repeatable)")
+    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+
+
+def select_claims(patterns: list[str] | None):
+    """Claims matching any pattern: a glob on claim ids (* ? [) or an id / family
+    (relu_hmc.claims.select); a pattern that matches nothing is a usage error."""
+    from relu_hmc.claims import all_claims, select
+
+    if not patterns:
+        return select(None)
+    chosen = {}
+    for pattern in patterns:
+        if any(ch in pattern for ch in "*?["):
+            hits = [c for c in all_claims() if fnmatch.fnmatchcase(c.id, pattern)]
+            if not hits:
+                raise UsageError(f"--only {pattern!r}: no claim id matches (see relu-hmc claims)")
+        else:
+            try:
+                hits = select([pattern])
+            except ValueError as exc:
+                raise UsageError(str(exc)) from None
+        chosen.update((c.id, c) for c in hits)
+    return [chosen[k] for k in sorted(chosen)]
 
 
 def run(args) -> int:
     from relu_hmc import provenance, report
     from relu_hmc.cache import ResultCache
-    from relu_hmc.claims import discovery_errors, select
+    from relu_hmc.claims import discovery_errors
     from relu_hmc.executors import make_executor
+    from relu_hmc.progress import Phase, TaskTimes
     from relu_hmc.suite import run_suite
 
+    start = time.perf_counter()
+    stream = None if args.quiet else sys.stderr
     # --- validate everything before any work starts --------------------------------------
     if args.scheduler is not None and args.executor != "dask":
         raise UsageError("--scheduler is only used with --executor dask")
@@ -80,10 +112,7 @@ def run(args) -> int:
     cache_path = None if args.no_cache else Path(args.cache) if args.cache else out / "cache.sqlite"
     if cache_path is not None and cache_path.exists() and not cache_path.is_file():
         raise UsageError(f"--cache {cache_path}: exists and is not a file")
-    try:
-        claims = select(args.only)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    claims = select_claims(args.only)
     jobs = args.jobs or (os.cpu_count() or 1)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -97,23 +126,25 @@ def run(args) -> int:
         raise UsageError(str(exc)) from None
 
     import_errors = discovery_errors() if not args.only else {}
-    start = time.perf_counter()
     from relu_hmc import report_extras
 
     extras = {"tuning_advice": report_extras.tuning_advice()}
     with cache, executor:
         suite = run_suite(claims, budget=args.budget, seed=args.seed, executor=executor, cache=cache,
-                          progress_stream=None if args.quiet else sys.stderr, import_errors=import_errors)
+                          progress_stream=stream, import_errors=import_errors,
+                          task_times=TaskTimes(out / TASK_TIMES))
         if not args.only:  # a selection is a partial run: no figure sections beyond its claims
-            extras["bnn_figures"] = report_extras.bnn_figures(
-                out, args.seed, cache, progress=None if args.quiet else sys.stderr)
+            with Phase("BNN figures (acceptance sweeps; cached after a first run)", stream):
+                extras["bnn_figures"] = report_extras.bnn_figures(out, args.seed, cache, progress=None)
     settings = {"executor": executor.description, "jobs": jobs if args.executor == "local" else None,
                 "cache": str(cache_path) if cache_path else "disabled", "selected": args.only,
                 "out": str(out)}
-    data = report.write(suite, out, provenance.collect(), settings, extras)
+    with Phase("writing the report (figures; .md .json .html .pdf .tex)", stream):
+        data = report.write(suite, out, provenance.collect(), settings, extras, started=start)
     if args.json:
         print(json.dumps(data, indent=1))
     else:
         print(report.table(data))
-        print(f"report: {out / 'report.html'} (and report.md, report.json; {time.perf_counter() - start:.1f} s)")
+        print(f"report: {out / 'report.html'} and {out / 'report.pdf'} (also report.md, .json, .tex, .bib); "
+              f"{time.perf_counter() - start:.1f} s in all")
     return 0 if suite.passed else 1
