@@ -58,7 +58,8 @@ from scipy import stats as sps
 
 from relu_hmc.numerics.leapfrog import leapfrog_trajectory
 from relu_hmc.numerics.orders import _jsonable
-from relu_hmc.numerics.estimators import Estimate, mean_estimate, variance_estimate
+from relu_hmc.numerics.estimators import (Estimate, acceptance_probability, half_grid_slopes, mean_estimate,
+                                          variance_estimate, weighted_log_slope)
 from relu_hmc.numerics.validation import check_budget, check_count, check_positive, check_step_size, rng_from
 
 _BATCH_COORDS = 1 << 19  # coordinates per batch (memory and thread granularity)
@@ -179,7 +180,7 @@ def energy_error_point(potential, d: int, *, eps=None, n_steps=None, l=None, gam
         l_eff = eps * d ** gamma
     dh, crossings, moments = _run(potential, d, eps, n_steps, n_proposals, seed, jobs)
     pooled = moments.variance()
-    accept = np.exp(-np.maximum(dh, 0.0))
+    accept = acceptance_probability(dh)
     return AcceptancePoint(
         d, float(eps), int(n_steps), float(eps * n_steps), None if l is None else float(l),
         None if l_eff is None else float(l_eff), None if gamma is None else float(gamma), int(dh.size),
@@ -276,33 +277,25 @@ class ExponentResult:
 
 
 def _fit_exponent(variable, x, estimates, points, seed, n_boot=2000, level=0.95) -> ExponentResult:
+    """`weighted_log_slope` of the variances on x; interval by a parametric bootstrap (each
+    variance redrawn from a normal with its SE, refitted); slack from `half_grid_slopes`."""
     x = np.asarray(x, dtype=np.float64)
     values = np.array([e.value for e in estimates])
-    ses = np.array([e.se for e in estimates])
+    ses = np.maximum(np.array([e.se for e in estimates]), 1e-300)
     if np.any(values <= 0):
         raise ValueError(f"Var(dH) is not positive at every {variable}: cannot fit an exponent")
-    lx = np.log(x)
-    # weighted least squares on log values, weights 1/se(log v)^2 = (v/se)^2
-    w = (values / np.maximum(ses, 1e-300)) ** 2
-
-    def fit(v):
-        return float(np.polyfit(lx, np.log(v), 1, w=np.sqrt(w))[0])
-
-    value = fit(values)
+    value = weighted_log_slope(x, values, ses).value
     rng = rng_from(seed)
     draws = []
     for _ in range(n_boot):
         v = values + ses * rng.standard_normal(values.size)
         if np.all(v > 0):
-            draws.append(fit(v))
+            draws.append(weighted_log_slope(x, v, ses * v / values).value)  # the weights of the fit
     draws = np.array(draws)
     lo, hi = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2])
-    half = max(2, (x.size + 1) // 2)
-    order = np.argsort(x)
     if x.size >= 3:
-        low, high = order[:half], order[-half:]
-        slack = abs(float(np.polyfit(lx[high], np.log(values[high]), 1)[0])
-                    - float(np.polyfit(lx[low], np.log(values[low]), 1)[0]))
+        low, high = half_grid_slopes(x, values)
+        slack = abs(high - low)
     else:
         slack = 0.0
     return ExponentResult(variable, Estimate(value, float(draws.std(ddof=1)), float(lo), float(hi), level,

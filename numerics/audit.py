@@ -38,7 +38,7 @@ from typing import Callable
 import numpy as np
 
 from relu_hmc.numerics.potentials import Potential, gaussian, laplace, piecewise_linear, power
-from relu_hmc.numerics.estimators import Estimate, bootstrap_estimate
+from relu_hmc.numerics.estimators import Estimate, bootstrap_estimate, log_slope, richardson
 from relu_hmc.numerics.validation import check_count, rng_from
 
 #: float64 spacing at 1 (2^-52).
@@ -313,23 +313,20 @@ class OrderMeasurement:
         }
 
 
-def _pair_slopes(mean_abs: np.ndarray, log_eps: np.ndarray) -> np.ndarray:
+def _pair_slopes(mean_abs: np.ndarray, eps: np.ndarray) -> np.ndarray:
+    """Log-log slope of each consecutive pair of step sizes (nan where a mean is zero)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.diff(np.log(mean_abs)) / np.diff(log_eps)
+        return np.array([log_slope(eps[i:i + 2], mean_abs[i:i + 2]) for i in range(eps.size - 1)])
 
 
-def _extrapolated_slope(mean_abs: np.ndarray, log_eps: np.ndarray, shift: int = 0) -> float:
-    """2 s_k - s_{k-1} with s_k the slope of the finest pair (shift = 0) or `shift` pairs coarser."""
-    s = _pair_slopes(mean_abs, log_eps)
+def _extrapolated_slope(mean_abs: np.ndarray, eps: np.ndarray, shift: int = 0) -> float:
+    """The finest pair slope (shift = 0, or `shift` pairs coarser) Richardson-extrapolated
+    with the next-coarser one, removing an O(eps) drift of the local slope (on a halving
+    ladder: 2 s_k - s_{k-1})."""
+    s = _pair_slopes(mean_abs, eps)
     last = s.size - 1 - shift
-    return float(2.0 * s[last] - s[last - 1])
-
-
-def _regression_slope(mean_abs: np.ndarray, log_eps: np.ndarray) -> float:
-    """k from least squares of log E|dH| = c + k log eps + b eps (the b term absorbs an
-    O(eps) relative correction, E|dH| = A eps^k (1 + (B/A) eps + ...))."""
-    design = np.column_stack([np.ones_like(log_eps), log_eps, np.exp(log_eps)])
-    return float(np.linalg.lstsq(design, np.log(mean_abs), rcond=None)[0][1])
+    pair_eps = np.sqrt(eps[:-1] * eps[1:])  # each pair slope belongs to its pair's geometric mean
+    return float(richardson(pair_eps[last - 1:last + 1], s[last - 1:last + 1], [1]).value)
 
 
 def energy_error_order(errors: np.ndarray, eps, seed, *, energy_scale: float = 1.0, method: str = "richardson",
@@ -346,7 +343,8 @@ def energy_error_order(errors: np.ndarray, eps, seed, *, energy_scale: float = 1
     non-analytic eps^2 log eps terms: on the Gaussian the first difference alone is exceeded).
     method "fit" (global errors on kinked potentials: sums of crossing terms whose phases
     change erratically with eps, so pair slopes are noisy): k from the regression
-    log E|dH| = c + k log eps + b eps over the whole ladder; systematic = the change of k when
+    log E|dH| = c + k log eps + b eps over the whole ladder (the b term absorbs an O(eps)
+    relative correction, E|dH| = A eps^k (1 + (B/A) eps + ...)); systematic = the change of k when
     the coarsest step size is dropped (it contains noise as well, so it errs on the wide side).
     """
     if method not in ("richardson", "fit"):
@@ -357,7 +355,6 @@ def energy_error_order(errors: np.ndarray, eps, seed, *, energy_scale: float = 1
         raise ValueError("an order needs errors of shape (n_points, n_eps) with n_eps >= 5")
     order = np.argsort(-eps)  # coarse to fine
     errors, eps = errors[:, order], eps[order]
-    log_eps = np.log(eps)
     mean_abs = errors.mean(axis=0)
     se_abs = errors.std(axis=0, ddof=1) / math.sqrt(errors.shape[0])
     floor = 100.0 * ULP * max(energy_scale, 1.0)
@@ -365,17 +362,17 @@ def energy_error_order(errors: np.ndarray, eps, seed, *, energy_scale: float = 1
     if np.any(mean_abs <= 0.0):
         nan = Estimate(math.nan, math.nan)
         return OrderMeasurement(nan, math.nan, tuple(eps), tuple(mean_abs), tuple(se_abs),
-                                tuple(_pair_slopes(mean_abs, log_eps)), True)
+                                tuple(_pair_slopes(mean_abs, eps)), True)
 
     if method == "richardson":
         def slope(m):
-            return _extrapolated_slope(m, log_eps)
-        pairs = _pair_slopes(mean_abs, log_eps)
-        systematic = max(abs(slope(mean_abs) - _extrapolated_slope(mean_abs, log_eps, 1)), abs(pairs[-1] - pairs[-2]))
+            return _extrapolated_slope(m, eps)
+        pairs = _pair_slopes(mean_abs, eps)
+        systematic = max(abs(slope(mean_abs) - _extrapolated_slope(mean_abs, eps, 1)), abs(pairs[-1] - pairs[-2]))
     else:
         def slope(m):
-            return _regression_slope(m, log_eps)
-        systematic = abs(slope(mean_abs) - _regression_slope(mean_abs[1:], log_eps[1:]))
+            return log_slope(eps, m, corrections=(1,))
+        systematic = abs(slope(mean_abs) - log_slope(eps[1:], mean_abs[1:], corrections=(1,)))
 
     def statistic(rows: np.ndarray) -> float:
         m = rows.mean(axis=0)
@@ -383,7 +380,7 @@ def energy_error_order(errors: np.ndarray, eps, seed, *, energy_scale: float = 1
 
     estimate = bootstrap_estimate(errors, statistic, seed, n_boot=n_boot)
     return OrderMeasurement(estimate, float(systematic), tuple(eps), tuple(mean_abs), tuple(se_abs),
-                            tuple(float(s) for s in _pair_slopes(mean_abs, log_eps)), roundoff_limited)
+                            tuple(float(s) for s in _pair_slopes(mean_abs, eps)), roundoff_limited)
 
 
 def local_order(step, potential_name: str, *, n_points: int = 512, seed=0,
@@ -442,10 +439,10 @@ class CoefficientMeasurement:
     eps: tuple[float, ...] = field(default=())
 
 
-def _richardson(errors: np.ndarray, eps: np.ndarray, power: int, energy_scale: np.ndarray):
-    """Extrapolate r(eps) = dH / eps^power over four halvings e, e/2, e/4, e/8 (columns):
-    R1(e) = 2 r(e/2) - r(e) removes an O(e) term, R2(e) = (4 R1(e/2) - R1(e)) / 3 the O(e^2)
-    term. Returns (R2 at the finest level, error estimate).
+def _extrapolated_ratio(errors: np.ndarray, eps: np.ndarray, power: int, energy_scale: np.ndarray):
+    """Extrapolate r(eps) = dH / eps^power over four halvings e, e/2, e/4, e/8 (columns),
+    eliminating the O(e) and O(e^2) terms (`estimators.richardson`, powers 1 and 2). Returns
+    (the top entry at the finest level R2(e/2), error estimate).
 
     With r = C + a e + b e^2 + c e^3 + ..., R2(e) = C + c e^3 / 8 + O(e^4): the difference of
     the two R2 levels, 7 c e^3 / 64, is seven times the error of the finer one at leading
@@ -453,11 +450,9 @@ def _richardson(errors: np.ndarray, eps: np.ndarray, power: int, energy_scale: n
     rounding term: dH has error <= 2 x STEP_ROUNDOFF_ULPS ulps of the energy; each R2 has
     tableau weights summing in absolute value to (4 (2 + 1) + (2 + 1)) / 3 = 5 on values of
     r no coarser than the finest, so the difference carries at most 10 such roundings."""
-    r = errors / eps**power
-    r1 = 2.0 * r[:, 1:] - r[:, :-1]
-    r2 = (4.0 * r1[:, 1:] - r1[:, :-1]) / 3.0
+    top = richardson(eps, (errors / eps**power).T, [1, 2]).table[-1]  # R2 at e and e/2, (2, n_points)
     rounding = 10.0 * 2 * STEP_ROUNDOFF_ULPS * ULP * np.maximum(energy_scale, 1.0) / eps[-1] ** power
-    return r2[:, -1], np.abs(r2[:, -1] - r2[:, -2]) + rounding
+    return top[-1], np.abs(top[-1] - top[-2]) + rounding
 
 
 def _halving(eps_values) -> np.ndarray:
@@ -477,7 +472,7 @@ def leading_coefficient(step, potential_name: str, *, n_points: int = 64, seed=0
     eps = _halving(eps_values)
     q, p = stationary_points(potential, n_points, seed)
     errors = local_energy_errors(step, potential, q, p, eps)
-    value, error = _richardson(errors, eps, 3, energy(potential, q, p))
+    value, error = _extrapolated_ratio(errors, eps, 3, energy(potential, q, p))
     return CoefficientMeasurement(q, p, value, error, errors[:, -1] / eps[-1] ** 3, tuple(eps))
 
 
@@ -500,7 +495,7 @@ def crossing_coefficient(step, potential_name: str, *, n_points: int = 64, seed=
     eps = _halving(eps_values)
     points = crossing_points(potential, n_points, seed)
     errors = local_energy_errors(step, potential, points.q, points.p, eps)
-    value, error = _richardson(errors, eps, 1, energy(potential, points.q(eps[0]), points.p))
+    value, error = _extrapolated_ratio(errors, eps, 1, energy(potential, points.q(eps[0]), points.p))
     return CrossingCoefficientMeasurement(points.kink, points.theta, points.p, value, error, tuple(eps))
 
 

@@ -54,6 +54,7 @@ import numpy as np
 from relu_hmc import _fastcore
 from relu_hmc.numerics import bnn_config
 from relu_hmc.numerics.bnn_data import Dataset, check_dataset
+from relu_hmc.numerics.estimators import acceptance_probability
 from relu_hmc.numerics.validation import check_count, check_step_size, rng_from
 
 K = _fastcore.bnn
@@ -411,7 +412,7 @@ def run_hmc(model: BNN, eps: float, n_steps: int, n_proposals: int, seed, *, n_c
             ev = model.evaluate(new_q)
         if i >= 0:
             energy[i], accepted[i], crossings[i] = dh, accept, tr.crossings
-            accept_prob[i] = np.exp(-np.maximum(np.nan_to_num(dh, nan=np.inf), 0.0))
+            accept_prob[i] = acceptance_probability(dh)
             predicted[i], boundary[i] = tr.predicted, tr.boundary
             jump2[i] = np.einsum("cd,cd->c", new_q - q, new_q - q)
             if x_test is not None and model.data.task == "regression":

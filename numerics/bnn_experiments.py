@@ -31,7 +31,8 @@ import functools
 import numpy as np
 
 from relu_hmc.numerics import bnn, bnn_config, bnn_data
-from relu_hmc.numerics.estimators import Estimate, bootstrap_estimate, fit_power_law, mean_estimate
+from relu_hmc.numerics.estimators import (Estimate, acceptance_probability, bootstrap_estimate, half_grid_slopes,
+                                          mean_estimate, power_law_exponent)
 
 
 # -- models and start states ---------------------------------------------------------------
@@ -168,7 +169,7 @@ def energy_orders(activation: str, cfg: dict, seed: int = bnn_config.SEED) -> di
     B the exact telescoped term (numerics.bnn)), and the order of the mean rejection
     probability 1 - min(1, e^-dH) over fixed T (1 kinked, 2 smooth: the kink-specific
     acceptance loss, free of the stiffness that dominates near the stability edge).
-    Intervals: bootstrap over the samples at each eps (`fit_power_law`).
+    Intervals: bootstrap over the samples at each eps (`power_law_exponent`).
     """
     key = (activation, cfg["width"], 1, "synthetic")
     model = model_for(*key)
@@ -197,7 +198,7 @@ def energy_orders(activation: str, cfg: dict, seed: int = bnn_config.SEED) -> di
             tr = bnn.trajectory(model, q0, p, eps, L)
             tot.append(np.abs(tr.energy_error))
             tmb.append(np.abs(tr.energy_error - tr.boundary))
-            rej.append(1.0 - np.exp(-np.maximum(np.nan_to_num(tr.energy_error, nan=np.inf), 0.0)))
+            rej.append(1.0 - acceptance_probability(tr.energy_error))
         totals.append(np.concatenate(tot))
         totals_minus_b.append(np.concatenate(tmb))
         rejections.append(np.concatenate(rej))
@@ -208,16 +209,7 @@ def energy_orders(activation: str, cfg: dict, seed: int = bnn_config.SEED) -> di
     def fit(grid, samples):
         if any(s.size < 2 for s in samples):
             return None
-        est = fit_power_law(grid, None, y_samples=samples, seed=seed, n_boot=400).as_dict()
-        half = len(grid) // 2
-        means = np.log([s.mean() for s in samples])
-        lg = np.log(grid)
-        # finite-eps curvature: slopes on the small-eps and large-eps halves of the grid
-        est["slope_small_eps"] = float(np.polyfit(lg[:half + 1], means[:half + 1], 1)[0])
-        est["slope_large_eps"] = float(np.polyfit(lg[half:], means[half:], 1)[0])
-        est["mean_abs"] = [float(s.mean()) for s in samples]
-        est["mean_abs_se"] = [float(s.std(ddof=1) / np.sqrt(s.size)) for s in samples]
-        return est
+        return _with_grid_summary(power_law_exponent(grid, samples, seed, n_boot=400).as_dict(), grid, samples)
 
     # paired design for the steps without crossings: one step from the same (q, p) at every
     # eps (rows = start state x fresh momentum), rows with a crossing at any eps dropped
@@ -237,27 +229,22 @@ def energy_orders(activation: str, cfg: dict, seed: int = bnn_config.SEED) -> di
     return out
 
 
+def _with_grid_summary(fit: dict, grid, samples) -> dict:
+    """fit plus the mean |value| per eps with its SE and the slopes on the small- and
+    large-eps halves of the grid (their difference is the finite-eps curvature)."""
+    means = np.array([np.mean(np.abs(s)) for s in samples])
+    fit["slope_small_eps"], fit["slope_large_eps"] = half_grid_slopes(grid, means)
+    fit["mean_abs"] = means.tolist()
+    fit["mean_abs_se"] = [float(np.std(np.abs(s), ddof=1) / np.sqrt(np.size(s))) for s in samples]
+    return fit
+
+
 def paired_fit(grid, values: np.ndarray, seed, n_boot: int = 400) -> dict | None:
-    """Slope of log mean|values| on log eps, values (n_rows, n_eps) paired across eps; SE and
-    95% interval by a bootstrap over rows; slopes of the small- and large-eps halves."""
+    """Exponent of mean|values| in eps, values (n_rows, n_eps) paired across eps
+    (`power_law_exponent`, rows resampled jointly), with the per-eps summary."""
     if values.shape[0] < 2:
         return None
-    lg = np.log(np.asarray(grid, dtype=float))
-    a = np.abs(values)
-
-    def slope(rows, cols=slice(None)):
-        return float(np.polyfit(lg[cols], np.log(a[rows][:, cols].mean(axis=0)), 1)[0])
-
-    rng = np.random.default_rng(seed)
-    n = a.shape[0]
-    boots = np.array([slope(rng.integers(0, n, n)) for _ in range(n_boot)])
-    every = np.arange(n)
-    half = len(lg) // 2
-    lo, hi = np.quantile(boots, [0.025, 0.975])
-    return {"value": slope(every), "se": float(boots.std(ddof=1)), "lo": float(lo), "hi": float(hi),
-            "level": 0.95, "n": int(n),
-            "slope_small_eps": slope(every, slice(0, half + 1)), "slope_large_eps": slope(every, slice(half, None)),
-            "mean_abs": a.mean(axis=0).tolist(), "mean_abs_se": (a.std(axis=0, ddof=1) / np.sqrt(n)).tolist()}
+    return _with_grid_summary(power_law_exponent(grid, values, seed, n_boot=n_boot).as_dict(), grid, values.T)
 
 
 # -- crossing decomposition -------------------------------------------------------------------

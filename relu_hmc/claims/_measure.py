@@ -13,7 +13,8 @@ import numpy as np
 from relu_hmc.numerics import potentials
 from relu_hmc.numerics.hmc import stationary_energy_errors
 from relu_hmc.numerics.leapfrog import leapfrog_trajectory
-from relu_hmc.numerics.estimators import mean_estimate, variance_estimate
+from relu_hmc.numerics.estimators import (half_grid_slopes, mean_estimate, power_law_exponent, variance_estimate,
+                                          weighted_log_slope)
 
 _FAMILIES = ("gaussian", "laplace", "piecewise_linear", "piecewise_quadratic", "power", "softplus_kink",
              "logcosh", "quartic")
@@ -29,24 +30,16 @@ def make_potential(spec: dict):
 
 
 def paired_slope(eps, values: np.ndarray, seed, n_boot: int = 400) -> dict:
-    """Slope of log mean|values| against log eps, values shaped (n_draws, n_eps) with the same
-    draws at every eps; SE by a paired bootstrap over draws (rows). Also the slopes of the
-    upper and lower halves of the eps grid (their difference shows the finite-eps curvature)."""
-    log_eps = np.log(np.asarray(eps, dtype=float))
+    """Exponent of mean|values| in eps, values shaped (n_draws, n_eps) with the same draws at
+    every eps (`power_law_exponent`: SE by a paired bootstrap over draws); also the slopes of
+    the small- and large-eps halves of the grid (their difference shows the finite-eps
+    curvature)."""
     a = np.abs(values)
-
-    def fit(rows, cols=slice(None)):
-        return float(np.polyfit(log_eps[cols], np.log(a[rows][:, cols].mean(axis=0)), 1)[0])
-
-    rng = np.random.default_rng(seed)
-    n = a.shape[0]
-    every = np.arange(n)
-    boots = np.array([fit(rng.integers(0, n, n)) for _ in range(n_boot)])
-    half = len(log_eps) // 2
-    return {"slope": fit(every), "slope_se": float(boots.std(ddof=1)),
-            "slope_small_eps": fit(every, slice(0, half + 1)), "slope_large_eps": fit(every, slice(half, None)),
-            "mean_abs": a.mean(axis=0).tolist(), "mean_abs_se": (a.std(axis=0, ddof=1) / np.sqrt(n)).tolist(),
-            "n_draws": int(n)}
+    fit = power_law_exponent(eps, a, seed, n_boot=n_boot)
+    small, large = half_grid_slopes(eps, a.mean(axis=0))
+    return {"slope": fit.value, "slope_se": fit.se, "slope_small_eps": small, "slope_large_eps": large,
+            "mean_abs": a.mean(axis=0).tolist(), "mean_abs_se": (a.std(axis=0, ddof=1) / np.sqrt(a.shape[0])).tolist(),
+            "n_draws": int(a.shape[0])}
 
 
 def one_step_energy_errors(potential: dict, eps: list, n: int, seed) -> dict:
@@ -121,17 +114,11 @@ def crossing_step_energy_errors(potential: dict, eps: list, n: int, seed, window
             idx = np.nonzero(right)[0][:200]
             sample = {"eps": e, "q": q0[idx, 0].tolist(), "p": p0[idx, 0].tolist(),
                       "dH": tr.energy_error[idx].tolist(), "q1": tr.q[idx, 0].tolist()}
-    log_eps, log_m = np.log(eps), np.log(means)
-    slope = float(np.polyfit(log_eps, log_m, 1)[0])
-    # independent draws at each eps: delta-method SE of the least-squares slope
-    rel = np.asarray(ses) / np.asarray(means)
-    centred = log_eps - log_eps.mean()
-    slope_se = float(np.sqrt(np.sum((centred / np.sum(centred ** 2)) ** 2 * rel ** 2)))
-    half = len(eps) // 2
+    # independent draws at each eps: weighted least squares with the delta-method SE
+    fit = weighted_log_slope(eps, means, ses)
+    small, large = half_grid_slopes(eps, means)
     return {"eps": list(eps), "kink": b, "mean_abs": means, "mean_abs_se": ses, "crossing_steps": kept,
-            "slope": slope, "slope_se": slope_se,
-            "slope_small_eps": float(np.polyfit(log_eps[:half + 1], log_m[:half + 1], 1)[0]),
-            "slope_large_eps": float(np.polyfit(log_eps[half:], log_m[half:], 1)[0]),
+            "slope": fit.value, "slope_se": fit.se, "slope_small_eps": small, "slope_large_eps": large,
             "sample": sample}
 
 
