@@ -37,9 +37,10 @@ from typing import Callable
 
 import numpy as np
 
-from relu_hmc.numerics.potentials import Potential, gaussian, laplace, piecewise_linear, power
+from relu_hmc.numerics.potentials import Potential, from_spec
 from relu_hmc.numerics.estimators import Estimate, bootstrap_estimate, log_slope, richardson
 from relu_hmc.numerics.validation import check_count, rng_from
+from relu_hmc.systems import SYSTEMS
 
 #: float64 spacing at 1 (2^-52).
 ULP = float(np.finfo(np.float64).eps)
@@ -61,21 +62,13 @@ GLOBAL_T = 1.0
 GLOBAL_STEPS = tuple(4 * 2**k for k in range(6))
 
 
-def _test_potentials() -> dict[str, Potential]:
-    return {
-        "gaussian": gaussian(1.0),
-        # u = q^4 / 4 as the power family with scale 4^(1/4), which has an
-        # exact sampler (|q/scale|^4 ~ Gamma(1/4)); numerics.potentials.quartic would tabulate.
-        "quartic": power(4.0, 4.0 ** 0.25),
-        "laplace": laplace(1.0),
-        "piecewise_linear": piecewise_linear([-0.5, 0.7], [-1.5, 0.5, 2.0]),
-    }
-
-
-#: The audit's test potentials: two smooth (C^infinity) and two kinked.
-TEST_POTENTIALS: dict[str, Potential] = _test_potentials()
-SMOOTH_POTENTIALS: tuple[str, ...] = ("gaussian", "quartic")
-KINKED_POTENTIALS: tuple[str, ...] = ("laplace", "piecewise_linear")
+#: The audit's test potentials (audit name -> relu_hmc.systems entry): two smooth (C^infinity)
+#: and two kinked; the quartic is u = q^4/4 as the power family, which has an exact sampler.
+AUDIT_SYSTEMS: dict[str, str] = {"gaussian": "gaussian", "quartic": "quartic", "laplace": "laplace",
+                                 "piecewise_linear": "two_kink_piecewise_linear"}
+TEST_POTENTIALS: dict[str, Potential] = {name: from_spec(SYSTEMS[entry].spec) for name, entry in AUDIT_SYSTEMS.items()}
+SMOOTH_POTENTIALS: tuple[str, ...] = tuple(n for n, e in AUDIT_SYSTEMS.items() if SYSTEMS[e].regularity == "smooth")
+KINKED_POTENTIALS: tuple[str, ...] = tuple(n for n, e in AUDIT_SYSTEMS.items() if SYSTEMS[e].regularity == "kinked")
 
 
 def test_potential(name: str) -> Potential:

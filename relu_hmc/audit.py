@@ -35,6 +35,7 @@ import numpy as np
 from relu_hmc.numerics import audit as measure
 from relu_hmc.numerics.estimators import bootstrap_estimate
 from relu_hmc.claims.base import Z, Verdict, all_of, within
+from relu_hmc.systems import SYSTEMS
 
 #: Property names, in report order.
 PROPERTIES: tuple[str, ...] = (
@@ -66,20 +67,32 @@ def _symbols():
     return sp, sp.Symbol("q", real=True), sp.Symbol("p", real=True)
 
 
+@functools.lru_cache(maxsize=None)
 def smooth_expressions() -> dict:
-    """SymPy U for the smooth test potentials of numerics.audit (checked against them in tests)."""
-    sp, q, _ = _symbols()
-    return {"gaussian": q**2 / 2, "quartic": q**4 / 4}
+    """SymPy U of the smooth test potentials of numerics.audit (their registered expressions)."""
+    from relu_hmc.theory.parse import parse_potential
+
+    return {name: parse_potential(SYSTEMS[measure.AUDIT_SYSTEMS[name]].expression)
+            for name in measure.SMOOTH_POTENTIALS}
 
 
+@functools.lru_cache(maxsize=None)
 def kinked_pieces() -> dict:
-    """(kink, slope left, slope right) for each kink of the kinked test potentials."""
+    """(kink, slope left, slope right) for each kink of the kinked test potentials, from theory's
+    classification (theory.classify) of their registered expressions."""
+    from relu_hmc.theory.classify import analyse_potential
+    from relu_hmc.theory.parse import Q, parse_potential
+
     sp = _symbols()[0]
-    half = sp.Rational(1, 2)
-    return {
-        "laplace": [(0, -1, 1)],
-        "piecewise_linear": [(-half, -sp.Rational(3, 2), half), (sp.Rational(7, 10), half, 2)],
-    }
+    h = sp.Symbol("h", positive=True)
+    out = {}
+    for name in measure.KINKED_POTENTIALS:
+        U = parse_potential(SYSTEMS[measure.AUDIT_SYSTEMS[name]].expression)
+        dU = sp.diff(U, Q)
+        out[name] = [(point.location, left, left + point.jump)
+                     for point in analyse_potential(U).points if point.kind == "kink"
+                     for left in [sp.limit(dU.subs(Q, point.location - h), h, 0, "+")]]
+    return out
 
 
 @functools.lru_cache(maxsize=None)

@@ -3,7 +3,7 @@
 Every function takes JSON-able arguments and a ``seed`` (the suite derives it), calls
 numerics/ for the numbers and returns a dict in which every estimate carries its standard
 error. Potentials are given as specs ``{"family": name, **params}`` naming a constructor
-of `numerics.potentials` (e.g. ``{"family": "quartic", "a2": 1.0, "a4": 1.0}``).
+of `numerics.potentials`, normally a registered test system's ``spec`` (relu_hmc.systems).
 No theory/ import here: predictions reach the comparison separately.
 """
 from __future__ import annotations
@@ -13,20 +13,12 @@ import numpy as np
 from relu_hmc.numerics import potentials
 from relu_hmc.numerics.hmc import stationary_energy_errors
 from relu_hmc.numerics.leapfrog import leapfrog_trajectory
-from relu_hmc.numerics.estimators import (half_grid_slopes, mean_estimate, power_law_exponent, variance_estimate,
+from relu_hmc.numerics.estimators import (half_grid_slopes, log_slope, mean_estimate, power_law_exponent, variance_estimate,
                                           weighted_log_slope)
-
-_FAMILIES = ("gaussian", "laplace", "piecewise_linear", "piecewise_quadratic", "power", "softplus_kink",
-             "logcosh", "quartic")
-
 
 def make_potential(spec: dict):
     """A numerics potential from a spec {"family": name, **constructor kwargs}."""
-    spec = dict(spec)
-    family = spec.pop("family", None)
-    if family not in _FAMILIES:
-        raise ValueError(f"unknown potential family {family!r}; expected one of {', '.join(_FAMILIES)}")
-    return getattr(potentials, family)(**spec)
+    return potentials.from_spec(spec)
 
 
 def paired_slope(eps, values: np.ndarray, seed, n_boot: int = 400) -> dict:
@@ -130,3 +122,70 @@ def energy_error_moments(potential: dict, d: int, eps: float, n_steps: int, n: i
             "mean": mean_estimate(dh).as_dict(), "variance": variance_estimate(dh).as_dict(),
             "acceptance": mean_estimate(sample.acceptance).as_dict(),
             "crossings_per_proposal": float(np.mean(sample.crossings))}
+
+
+def measure_local_orders(potential: dict, budget: str, n_states: int, seed) -> dict:
+    """numerics.orders.local_error_orders (kind "smooth", exact reference flow) without raw errors."""
+    from relu_hmc.numerics.orders import local_error_orders
+
+    result = local_error_orders(make_potential(potential), kind="smooth", budget=budget, n_states=n_states, seed=seed)
+    return result.as_dict(raw=False)
+
+
+def variance_exponent(x, estimates) -> dict:
+    """`weighted_log_slope` of the values on x, and the drift of the local slope |slope(first
+    pair) - slope(last pair)| with its delta-method SE (a linear combination of the log values,
+    each with SE se / value)."""
+    x = np.asarray(x, dtype=float)
+    v = np.array([e["value"] for e in estimates])
+    se = np.array([e["se"] for e in estimates])
+    fit = weighted_log_slope(x, v, se)
+    drift, drift_se = 0.0, 0.0
+    if x.size >= 3:
+        drift = abs(log_slope(x[:2], v[:2]) - log_slope(x[-2:], v[-2:]))
+        lx = np.log(x)
+        coef = np.zeros(x.size)  # d drift / d log v
+        coef[[0, 1]] += np.array([-1.0, 1.0]) / (lx[1] - lx[0])
+        coef[[-2, -1]] -= np.array([-1.0, 1.0]) / (lx[-1] - lx[-2])
+        drift_se = float(np.sqrt(np.sum((coef * se / v) ** 2)))
+    return {"slope": fit.value, "slope_se": fit.se, "drift": float(drift), "drift_se": drift_se}
+
+
+def measure_sweep(potential: dict, gamma: float, l: float, T: float, dims: list, n_proposals: list, seed) -> dict:
+    """dH statistics at eps = T/round(T d^gamma / l) for each d (numerics.acceptance.energy_error_point),
+    and the exponent of the pooled Var(dH) in d (`variance_exponent`)."""
+    from relu_hmc.numerics.acceptance import energy_error_point
+    from relu_hmc.numerics.validation import rng_from
+
+    pot = make_potential(potential)
+    children = rng_from(seed).spawn(len(dims))
+    points = []
+    for d, n, child in zip(dims, n_proposals, children):
+        p = energy_error_point(pot, int(d), l=l, gamma=gamma, T=T, n_proposals=int(n), seed=child, jobs=1)
+        points.append({"d": p.d, "n_steps": p.n_steps, "eps": p.eps, "l_eff": p.l_eff, "n": p.n_proposals,
+                       "variance": p.var_dH_pooled.as_dict(), "variance_direct": p.var_dH.as_dict(),
+                       "mean": p.mean_dH.as_dict(), "acceptance": p.acceptance.as_dict(),
+                       "crossings_per_coordinate": p.crossings_per_coordinate.as_dict()})
+    out = {"gamma": gamma, "l": l, "T": T, "points": points}
+    if len(points) >= 2:
+        out["exponent"] = variance_exponent([p["d"] for p in points], [p["variance"] for p in points])
+    return out
+
+
+def measure_variance_in_d(potential: dict, eps: float, budget: str, seed) -> dict:
+    """numerics.acceptance.variance_exponent_in_d (direct Var(dH) at fixed eps and T = 1)."""
+    from relu_hmc.numerics.acceptance import variance_exponent_in_d
+
+    result = variance_exponent_in_d(make_potential(potential), eps=eps, budget=budget, seed=seed, jobs=1).as_dict()
+    result.pop("points", None)
+    return result
+
+
+def measure_efficiency(potential: dict, d: int, T: float, n_chains: int, n_proposals: int, n_keep: int, n_boot: int,
+                       seed) -> dict:
+    """numerics.efficiency.efficiency_curve at dimension d and time T (l grid: numerics' pilot)."""
+    from relu_hmc.numerics.efficiency import efficiency_curve
+
+    curve = efficiency_curve(make_potential(potential), d=d, T=T, n_chains=n_chains, n_proposals=n_proposals,
+                             n_keep=n_keep, n_boot=n_boot, seed=seed, jobs=1)
+    return curve.as_dict()
