@@ -33,6 +33,7 @@ from typing import Callable
 import numpy as np
 
 from relu_hmc.numerics import audit as measure
+from relu_hmc.numerics import step_invariants as invariants
 from relu_hmc.numerics.estimators import bootstrap_estimate
 from relu_hmc.claims.base import Z, Verdict, all_of, within
 from relu_hmc.systems import SYSTEMS
@@ -276,7 +277,7 @@ def audit(step: Callable, *, seed: int = 0, name: str | None = None) -> AuditRep
             "eps": list(c.eps), "n_points": int(c.q.size),
             "max_abs_deviation": float(np.max(np.abs(c.value - predicted))),
             "max_error_estimate": float(np.max(c.error))}
-        v = measure.volume_preservation(checked, pot, seed=sub())
+        v = invariants.volume_preservation(checked, pot, seed=sub())
         worst = int(np.argmax(v.deviation / v.bound))
         parts["volume_preservation"].append(Verdict(
             v.n_failed == 0, 1.0, float(v.det[worst]), 0.0, float(v.bound[worst]),
@@ -298,7 +299,7 @@ def audit(step: Callable, *, seed: int = 0, name: str | None = None) -> AuditRep
         parts["kinked_global_order"].append(_order_verdict(expected["kinked_global_order"], m, pot))
         raw["kinked_global_order"][pot] = m.as_dict()
     for pot in measure.TEST_POTENTIALS:
-        r = measure.reversibility(checked, pot, seed=sub())
+        r = invariants.reversibility(checked, pot, seed=sub())
         parts["reversibility"].append(Verdict(
             r.n_failed == 0, 0.0, r.max_ulps, 0.0, float(r.tolerance_ulps),
             f"{r.n_failed} of {r.residual_ulps.size} round trips above {r.tolerance_ulps} ulps", pot))

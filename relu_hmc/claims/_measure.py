@@ -173,8 +173,8 @@ def measure_sweep(potential: dict, gamma: float, l: float, T: float, dims: list,
 
 
 def measure_variance_in_d(potential: dict, eps: float, budget: str, seed) -> dict:
-    """numerics.acceptance.variance_exponent_in_d (direct Var(dH) at fixed eps and T = 1)."""
-    from relu_hmc.numerics.acceptance import variance_exponent_in_d
+    """numerics.variance_scaling.variance_exponent_in_d (direct Var(dH) at fixed eps and T = 1)."""
+    from relu_hmc.numerics.variance_scaling import variance_exponent_in_d
 
     result = variance_exponent_in_d(make_potential(potential), eps=eps, budget=budget, seed=seed, jobs=1).as_dict()
     result.pop("points", None)
