@@ -30,7 +30,7 @@ import functools
 
 import numpy as np
 
-from relu_hmc.numerics import bnn, bnn_config, bnn_data
+from relu_hmc.numerics import bnn, bnn_config, bnn_data, bnn_hmc
 from relu_hmc.numerics.estimators import (Estimate, acceptance_probability, bootstrap_estimate, half_grid_slopes,
                                           mean_estimate, power_law_exponent)
 
@@ -49,9 +49,9 @@ def model_for(activation: str, width: int, layers: int = 1, data: str = "synthet
 def _starts(activation: str, width: int, layers: int, data: str, n_chains: int, seed: int) -> np.ndarray:
     model = model_for(activation, width, layers, data)
     rng = np.random.default_rng(seed)
-    candidates = bnn.initial_states(model, 2 * n_chains, rng)
+    candidates = bnn_hmc.initial_states(model, 2 * n_chains, rng)
     keep = np.sort(np.argsort(model.potential(candidates), kind="stable")[:n_chains])
-    warm = bnn.run_hmc(model, bnn_config.WARMUP_EPS[data], bnn_config.WARMUP_STEPS, 1, rng,
+    warm = bnn_hmc.run_hmc(model, bnn_config.WARMUP_EPS[data], bnn_config.WARMUP_STEPS, 1, rng,
                        q0=candidates[keep], warmup=bnn_config.WARMUP)
     return warm.q
 
@@ -76,7 +76,7 @@ def acceptance_run(activation: str, width: int, layers: int, data: str, eps: flo
     key = (activation, width, layers, data)
     model = model_for(*key)
     q0 = start_states(key, cfg["chains"], seed)
-    run = bnn.run_hmc(model, eps, n_steps, cfg["proposals"], seed + 1, q0=q0, warmup=0)
+    run = bnn_hmc.run_hmc(model, eps, n_steps, cfg["proposals"], seed + 1, q0=q0, warmup=0)
     dh = run.energy_error
     finite = np.isfinite(dh)
     out = {
@@ -277,7 +277,7 @@ def crossing_decomposition(activation: str, cfg: dict, seed: int = bnn_config.SE
         rows.append(np.column_stack([tr.energy_error, tr.predicted, tr.boundary, tr.crossings]))
     data = np.concatenate(rows)
     data = data[np.all(np.isfinite(data), axis=1)]
-    dh, s, b = data[:, 0], data[:, 1], data[:, 2]
+    dh, b = data[:, 0], data[:, 2]
 
     def headline(x):
         return _explained(x[:, 0] - x[:, 2], x[:, 1])

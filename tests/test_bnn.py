@@ -10,7 +10,7 @@ import pytest
 
 from relu_hmc import _fastcore
 from relu_hmc._fastcore import _bnn_py
-from relu_hmc.numerics import bnn, bnn_config, bnn_data
+from relu_hmc.numerics import bnn, bnn_config, bnn_data, bnn_hmc
 from relu_hmc.cli import main
 
 try:
@@ -202,11 +202,11 @@ def test_trajectory_same_with_either_backend(activation, monkeypatch):
 # -- determinism -----------------------------------------------------------------------------------
 def test_same_seed_same_numbers():
     model = bnn.make_bnn("relu", 3, 1, DATASETS["regression"])
-    runs = [bnn.run_hmc(model, 2e-3, 5, 4, 123, n_chains=3, warmup=2) for _ in range(2)]
+    runs = [bnn_hmc.run_hmc(model, 2e-3, 5, 4, 123, n_chains=3, warmup=2) for _ in range(2)]
     np.testing.assert_array_equal(runs[0].energy_error, runs[1].energy_error)
     np.testing.assert_array_equal(runs[0].accepted, runs[1].accepted)
     np.testing.assert_array_equal(runs[0].q, runs[1].q)
-    other = bnn.run_hmc(model, 2e-3, 5, 4, 124, n_chains=3, warmup=2)
+    other = bnn_hmc.run_hmc(model, 2e-3, 5, 4, 124, n_chains=3, warmup=2)
     assert not np.array_equal(other.q, runs[0].q)
 
 
@@ -243,7 +243,7 @@ def test_bad_step_size(eps):
     with pytest.raises(ValueError, match="eps"):
         bnn.trajectory(model, q, q, eps, 3)
     with pytest.raises(ValueError, match="eps"):
-        bnn.run_hmc(model, eps, 3, 2, 0, n_chains=1, warmup=0)
+        bnn_hmc.run_hmc(model, eps, 3, 2, 0, n_chains=1, warmup=0)
 
 
 def test_unknown_data_set():
@@ -294,5 +294,5 @@ def test_diverging_trajectory_is_rejected_not_an_error():
     """A step far beyond the stability limit overflows; dH is inf/nan and the proposal is
     rejected (acceptance probability 0), with no exception."""
     model = bnn.make_bnn("relu", 4, 1, DATASETS["regression"])
-    run = bnn.run_hmc(model, 5.0, 30, 2, 0, n_chains=2, warmup=0)
+    run = bnn_hmc.run_hmc(model, 5.0, 30, 2, 0, n_chains=2, warmup=0)
     assert not run.accepted.any() and np.all(run.accept_prob == 0.0)
