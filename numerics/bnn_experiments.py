@@ -8,7 +8,7 @@ chains / trajectories.
 Start states. A BNN posterior has no exact sampler, so "stationary" starts are approximate:
 2C prior draws are moved toward posterior modes by Adam (`bnn_config.INIT_DESCENT_STEPS`),
 the C with the lowest U are kept (drops draws stuck on dead-unit plateaus), then
-`bnn_config.WARMUP` HMC proposals at the conservative step `bnn_config.WARMUP_EPS` run
+`bnn_config.WARMUP_PROPOSALS` HMC proposals at the conservative step `bnn_config.WARMUP_EPS` run
 before any measurement. The start states depend on the model and the seed only, never on
 the step size being measured, and are cached in-process so an eps sweep reuses them.
 
@@ -51,18 +51,14 @@ def _starts(activation: str, width: int, layers: int, data: str, n_chains: int, 
     rng = np.random.default_rng(seed)
     candidates = bnn_hmc.initial_states(model, 2 * n_chains, rng)
     keep = np.sort(np.argsort(model.potential(candidates), kind="stable")[:n_chains])
-    warm = bnn_hmc.run_hmc(model, bnn_config.WARMUP_EPS[data], bnn_config.WARMUP_STEPS, 1, rng,
-                       q0=candidates[keep], warmup=bnn_config.WARMUP)
+    warm = bnn_hmc.run_hmc(model, bnn_config.WARMUP_EPS[data], bnn_config.WARMUP_LEAPFROG_STEPS, 1, rng,
+                           q0=candidates[keep], warmup=bnn_config.WARMUP_PROPOSALS)
     return warm.q
 
 
 def start_states(model_key: tuple, n_chains: int, seed: int) -> np.ndarray:
     """Cached approximately-stationary start states for (activation, width, layers, data)."""
     return _starts(*model_key, n_chains, seed).copy()
-
-
-def clear_cache() -> None:
-    _starts.cache_clear()
 
 
 def _est(x) -> dict:
