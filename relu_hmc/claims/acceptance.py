@@ -167,29 +167,20 @@ def _grid(d: int, gamma: float, l: float, T: float = 1.0):
     return eps, n_steps, eps * d ** gamma
 
 
-register(Claim(
-    id="gaussian-dh/mean",
-    statement="For a Gaussian target, E[dH] at finite eps, L, d equals the exact closed form of the linear leapfrog map.",
-    source="theory.acceptance.gaussian_energy_error_moments (trace formula for Gaussian quadratic forms)",
-    family="gaussian-dh",
-    prediction=Task("relu_hmc.claims.acceptance:predict_gaussian_moments", {"eps": 0.2, "n_steps": 5, "d": 100}),
-    measurements=lambda budget: [Task("relu_hmc.claims._measure:energy_error_moments",
-                                      {"potential": GAUSSIAN.spec, "d": 100, "eps": 0.2, "n_steps": 5,
-                                       "n": 10 * _N[budget]}, "dH")],
-    compare=compare_gaussian_mean,
-))
-
-register(Claim(
-    id="gaussian-dh/variance",
-    statement="For a Gaussian target, Var[dH] at finite eps, L, d equals the exact closed form of the linear leapfrog map.",
-    source="theory.acceptance.gaussian_energy_error_moments (trace formula for Gaussian quadratic forms)",
-    family="gaussian-dh",
-    prediction=Task("relu_hmc.claims.acceptance:predict_gaussian_moments", {"eps": 0.2, "n_steps": 5, "d": 100}),
-    measurements=lambda budget: [Task("relu_hmc.claims._measure:energy_error_moments",
-                                      {"potential": GAUSSIAN.spec, "d": 100, "eps": 0.2, "n_steps": 5,
-                                       "n": 10 * _N[budget]}, "dH")],
-    compare=compare_gaussian_variance,
-))
+for _moment, _name, _compare in (("mean", "E[dH]", compare_gaussian_mean),
+                                 ("variance", "Var[dH]", compare_gaussian_variance)):
+    register(Claim(
+        id=f"gaussian-dh/{_moment}",
+        statement=f"For a Gaussian target, {_name} at finite eps, L, d equals the exact closed form of the linear "
+                  f"leapfrog map.",
+        source="theory.acceptance.gaussian_energy_error_moments (trace formula for Gaussian quadratic forms)",
+        family="gaussian-dh",
+        prediction=Task("relu_hmc.claims.acceptance:predict_gaussian_moments", {"eps": 0.2, "n_steps": 5, "d": 100}),
+        measurements=lambda budget: [Task("relu_hmc.claims._measure:energy_error_moments",
+                                          {"potential": GAUSSIAN.spec, "d": 100, "eps": 0.2, "n_steps": 5,
+                                           "n": 10 * _N[budget]}, "dH")],
+        compare=_compare,
+    ))
 
 
 def _acceptance_claim(claim_id, statement, source, potential_spec, expr, regime, gamma, l, dims):

@@ -238,15 +238,19 @@ for _which, _name in (("q", "position"), ("p", "momentum")):
     ))
 
 
+def _trajectory_tasks(budget):
+    return [Task("relu_hmc.claims._measure:trajectory_energy_errors",
+                 {"potential": QUARTIC, "eps": [1 / 2 ** k for k in range(3, 8)], "time": 1.0, "n": _TRAJ_N[budget],
+                  "shadow_terms": True}, "trajectory")]
+
+
 register(Claim(
     id="global-order/smooth-energy",
     statement="Over a fixed time T leapfrog's energy error on a smooth potential is O(eps^2).",
     source="Hairer, Lubich, Wanner (2006), sec. IX.8 (modified Hamiltonian); DESIGN.md item 1",
     family="global-order",
     prediction=Task("relu_hmc.claims.orders:predict_smooth_global_order", {"potential": QUARTIC_EXPR}),
-    measurements=lambda budget: [Task("relu_hmc.claims._measure:trajectory_energy_errors",
-                                      {"potential": QUARTIC, "eps": [1 / 2 ** k for k in range(3, 8)],
-                                       "time": 1.0, "n": _TRAJ_N[budget], "shadow_terms": True}, "trajectory")],
+    measurements=_trajectory_tasks,
     compare=compare_global,
     plot=_plot_order("trajectory", "order", "|H(T) - H(0)|"),
 ))
@@ -257,23 +261,27 @@ register(Claim(
     source="Hairer, Lubich, Wanner (2006), sec. IX.4, Example IX.4.1 (BCH); theory.shadow",
     family="shadow",
     prediction=Task("relu_hmc.claims.orders:predict_shadow_order", {"potential": QUARTIC_EXPR}),
-    measurements=lambda budget: [Task("relu_hmc.claims._measure:trajectory_energy_errors",
-                                      {"potential": QUARTIC, "eps": [1 / 2 ** k for k in range(3, 8)],
-                                       "time": 1.0, "n": _TRAJ_N[budget], "shadow_terms": True}, "trajectory")],
+    measurements=_trajectory_tasks,
     compare=compare_shadow,
     plot=_plot_shadow,
 ))
+
+# the Laplace kink: slopes -+1/scale at 0, the jump J = 2/scale
+_LAPLACE_KINK = {"slope_left": -1.0 / LAPLACE["scale"], "slope_right": 1.0 / LAPLACE["scale"], "kink": 0.0}
+
+
+def _crossing_tasks(budget):
+    return [Task("relu_hmc.claims._measure:crossing_step_energy_errors",
+                 {"potential": LAPLACE, "eps": [0.1 / 2 ** k for k in range(6)], "n": _CROSS_N[budget]}, "crossing")]
+
 
 register(Claim(
     id="crossing-step/order",
     statement="A leapfrog step that crosses a kink (gradient jump J) has energy error Theta(eps), not O(eps^3).",
     source="Dinh, Ho, Nguyen, NeurIPS 2024 (arXiv 2410.22065); theory.kink (derived); DESIGN.md item 2",
     family="crossing-step",
-    prediction=Task("relu_hmc.claims.orders:predict_crossing_order",
-                    {"slope_left": -1.0, "slope_right": 1.0, "kink": 0.0}),
-    measurements=lambda budget: [Task("relu_hmc.claims._measure:crossing_step_energy_errors",
-                                      {"potential": LAPLACE, "eps": [0.1 / 2 ** k for k in range(6)],
-                                       "n": _CROSS_N[budget]}, "crossing")],
+    prediction=Task("relu_hmc.claims.orders:predict_crossing_order", _LAPLACE_KINK),
+    measurements=_crossing_tasks,
     compare=compare_crossing_order,
     plot=_plot_order("crossing", "order", "mean |dH| of crossing steps"),
 ))
@@ -283,10 +291,7 @@ register(Claim(
     statement="A crossing step on piecewise-linear U has dH = J (q - b + eps p/2) + eps^2 J^2/8 exactly.",
     source="DESIGN.md item 2; theory.kink.piecewise_linear_crossing_error (derived from the leapfrog map)",
     family="crossing-step",
-    prediction=Task("relu_hmc.claims.orders:predict_crossing_exact",
-                    {"slope_left": -1.0, "slope_right": 1.0, "kink": 0.0}),
-    measurements=lambda budget: [Task("relu_hmc.claims._measure:crossing_step_energy_errors",
-                                      {"potential": LAPLACE, "eps": [0.1 / 2 ** k for k in range(6)],
-                                       "n": _CROSS_N[budget]}, "crossing")],
+    prediction=Task("relu_hmc.claims.orders:predict_crossing_exact", _LAPLACE_KINK),
+    measurements=_crossing_tasks,
     compare=compare_crossing_exact,
 ))
