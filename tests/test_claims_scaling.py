@@ -52,8 +52,8 @@ def _law(potential, k, gamma, optimum):
             "optimal_acceptance": optimum, "d_exponent_fixed_eps": 2 * k * gamma}
 
 
-KINKED = _law("Abs(q)", 1.0, 0.5, 0.45217643960321346)
-SMOOTH = _law("q**2/2", 2.0, 0.25, 0.6512597509277787)
+KINKED = _law(SYSTEMS["laplace"].expression, 1.0, 0.5, 0.45217643960321346)
+SMOOTH = _law(SYSTEMS["gaussian"].expression, 2.0, 0.25, 0.6512597509277787)
 
 
 @pytest.fixture(scope="module")
