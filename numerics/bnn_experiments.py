@@ -31,8 +31,8 @@ import functools
 import numpy as np
 
 from relu_hmc.numerics import bnn, bnn_config, bnn_data, bnn_hmc
-from relu_hmc.numerics.estimators import (Estimate, acceptance_probability, bootstrap_estimate, half_grid_slopes,
-                                          mean_estimate, power_law_exponent)
+from relu_hmc.numerics.estimators import Estimate, acceptance_probability, bootstrap_estimate, mean_estimate
+from relu_hmc.numerics.orders import order_summary
 
 
 # -- models and start states ---------------------------------------------------------------
@@ -205,7 +205,7 @@ def energy_orders(activation: str, cfg: dict, seed: int = bnn_config.SEED) -> di
     def fit(grid, samples):
         if any(s.size < 2 for s in samples):
             return None
-        return _with_grid_summary(power_law_exponent(grid, samples, seed, n_boot=400).as_dict(), grid, samples)
+        return order_summary(grid, samples, seed, n_boot=400)
 
     # paired design for the steps without crossings: one step from the same (q, p) at every
     # eps (rows = start state x fresh momentum), rows with a crossing at any eps dropped
@@ -225,22 +225,10 @@ def energy_orders(activation: str, cfg: dict, seed: int = bnn_config.SEED) -> di
     return out
 
 
-def _with_grid_summary(fit: dict, grid, samples) -> dict:
-    """fit plus the mean |value| per eps with its SE and the slopes on the small- and
-    large-eps halves of the grid (their difference is the finite-eps curvature)."""
-    means = np.array([np.mean(np.abs(s)) for s in samples])
-    fit["slope_small_eps"], fit["slope_large_eps"] = half_grid_slopes(grid, means)
-    fit["mean_abs"] = means.tolist()
-    fit["mean_abs_se"] = [float(np.std(np.abs(s), ddof=1) / np.sqrt(np.size(s))) for s in samples]
-    return fit
-
-
 def paired_fit(grid, values: np.ndarray, seed, n_boot: int = 400) -> dict | None:
-    """Exponent of mean|values| in eps, values (n_rows, n_eps) paired across eps
-    (`power_law_exponent`, rows resampled jointly), with the per-eps summary."""
-    if values.shape[0] < 2:
-        return None
-    return _with_grid_summary(power_law_exponent(grid, values, seed, n_boot=n_boot).as_dict(), grid, values.T)
+    """`numerics.orders.order_summary` of values (n_rows, n_eps) paired across eps; None with
+    fewer than 2 rows."""
+    return order_summary(grid, values, seed, n_boot=n_boot) if values.shape[0] >= 2 else None
 
 
 # -- crossing decomposition -------------------------------------------------------------------

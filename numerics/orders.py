@@ -137,6 +137,20 @@ def fit_order(quantity: str, eps: np.ndarray, errors: np.ndarray, seed, *, n_boo
     return OrderFit(quantity, order, k, coefficient, mean_abs, ratio, curvature, float(slack), richardson_power)
 
 
+def order_summary(eps, draws, seed, *, n_boot: int = 400) -> dict:
+    """The exponent of mean|draws| in eps (`power_law_exponent`: paired draws (n, n_eps) or one
+    array of independent draws per eps) as a dict (value, se, lo, hi, level, n), with the
+    slopes on the small- and large-eps halves of the grid (their difference is the finite-eps
+    curvature) and mean |draws| per eps with its SE."""
+    samples = [np.abs(np.asarray(s, dtype=np.float64)) for s in (draws.T if isinstance(draws, np.ndarray) else draws)]
+    means = np.array([s.mean() for s in samples])
+    out = power_law_exponent(eps, draws, seed, n_boot=n_boot).as_dict()
+    out["slope_small_eps"], out["slope_large_eps"] = half_grid_slopes(eps, means)
+    out["mean_abs"] = means.tolist()
+    out["mean_abs_se"] = [float(s.std(ddof=1) / math.sqrt(s.size)) for s in samples]
+    return out
+
+
 @dataclass(frozen=True)
 class LocalErrorResult:
     """One-step errors of leapfrog against the exact flow on an eps grid.

@@ -13,8 +13,9 @@ import numpy as np
 from relu_hmc.numerics import potentials
 from relu_hmc.numerics.hmc import stationary_energy_errors
 from relu_hmc.numerics.leapfrog import leapfrog_trajectory
-from relu_hmc.numerics.estimators import (half_grid_slopes, log_slope, mean_estimate, power_law_exponent, variance_estimate,
+from relu_hmc.numerics.estimators import (half_grid_slopes, log_slope, mean_estimate, variance_estimate,
                                           weighted_log_slope)
+from relu_hmc.numerics.orders import order_summary
 
 def make_potential(spec: dict):
     """A numerics potential from a spec {"family": name, **constructor kwargs}."""
@@ -22,16 +23,10 @@ def make_potential(spec: dict):
 
 
 def paired_slope(eps, values: np.ndarray, seed, n_boot: int = 400) -> dict:
-    """Exponent of mean|values| in eps, values shaped (n_draws, n_eps) with the same draws at
-    every eps (`power_law_exponent`: SE by a paired bootstrap over draws); also the slopes of
-    the small- and large-eps halves of the grid (their difference shows the finite-eps
-    curvature)."""
-    a = np.abs(values)
-    fit = power_law_exponent(eps, a, seed, n_boot=n_boot)
-    small, large = half_grid_slopes(eps, a.mean(axis=0))
-    return {"slope": fit.value, "slope_se": fit.se, "slope_small_eps": small, "slope_large_eps": large,
-            "mean_abs": a.mean(axis=0).tolist(), "mean_abs_se": (a.std(axis=0, ddof=1) / np.sqrt(a.shape[0])).tolist(),
-            "n_draws": int(a.shape[0])}
+    """`numerics.orders.order_summary` of values (n_draws, n_eps), the same draws at every eps
+    (paired bootstrap over draws), with the exponent as slope / slope_se."""
+    summary = order_summary(eps, np.asarray(values), seed, n_boot=n_boot)
+    return {"slope": summary.pop("value"), "slope_se": summary.pop("se"), "n_draws": summary.pop("n"), **summary}
 
 
 def one_step_energy_errors(potential: dict, eps: list, n: int, seed) -> dict:
