@@ -10,17 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from relu_hmc.numerics import potentials
+from relu_hmc.numerics.potentials import from_spec
 from relu_hmc.numerics.hmc import stationary_energy_errors
 from relu_hmc.numerics.leapfrog import leapfrog_trajectory
 from relu_hmc.numerics.estimators import (half_grid_slopes, log_slope, mean_estimate, variance_estimate,
                                           weighted_log_slope)
 from relu_hmc.numerics.orders import order_summary
-
-def make_potential(spec: dict):
-    """A numerics potential from a spec {"family": name, **constructor kwargs}."""
-    return potentials.from_spec(spec)
-
 
 def paired_slope(eps, values: np.ndarray, seed, n_boot: int = 400) -> dict:
     """`numerics.orders.order_summary` of values (n_draws, n_eps), the same draws at every eps
@@ -31,7 +26,7 @@ def paired_slope(eps, values: np.ndarray, seed, n_boot: int = 400) -> dict:
 
 def one_step_energy_errors(potential: dict, eps: list, n: int, seed) -> dict:
     """|H(one leapfrog step) - H(start)| from n stationary starts, at each eps (same starts)."""
-    pot = make_potential(potential)
+    pot = from_spec(potential)
     rng = np.random.default_rng(seed)
     q0 = pot.sample(rng, (n, 1))
     p0 = rng.standard_normal((n, 1))
@@ -45,7 +40,7 @@ def trajectory_energy_errors(potential: dict, eps: list, time: float, n: int, se
 
     With ``shadow_terms`` the result also holds, per eps, the start and end states of the
     first 300 trajectories (for the comparison to evaluate theory's shadow term S2)."""
-    pot = make_potential(potential)
+    pot = from_spec(potential)
     rng = np.random.default_rng(seed)
     q0 = pot.sample(rng, (n, 1))
     p0 = rng.standard_normal((n, 1))
@@ -75,7 +70,7 @@ def crossing_step_energy_errors(potential: dict, eps: list, n: int, seed, window
     log mean|dH| against log eps is the crossing-step order. Also returns up to 200
     (q, p, dH) of left-to-right crossings at the smallest eps for the exact-formula check.
     """
-    pot = make_potential(potential)
+    pot = from_spec(potential)
     b = float(pot.kinks[0])
     rng = np.random.default_rng(seed)
     means, ses, kept, sample = [], [], [], None
@@ -111,7 +106,7 @@ def crossing_step_energy_errors(potential: dict, eps: list, n: int, seed, window
 
 def energy_error_moments(potential: dict, d: int, eps: float, n_steps: int, n: int, seed) -> dict:
     """Mean, variance and Metropolis acceptance of dH of stationary proposals in dimension d."""
-    sample = stationary_energy_errors(make_potential(potential), d, eps, n_steps, n, seed)
+    sample = stationary_energy_errors(from_spec(potential), d, eps, n_steps, n, seed)
     dh = sample.energy_error
     return {"d": d, "eps": eps, "n_steps": n_steps, "n": n,
             "mean": mean_estimate(dh).as_dict(), "variance": variance_estimate(dh).as_dict(),
@@ -123,7 +118,7 @@ def measure_local_orders(potential: dict, budget: str, n_states: int, seed) -> d
     """numerics.orders.local_error_orders (kind "smooth", exact reference flow) without raw errors."""
     from relu_hmc.numerics.orders import local_error_orders
 
-    result = local_error_orders(make_potential(potential), kind="smooth", budget=budget, n_states=n_states, seed=seed)
+    result = local_error_orders(from_spec(potential), kind="smooth", budget=budget, n_states=n_states, seed=seed)
     return result.as_dict(raw=False)
 
 
@@ -152,7 +147,7 @@ def measure_sweep(potential: dict, gamma: float, l: float, T: float, dims: list,
     from relu_hmc.numerics.acceptance import energy_error_point
     from relu_hmc.numerics.validation import rng_from
 
-    pot = make_potential(potential)
+    pot = from_spec(potential)
     children = rng_from(seed).spawn(len(dims))
     points = []
     for d, n, child in zip(dims, n_proposals, children):
@@ -171,7 +166,7 @@ def measure_variance_in_d(potential: dict, eps: float, budget: str, seed) -> dic
     """numerics.variance_scaling.variance_exponent_in_d (direct Var(dH) at fixed eps and T = 1)."""
     from relu_hmc.numerics.variance_scaling import variance_exponent_in_d
 
-    result = variance_exponent_in_d(make_potential(potential), eps=eps, budget=budget, seed=seed, jobs=1).as_dict()
+    result = variance_exponent_in_d(from_spec(potential), eps=eps, budget=budget, seed=seed, jobs=1).as_dict()
     result.pop("points", None)
     return result
 
@@ -181,6 +176,6 @@ def measure_efficiency(potential: dict, d: int, T: float, n_chains: int, n_propo
     """numerics.efficiency.efficiency_curve at dimension d and time T (l grid: numerics' pilot)."""
     from relu_hmc.numerics.efficiency import efficiency_curve
 
-    curve = efficiency_curve(make_potential(potential), d=d, T=T, n_chains=n_chains, n_proposals=n_proposals,
+    curve = efficiency_curve(from_spec(potential), d=d, T=T, n_chains=n_chains, n_proposals=n_proposals,
                              n_keep=n_keep, n_boot=n_boot, seed=seed, jobs=1)
     return curve.as_dict()
