@@ -42,21 +42,19 @@ def gaussian_esjd_table(dims: list, T: float, max_steps: int = 200) -> dict:
     Returns {"T", "table": {str(d): [{"n_steps", "acceptance", "esjd_per_grad"}, ...]},
     "optimal_acceptance": the d -> infinity optimum (k = 2, m = 1: 0.651)}.
     """
-    table = {}
-    for d in dims:
-        rows = []
-        for n in range(1, int(max_steps) + 1):
-            eps = T / n
-            if eps >= 2.0:  # leapfrog on N(0, 1) is unstable for eps >= 2
-                continue
-            m = gaussian_energy_error_moments(eps, n)
+    table = {str(d): [] for d in dims}
+    for n in range(1, int(max_steps) + 1):
+        eps = T / n
+        if eps >= 2.0:  # leapfrog on N(0, 1) is unstable for eps >= 2
+            continue
+        m = gaussian_energy_error_moments(eps, n)
+        M = np.linalg.matrix_power(np.array(gaussian_leapfrog_matrix(eps), dtype=float), n)
+        r = M[0] - np.array([1.0, 0.0])
+        cov = float(r @ (M.T @ M - np.eye(2)) @ r)
+        for d in dims:
             mu, var = float(m["mean"]) * d, float(m["variance"]) * d
             if var <= 0:
                 continue
             a, da = normal_acceptance_moments(mu, var)
-            M = np.linalg.matrix_power(np.array(gaussian_leapfrog_matrix(eps), dtype=float), n)
-            r = M[0] - np.array([1.0, 0.0])
-            cov = float(r @ (M.T @ M - np.eye(2)) @ r)
-            rows.append({"n_steps": n, "acceptance": a, "esjd_per_grad": (a * float(r @ r) + da * cov) / n})
-        table[str(d)] = rows
+            table[str(d)].append({"n_steps": n, "acceptance": a, "esjd_per_grad": (a * float(r @ r) + da * cov) / n})
     return {"T": T, "table": table, "optimal_acceptance": float(optimal_acceptance(2, 1))}
