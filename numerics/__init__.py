@@ -7,4 +7,8 @@ Core API:
   exact stationary starts.
 - `numerics.leapfrog.leapfrog_trajectory(potential, q0, p0, eps, n_steps) -> Trajectory`.
 - `numerics.hmc.stationary_energy_errors(...)`, `numerics.hmc.run_hmc(...)`.
+- `numerics.estimators`: every statistic (slopes, bootstrap, Richardson, acceptance probability).
+- `numerics.potentials.from_spec(spec)`: the potential of a `relu_hmc.systems` entry's spec.
+
+Test systems (names, parameters) come from the plain-data registry `relu_hmc.systems`.
 """

@@ -23,23 +23,26 @@ What is measured (no theory here: `relu_hmc.audit` joins these numbers to theory
   before a kink (q = b - theta eps p), so that every step of the ladder crosses it.
 - `leading_coefficient`: lim_{eps->0} dH / eps^3 per point, by Richardson extrapolation of
   r(eps) = dH / eps^3 over three halvings, with the last tableau difference as its error.
-- `reversibility`: step, flip p, step, flip p must return to the start; the residual is
-  reported in units of the float64 spacing at the state's scale (ulps).
-- `volume_preservation`: det of the 2x2 Jacobian d(q1, p1)/d(q, p) per coordinate, by
-  central finite differences at h and 2h (the difference estimates the truncation error).
+- `numerics.step_invariants.reversibility`: step, flip p, step, flip p must return to the
+  start; the residual is reported in units of the float64 spacing at the state's scale (ulps).
+- `numerics.step_invariants.volume_preservation`: det of the 2x2 Jacobian d(q1, p1)/d(q, p)
+  per coordinate, by central finite differences at h and 2h (the difference estimates the
+  truncation error).
+The user's step is called through `numerics.user_step.CheckedStep`.
 """
 from __future__ import annotations
 
-import inspect
 import math
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
-from relu_hmc.numerics.potentials import Potential, gaussian, laplace, piecewise_linear, power
-from relu_hmc.numerics.estimators import Estimate, bootstrap_estimate
+from relu_hmc.numerics.potentials import Potential, from_spec
+from relu_hmc.numerics.estimators import Estimate, bootstrap_estimate, log_slope, richardson
 from relu_hmc.numerics.validation import check_count, rng_from
+from relu_hmc.numerics.user_step import (CheckedStep, StepFunctionError, as_checked,  # noqa: F401
+                                        toolkit_step)  # (re-exported: the audit's API)
+from relu_hmc.systems import SYSTEMS
 
 #: float64 spacing at 1 (2^-52).
 ULP = float(np.finfo(np.float64).eps)
@@ -61,21 +64,13 @@ GLOBAL_T = 1.0
 GLOBAL_STEPS = tuple(4 * 2**k for k in range(6))
 
 
-def _test_potentials() -> dict[str, Potential]:
-    return {
-        "gaussian": gaussian(1.0),
-        # u = q^4 / 4 as the power family with scale 4^(1/4), which has an
-        # exact sampler (|q/scale|^4 ~ Gamma(1/4)); numerics.potentials.quartic would tabulate.
-        "quartic": power(4.0, 4.0 ** 0.25),
-        "laplace": laplace(1.0),
-        "piecewise_linear": piecewise_linear([-0.5, 0.7], [-1.5, 0.5, 2.0]),
-    }
-
-
-#: The audit's test potentials: two smooth (C^infinity) and two kinked.
-TEST_POTENTIALS: dict[str, Potential] = _test_potentials()
-SMOOTH_POTENTIALS: tuple[str, ...] = ("gaussian", "quartic")
-KINKED_POTENTIALS: tuple[str, ...] = ("laplace", "piecewise_linear")
+#: The audit's test potentials (audit name -> relu_hmc.systems entry): two smooth (C^infinity)
+#: and two kinked; the quartic is u = q^4/4 as the power family, which has an exact sampler.
+AUDIT_SYSTEMS: dict[str, str] = {"gaussian": "gaussian", "quartic": "quartic", "laplace": "laplace",
+                                 "piecewise_linear": "two_kink_piecewise_linear"}
+TEST_POTENTIALS: dict[str, Potential] = {name: from_spec(SYSTEMS[entry].spec) for name, entry in AUDIT_SYSTEMS.items()}
+SMOOTH_POTENTIALS: tuple[str, ...] = tuple(n for n, e in AUDIT_SYSTEMS.items() if SYSTEMS[e].regularity == "smooth")
+KINKED_POTENTIALS: tuple[str, ...] = tuple(n for n, e in AUDIT_SYSTEMS.items() if SYSTEMS[e].regularity == "kinked")
 
 
 def test_potential(name: str) -> Potential:
@@ -85,122 +80,12 @@ def test_potential(name: str) -> Potential:
         raise ValueError(f"unknown test potential {name!r}; choose from {', '.join(TEST_POTENTIALS)}") from None
 
 
-# --------------------------------------------------------------------------------------------
-# calling the user's step
-
-
-class StepFunctionError(ValueError):
-    """The step function cannot be audited: wrong signature, an exception inside it, a result
-    that is not two finite arrays of the input's shape. The message is one line."""
-
-
-def _one_line(text: str, limit: int = 200) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _describe(fn) -> str:
-    module = getattr(fn, "__module__", None)
-    name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or type(fn).__name__
-    return f"{module}.{name}" if module else str(name)
-
-
-class CheckedStep:
-    """The user's step wrapped so that every call is validated.
-
-    Each call passes fresh float64 copies (the user may modify them in place) and converts the
-    result to two float64 arrays; an exception, a malformed or a non-finite result raises
-    `StepFunctionError` with one line naming the function and the problem.
-    """
-
-    def __init__(self, step: Callable, name: str | None = None):
-        if not callable(step):
-            raise StepFunctionError(f"{name or _describe(step)} is not callable (a {type(step).__name__})")
-        self.step = step
-        self.name = name or _describe(step)
-        self.calls = 0
-        self._gradients: dict = {}
-        try:
-            signature = inspect.signature(step)
-        except (TypeError, ValueError):  # builtins without a signature: the first call decides
-            signature = None
-        if signature is not None:
-            try:
-                signature.bind(np.zeros(1), np.zeros(1), 0.1, _zero_grad)
-            except TypeError:
-                raise StepFunctionError(
-                    f"{self.name} has the signature {getattr(step, '__name__', 'step')}{signature}; "
-                    f"the audit needs step(q, p, eps, grad_U) -> (q, p)") from None
-
-    def _gradient(self, grad_U: Callable) -> Callable:
-        """grad_U accepting any array-like (read-only JAX buffers, lists) as a fresh float64
-        array; one wrapper per gradient, so a step may cache work per grad_U."""
-        wrapped = self._gradients.get(grad_U)
-        if wrapped is None:
-            def wrapped(x, _grad=grad_U):
-                return _grad(np.array(x, dtype=np.float64, copy=True))
-            self._gradients[grad_U] = wrapped
-        return wrapped
-
-    def __call__(self, q: np.ndarray, p: np.ndarray, eps: float, grad_U: Callable) -> tuple[np.ndarray, np.ndarray]:
-        q_in = np.array(q, dtype=np.float64, copy=True)
-        p_in = np.array(p, dtype=np.float64, copy=True)
-        self.calls += 1
-        try:
-            out = self.step(q_in, p_in, float(eps), self._gradient(grad_U))
-        except (StepFunctionError, KeyboardInterrupt):
-            raise
-        except BaseException as exc:  # noqa: BLE001 - anything the user's code raises (even SystemExit)
-            message = _one_line(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
-            raise StepFunctionError(f"{self.name} raised {message} (eps={eps:g}, {q_in.size} coordinates)") from None
-        try:
-            q1, p1 = out
-        except (TypeError, ValueError):
-            raise StepFunctionError(f"{self.name} must return a pair (q, p), got {_one_line(type(out).__name__)}") from None
-        arrays = []
-        for what, value in (("q", q1), ("p", p1)):
-            try:
-                array = np.array(value, dtype=np.float64, copy=True)  # writable, owned by us
-            except (TypeError, ValueError):
-                raise StepFunctionError(
-                    f"{self.name} returned a {what} that is not an array of numbers ({type(value).__name__})") from None
-            if array.shape != q_in.shape:
-                raise StepFunctionError(f"{self.name} returned {what} of shape {array.shape} for input of shape "
-                                        f"{q_in.shape}; it must keep the shape")
-            if not np.all(np.isfinite(array)):
-                bad = int(np.count_nonzero(~np.isfinite(array)))
-                raise StepFunctionError(f"{self.name} returned non-finite {what} ({bad} of {array.size} values) "
-                                        f"for finite input (eps={eps:g})")
-            arrays.append(array)
-        return arrays[0], arrays[1]
-
-
-def _zero_grad(x):
-    return np.zeros_like(x)
-
-
-def as_checked(step) -> CheckedStep:
-    return step if isinstance(step, CheckedStep) else CheckedStep(step)
-
-
 def probe(step) -> CheckedStep:
     """Validate a step function with one small call on the Gaussian; raises StepFunctionError."""
     step = as_checked(step)
     potential = TEST_POTENTIALS["gaussian"]
     step(np.array([0.3, -1.2, 0.7]), np.array([1.0, 0.4, -0.8]), 0.1, potential.grad)
     return step
-
-
-def toolkit_step(q, p, eps, grad_U):
-    """The toolkit's own leapfrog kernel (numerics.leapfrog, general callable path) as a step
-    function: one step of size eps for the potential whose gradient is grad_U."""
-    from relu_hmc.numerics.leapfrog import leapfrog_trajectory
-    from relu_hmc.numerics.potentials import CallablePotential
-
-    q = np.asarray(q, dtype=np.float64)
-    potential = CallablePotential(np.zeros_like, lambda x: np.asarray(grad_U(x.ravel()), dtype=np.float64).reshape(x.shape))
-    trajectory = leapfrog_trajectory(potential, q[None, :], np.asarray(p, dtype=np.float64)[None, :], eps, 1)
-    return trajectory.q[0], trajectory.p[0]
 
 
 def energy(potential: Potential, q: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -313,23 +198,20 @@ class OrderMeasurement:
         }
 
 
-def _pair_slopes(mean_abs: np.ndarray, log_eps: np.ndarray) -> np.ndarray:
+def _pair_slopes(mean_abs: np.ndarray, eps: np.ndarray) -> np.ndarray:
+    """Log-log slope of each consecutive pair of step sizes (nan where a mean is zero)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.diff(np.log(mean_abs)) / np.diff(log_eps)
+        return np.array([log_slope(eps[i:i + 2], mean_abs[i:i + 2]) for i in range(eps.size - 1)])
 
 
-def _extrapolated_slope(mean_abs: np.ndarray, log_eps: np.ndarray, shift: int = 0) -> float:
-    """2 s_k - s_{k-1} with s_k the slope of the finest pair (shift = 0) or `shift` pairs coarser."""
-    s = _pair_slopes(mean_abs, log_eps)
+def _extrapolated_slope(mean_abs: np.ndarray, eps: np.ndarray, shift: int = 0) -> float:
+    """The finest pair slope (shift = 0, or `shift` pairs coarser) Richardson-extrapolated
+    with the next-coarser one, removing an O(eps) drift of the local slope (on a halving
+    ladder: 2 s_k - s_{k-1})."""
+    s = _pair_slopes(mean_abs, eps)
     last = s.size - 1 - shift
-    return float(2.0 * s[last] - s[last - 1])
-
-
-def _regression_slope(mean_abs: np.ndarray, log_eps: np.ndarray) -> float:
-    """k from least squares of log E|dH| = c + k log eps + b eps (the b term absorbs an
-    O(eps) relative correction, E|dH| = A eps^k (1 + (B/A) eps + ...))."""
-    design = np.column_stack([np.ones_like(log_eps), log_eps, np.exp(log_eps)])
-    return float(np.linalg.lstsq(design, np.log(mean_abs), rcond=None)[0][1])
+    pair_eps = np.sqrt(eps[:-1] * eps[1:])  # each pair slope belongs to its pair's geometric mean
+    return float(richardson(pair_eps[last - 1:last + 1], s[last - 1:last + 1], [1]).value)
 
 
 def energy_error_order(errors: np.ndarray, eps, seed, *, energy_scale: float = 1.0, method: str = "richardson",
@@ -346,7 +228,8 @@ def energy_error_order(errors: np.ndarray, eps, seed, *, energy_scale: float = 1
     non-analytic eps^2 log eps terms: on the Gaussian the first difference alone is exceeded).
     method "fit" (global errors on kinked potentials: sums of crossing terms whose phases
     change erratically with eps, so pair slopes are noisy): k from the regression
-    log E|dH| = c + k log eps + b eps over the whole ladder; systematic = the change of k when
+    log E|dH| = c + k log eps + b eps over the whole ladder (the b term absorbs an O(eps)
+    relative correction, E|dH| = A eps^k (1 + (B/A) eps + ...)); systematic = the change of k when
     the coarsest step size is dropped (it contains noise as well, so it errs on the wide side).
     """
     if method not in ("richardson", "fit"):
@@ -357,7 +240,6 @@ def energy_error_order(errors: np.ndarray, eps, seed, *, energy_scale: float = 1
         raise ValueError("an order needs errors of shape (n_points, n_eps) with n_eps >= 5")
     order = np.argsort(-eps)  # coarse to fine
     errors, eps = errors[:, order], eps[order]
-    log_eps = np.log(eps)
     mean_abs = errors.mean(axis=0)
     se_abs = errors.std(axis=0, ddof=1) / math.sqrt(errors.shape[0])
     floor = 100.0 * ULP * max(energy_scale, 1.0)
@@ -365,17 +247,17 @@ def energy_error_order(errors: np.ndarray, eps, seed, *, energy_scale: float = 1
     if np.any(mean_abs <= 0.0):
         nan = Estimate(math.nan, math.nan)
         return OrderMeasurement(nan, math.nan, tuple(eps), tuple(mean_abs), tuple(se_abs),
-                                tuple(_pair_slopes(mean_abs, log_eps)), True)
+                                tuple(_pair_slopes(mean_abs, eps)), True)
 
     if method == "richardson":
         def slope(m):
-            return _extrapolated_slope(m, log_eps)
-        pairs = _pair_slopes(mean_abs, log_eps)
-        systematic = max(abs(slope(mean_abs) - _extrapolated_slope(mean_abs, log_eps, 1)), abs(pairs[-1] - pairs[-2]))
+            return _extrapolated_slope(m, eps)
+        pairs = _pair_slopes(mean_abs, eps)
+        systematic = max(abs(slope(mean_abs) - _extrapolated_slope(mean_abs, eps, 1)), abs(pairs[-1] - pairs[-2]))
     else:
         def slope(m):
-            return _regression_slope(m, log_eps)
-        systematic = abs(slope(mean_abs) - _regression_slope(mean_abs[1:], log_eps[1:]))
+            return log_slope(eps, m, corrections=(1,))
+        systematic = abs(slope(mean_abs) - log_slope(eps[1:], mean_abs[1:], corrections=(1,)))
 
     def statistic(rows: np.ndarray) -> float:
         m = rows.mean(axis=0)
@@ -383,7 +265,7 @@ def energy_error_order(errors: np.ndarray, eps, seed, *, energy_scale: float = 1
 
     estimate = bootstrap_estimate(errors, statistic, seed, n_boot=n_boot)
     return OrderMeasurement(estimate, float(systematic), tuple(eps), tuple(mean_abs), tuple(se_abs),
-                            tuple(float(s) for s in _pair_slopes(mean_abs, log_eps)), roundoff_limited)
+                            tuple(float(s) for s in _pair_slopes(mean_abs, eps)), roundoff_limited)
 
 
 def local_order(step, potential_name: str, *, n_points: int = 512, seed=0,
@@ -442,10 +324,10 @@ class CoefficientMeasurement:
     eps: tuple[float, ...] = field(default=())
 
 
-def _richardson(errors: np.ndarray, eps: np.ndarray, power: int, energy_scale: np.ndarray):
-    """Extrapolate r(eps) = dH / eps^power over four halvings e, e/2, e/4, e/8 (columns):
-    R1(e) = 2 r(e/2) - r(e) removes an O(e) term, R2(e) = (4 R1(e/2) - R1(e)) / 3 the O(e^2)
-    term. Returns (R2 at the finest level, error estimate).
+def _extrapolated_ratio(errors: np.ndarray, eps: np.ndarray, power: int, energy_scale: np.ndarray):
+    """Extrapolate r(eps) = dH / eps^power over four halvings e, e/2, e/4, e/8 (columns),
+    eliminating the O(e) and O(e^2) terms (`estimators.richardson`, powers 1 and 2). Returns
+    (the top entry at the finest level R2(e/2), error estimate).
 
     With r = C + a e + b e^2 + c e^3 + ..., R2(e) = C + c e^3 / 8 + O(e^4): the difference of
     the two R2 levels, 7 c e^3 / 64, is seven times the error of the finer one at leading
@@ -453,11 +335,9 @@ def _richardson(errors: np.ndarray, eps: np.ndarray, power: int, energy_scale: n
     rounding term: dH has error <= 2 x STEP_ROUNDOFF_ULPS ulps of the energy; each R2 has
     tableau weights summing in absolute value to (4 (2 + 1) + (2 + 1)) / 3 = 5 on values of
     r no coarser than the finest, so the difference carries at most 10 such roundings."""
-    r = errors / eps**power
-    r1 = 2.0 * r[:, 1:] - r[:, :-1]
-    r2 = (4.0 * r1[:, 1:] - r1[:, :-1]) / 3.0
+    top = richardson(eps, (errors / eps**power).T, [1, 2]).table[-1]  # R2 at e and e/2, (2, n_points)
     rounding = 10.0 * 2 * STEP_ROUNDOFF_ULPS * ULP * np.maximum(energy_scale, 1.0) / eps[-1] ** power
-    return r2[:, -1], np.abs(r2[:, -1] - r2[:, -2]) + rounding
+    return top[-1], np.abs(top[-1] - top[-2]) + rounding
 
 
 def _halving(eps_values) -> np.ndarray:
@@ -477,7 +357,7 @@ def leading_coefficient(step, potential_name: str, *, n_points: int = 64, seed=0
     eps = _halving(eps_values)
     q, p = stationary_points(potential, n_points, seed)
     errors = local_energy_errors(step, potential, q, p, eps)
-    value, error = _richardson(errors, eps, 3, energy(potential, q, p))
+    value, error = _extrapolated_ratio(errors, eps, 3, energy(potential, q, p))
     return CoefficientMeasurement(q, p, value, error, errors[:, -1] / eps[-1] ** 3, tuple(eps))
 
 
@@ -500,104 +380,5 @@ def crossing_coefficient(step, potential_name: str, *, n_points: int = 64, seed=
     eps = _halving(eps_values)
     points = crossing_points(potential, n_points, seed)
     errors = local_energy_errors(step, potential, points.q, points.p, eps)
-    value, error = _richardson(errors, eps, 1, energy(potential, points.q(eps[0]), points.p))
+    value, error = _extrapolated_ratio(errors, eps, 1, energy(potential, points.q(eps[0]), points.p))
     return CrossingCoefficientMeasurement(points.kink, points.theta, points.p, value, error, tuple(eps))
-
-
-# --------------------------------------------------------------------------------------------
-# reversibility and volume
-
-
-@dataclass(frozen=True)
-class ReversibilityMeasurement:
-    """Round-trip residual max(|q2 - q|, |p2 - p|) per point, in ulps of the point's scale
-    max(1, |q|, |p|, |q1|, |p1|); ``eps``: step size of each point."""
-
-    residual_ulps: np.ndarray
-    eps: np.ndarray
-    tolerance_ulps: float = REVERSIBILITY_TOLERANCE_ULPS
-
-    @property
-    def max_ulps(self) -> float:
-        return float(np.max(self.residual_ulps))
-
-    @property
-    def n_failed(self) -> int:
-        return int(np.count_nonzero(self.residual_ulps > self.tolerance_ulps))
-
-
-def reversibility(step, potential_name: str, *, n_points: int = 256, seed=0,
-                  eps_values=(0.2, 0.1, 0.05)) -> ReversibilityMeasurement:
-    """Step, flip p, step, flip p from stationary starts; exact reversibility returns the start
-    up to rounding (Leimkuhler & Reich 2004, sec. 4.3: a symmetric method is time reversible)."""
-    step = as_checked(step)
-    potential = test_potential(potential_name)
-    q, p = stationary_points(potential, n_points, seed)
-    residuals, eps_of = [], []
-    for eps in eps_values:
-        q1, p1 = step(q, p, eps, potential.grad)
-        q2, p2 = step(q1, -p1, eps, potential.grad)
-        p2 = -p2
-        scale = np.maximum.reduce([np.ones_like(q), np.abs(q), np.abs(p), np.abs(q1), np.abs(p1)])
-        residuals.append(np.maximum(np.abs(q2 - q), np.abs(p2 - p)) / (ULP * scale))
-        eps_of.append(np.full(q.size, eps))
-    return ReversibilityMeasurement(np.concatenate(residuals), np.concatenate(eps_of))
-
-
-@dataclass(frozen=True)
-class VolumeMeasurement:
-    """det d(q1, p1)/d(q, p) per point by central differences at h (``det``), the error bound
-    ``bound`` = truncation (|det(h) - det(2h)| / 3: the O(h^2) error of det(h)) + rounding
-    (output rounding of STEP_ROUNDOFF_ULPS ulps divided by 2h, through the 2x2 determinant);
-    ``eps``: step size of each point."""
-
-    det: np.ndarray
-    bound: np.ndarray
-    eps: np.ndarray
-
-    @property
-    def deviation(self) -> np.ndarray:
-        return np.abs(self.det - 1.0)
-
-    @property
-    def max_deviation(self) -> float:
-        return float(np.max(self.deviation))
-
-    @property
-    def n_failed(self) -> int:
-        return int(np.count_nonzero(self.deviation > self.bound))
-
-
-def _jacobian(step, potential, q, p, eps, h):
-    """Central-difference Jacobian entries (dq1/dq, dq1/dp, dp1/dq, dp1/dp) per coordinate;
-    perturbing every coordinate at once is valid because coordinates are independent."""
-    hq = h * np.maximum(1.0, np.abs(q))
-    hp = h * np.maximum(1.0, np.abs(p))
-    qa, pa = step(q + hq, p, eps, potential.grad)
-    qb, pb = step(q - hq, p, eps, potential.grad)
-    qc, pc = step(q, p + hp, eps, potential.grad)
-    qd, pd = step(q, p - hp, eps, potential.grad)
-    entries = ((qa - qb) / (2 * hq), (qc - qd) / (2 * hp), (pa - pb) / (2 * hq), (pc - pd) / (2 * hp))
-    scale = np.maximum.reduce([np.ones_like(q)] + [np.abs(x) for x in (qa, qb, qc, qd, pa, pb, pc, pd)])
-    return entries, scale, np.minimum(hq, hp)
-
-
-def volume_preservation(step, potential_name: str, *, n_points: int = 256, seed=0,
-                        eps_values=(0.2, 0.1), h: float = 2.0**-17) -> VolumeMeasurement:
-    """Jacobian determinant of one step at stationary starts (smooth potentials: the central
-    differences assume the map is C^3 near the point). Symplectic maps have det = 1."""
-    step = as_checked(step)
-    potential = test_potential(potential_name)
-    q, p = stationary_points(potential, n_points, seed)
-    dets, bounds, eps_of = [], [], []
-    for eps in eps_values:
-        (a, b, c, d), scale, hmin = _jacobian(step, potential, q, p, eps, h)
-        (a2, b2, c2, d2), _, _ = _jacobian(step, potential, q, p, eps, 2 * h)
-        det, det2 = a * d - b * c, a2 * d2 - b2 * c2
-        entry_rounding = STEP_ROUNDOFF_ULPS * ULP * scale / hmin  # (2 x ulps) / (2h) per entry
-        jmax = np.maximum.reduce([np.abs(a), np.abs(b), np.abs(c), np.abs(d)])
-        bound = np.abs(det - det2) / 3.0 + 4.0 * jmax * entry_rounding
-        dets.append(det)
-        bounds.append(bound)
-        eps_of.append(np.full(q.size, eps))
-    return VolumeMeasurement(np.concatenate(dets), np.concatenate(bounds), np.concatenate(eps_of))

@@ -39,12 +39,13 @@ REAL_DATA = {
 DATA_NAMES: tuple[str, ...] = ("synthetic", *REAL_DATA)
 
 #: Sampler start: each chain starts at a prior draw, moves toward a posterior mode by
-#: INIT_DESCENT_STEPS of L-BFGS, then runs warm-up proposals that are discarded.
+#: INIT_DESCENT_STEPS iterations of Adam (numerics.bnn_hmc.descend: learning rate 0.01,
+#: default betas), then runs warm-up proposals that are discarded...
 INIT_DESCENT_STEPS: int = 300
-#: ...then WARMUP proposals of WARMUP_STEPS leapfrog steps at the conservative step
-#: WARMUP_EPS[data] (the same for every activation and measured step size).
-WARMUP: int = 20
-WARMUP_STEPS: int = 20
+#: ...WARMUP_PROPOSALS HMC proposals of WARMUP_LEAPFROG_STEPS leapfrog steps each at the
+#: conservative step size WARMUP_EPS[data] (the same for every activation and measured step size).
+WARMUP_PROPOSALS: int = 20
+WARMUP_LEAPFROG_STEPS: int = 20
 WARMUP_EPS = {"synthetic": 0.001, "diabetes": 0.005, "iris": 0.01, "wine": 0.01}
 
 #: Default network and sampler for the CLI (`relu-hmc bnn`).

@@ -8,7 +8,7 @@ chains / trajectories.
 Start states. A BNN posterior has no exact sampler, so "stationary" starts are approximate:
 2C prior draws are moved toward posterior modes by Adam (`bnn_config.INIT_DESCENT_STEPS`),
 the C with the lowest U are kept (drops draws stuck on dead-unit plateaus), then
-`bnn_config.WARMUP` HMC proposals at the conservative step `bnn_config.WARMUP_EPS` run
+`bnn_config.WARMUP_PROPOSALS` HMC proposals at the conservative step `bnn_config.WARMUP_EPS` run
 before any measurement. The start states depend on the model and the seed only, never on
 the step size being measured, and are cached in-process so an eps sweep reuses them.
 
@@ -30,8 +30,9 @@ import functools
 
 import numpy as np
 
-from relu_hmc.numerics import bnn, bnn_config, bnn_data
-from relu_hmc.numerics.estimators import Estimate, bootstrap_estimate, fit_power_law, mean_estimate
+from relu_hmc.numerics import bnn, bnn_config, bnn_data, bnn_hmc
+from relu_hmc.numerics.estimators import Estimate, acceptance_probability, bootstrap_estimate, mean_estimate
+from relu_hmc.numerics.orders import order_summary
 
 
 # -- models and start states ---------------------------------------------------------------
@@ -48,20 +49,16 @@ def model_for(activation: str, width: int, layers: int = 1, data: str = "synthet
 def _starts(activation: str, width: int, layers: int, data: str, n_chains: int, seed: int) -> np.ndarray:
     model = model_for(activation, width, layers, data)
     rng = np.random.default_rng(seed)
-    candidates = bnn.initial_states(model, 2 * n_chains, rng)
+    candidates = bnn_hmc.initial_states(model, 2 * n_chains, rng)
     keep = np.sort(np.argsort(model.potential(candidates), kind="stable")[:n_chains])
-    warm = bnn.run_hmc(model, bnn_config.WARMUP_EPS[data], bnn_config.WARMUP_STEPS, 1, rng,
-                       q0=candidates[keep], warmup=bnn_config.WARMUP)
+    warm = bnn_hmc.run_hmc(model, bnn_config.WARMUP_EPS[data], bnn_config.WARMUP_LEAPFROG_STEPS, 1, rng,
+                           q0=candidates[keep], warmup=bnn_config.WARMUP_PROPOSALS)
     return warm.q
 
 
 def start_states(model_key: tuple, n_chains: int, seed: int) -> np.ndarray:
     """Cached approximately-stationary start states for (activation, width, layers, data)."""
     return _starts(*model_key, n_chains, seed).copy()
-
-
-def clear_cache() -> None:
-    _starts.cache_clear()
 
 
 def _est(x) -> dict:
@@ -75,7 +72,7 @@ def acceptance_run(activation: str, width: int, layers: int, data: str, eps: flo
     key = (activation, width, layers, data)
     model = model_for(*key)
     q0 = start_states(key, cfg["chains"], seed)
-    run = bnn.run_hmc(model, eps, n_steps, cfg["proposals"], seed + 1, q0=q0, warmup=0)
+    run = bnn_hmc.run_hmc(model, eps, n_steps, cfg["proposals"], seed + 1, q0=q0, warmup=0)
     dh = run.energy_error
     finite = np.isfinite(dh)
     out = {
@@ -168,7 +165,7 @@ def energy_orders(activation: str, cfg: dict, seed: int = bnn_config.SEED) -> di
     B the exact telescoped term (numerics.bnn)), and the order of the mean rejection
     probability 1 - min(1, e^-dH) over fixed T (1 kinked, 2 smooth: the kink-specific
     acceptance loss, free of the stiffness that dominates near the stability edge).
-    Intervals: bootstrap over the samples at each eps (`fit_power_law`).
+    Intervals: bootstrap over the samples at each eps (`power_law_exponent`).
     """
     key = (activation, cfg["width"], 1, "synthetic")
     model = model_for(*key)
@@ -197,7 +194,7 @@ def energy_orders(activation: str, cfg: dict, seed: int = bnn_config.SEED) -> di
             tr = bnn.trajectory(model, q0, p, eps, L)
             tot.append(np.abs(tr.energy_error))
             tmb.append(np.abs(tr.energy_error - tr.boundary))
-            rej.append(1.0 - np.exp(-np.maximum(np.nan_to_num(tr.energy_error, nan=np.inf), 0.0)))
+            rej.append(1.0 - acceptance_probability(tr.energy_error))
         totals.append(np.concatenate(tot))
         totals_minus_b.append(np.concatenate(tmb))
         rejections.append(np.concatenate(rej))
@@ -208,16 +205,7 @@ def energy_orders(activation: str, cfg: dict, seed: int = bnn_config.SEED) -> di
     def fit(grid, samples):
         if any(s.size < 2 for s in samples):
             return None
-        est = fit_power_law(grid, None, y_samples=samples, seed=seed, n_boot=400).as_dict()
-        half = len(grid) // 2
-        means = np.log([s.mean() for s in samples])
-        lg = np.log(grid)
-        # finite-eps curvature: slopes on the small-eps and large-eps halves of the grid
-        est["slope_small_eps"] = float(np.polyfit(lg[:half + 1], means[:half + 1], 1)[0])
-        est["slope_large_eps"] = float(np.polyfit(lg[half:], means[half:], 1)[0])
-        est["mean_abs"] = [float(s.mean()) for s in samples]
-        est["mean_abs_se"] = [float(s.std(ddof=1) / np.sqrt(s.size)) for s in samples]
-        return est
+        return order_summary(grid, samples, seed, n_boot=400)
 
     # paired design for the steps without crossings: one step from the same (q, p) at every
     # eps (rows = start state x fresh momentum), rows with a crossing at any eps dropped
@@ -238,26 +226,9 @@ def energy_orders(activation: str, cfg: dict, seed: int = bnn_config.SEED) -> di
 
 
 def paired_fit(grid, values: np.ndarray, seed, n_boot: int = 400) -> dict | None:
-    """Slope of log mean|values| on log eps, values (n_rows, n_eps) paired across eps; SE and
-    95% interval by a bootstrap over rows; slopes of the small- and large-eps halves."""
-    if values.shape[0] < 2:
-        return None
-    lg = np.log(np.asarray(grid, dtype=float))
-    a = np.abs(values)
-
-    def slope(rows, cols=slice(None)):
-        return float(np.polyfit(lg[cols], np.log(a[rows][:, cols].mean(axis=0)), 1)[0])
-
-    rng = np.random.default_rng(seed)
-    n = a.shape[0]
-    boots = np.array([slope(rng.integers(0, n, n)) for _ in range(n_boot)])
-    every = np.arange(n)
-    half = len(lg) // 2
-    lo, hi = np.quantile(boots, [0.025, 0.975])
-    return {"value": slope(every), "se": float(boots.std(ddof=1)), "lo": float(lo), "hi": float(hi),
-            "level": 0.95, "n": int(n),
-            "slope_small_eps": slope(every, slice(0, half + 1)), "slope_large_eps": slope(every, slice(half, None)),
-            "mean_abs": a.mean(axis=0).tolist(), "mean_abs_se": (a.std(axis=0, ddof=1) / np.sqrt(n)).tolist()}
+    """`numerics.orders.order_summary` of values (n_rows, n_eps) paired across eps; None with
+    fewer than 2 rows."""
+    return order_summary(grid, values, seed, n_boot=n_boot) if values.shape[0] >= 2 else None
 
 
 # -- crossing decomposition -------------------------------------------------------------------
@@ -290,7 +261,7 @@ def crossing_decomposition(activation: str, cfg: dict, seed: int = bnn_config.SE
         rows.append(np.column_stack([tr.energy_error, tr.predicted, tr.boundary, tr.crossings]))
     data = np.concatenate(rows)
     data = data[np.all(np.isfinite(data), axis=1)]
-    dh, s, b = data[:, 0], data[:, 1], data[:, 2]
+    dh, b = data[:, 0], data[:, 2]
 
     def headline(x):
         return _explained(x[:, 0] - x[:, 2], x[:, 1])

@@ -16,7 +16,7 @@ Estimators
 ----------
 1. Exponent: at fixed d and T, Var(dH) = d Var(dh_1(eps)) ~ d S eps^(2k) as eps -> 0, so the
    least-squares slope of log Var(dH) against log eps on a geometric eps grid estimates 2k
-   (numerics.acceptance.variance_exponent_in_eps, pooled coordinate estimator, parametric
+   (numerics.variance_scaling.variance_exponent_in_eps, pooled coordinate estimator, parametric
    bootstrap interval). Var(dH) stays O(1) along eps = l d^(-gamma) exactly when
    d eps^(2k) = l^(2k) d^(1 - 2k gamma) is constant, so gamma = 1/(2k); its SE is the
    delta-method se(2k)/(2k)^2 and its interval the image of the interval of 2k.
@@ -24,7 +24,7 @@ Estimators
    a sum of d independent coordinate errors; it carries no information about gamma.)
 2. Sigma_0 = Var(dH)/l_eff^(2k) at eps ~ l d^(-gamma) for the quick dimensions, with
    gamma the predicted exponent if given, else the measured one, and 2k = 1/gamma;
-   numerics.acceptance.measure_sigma0 (value at the largest d, chi-square stability).
+   numerics.variance_scaling.measure_sigma0 (value at the largest d, chi-square stability).
 Sources: Beskos, Pillai, Roberts, Sanz-Serna, Stuart, Bernoulli 19(5A) 2013, arXiv
 1001.4460 (smooth, gamma = 1/4); Dinh, Ho, Nguyen, NeurIPS 2024, arXiv 2410.22065 (kinked,
 Omega(eps) crossing error, hence gamma = 1/2).
@@ -36,7 +36,8 @@ import time
 
 import numpy as np
 
-from relu_hmc.numerics.acceptance import _check_gamma, measure_sigma0, variance_exponent_in_eps
+from relu_hmc.numerics.acceptance import _check_gamma
+from relu_hmc.numerics.variance_scaling import measure_sigma0, variance_exponent_in_eps
 from relu_hmc.numerics.validation import check_budget, check_positive
 from relu_hmc.numerics.potentials import CallablePotential
 

@@ -196,18 +196,24 @@ class _Chains:
         return tuple(out)
 
 
-def _fit_argmax(acc: np.ndarray, eff: np.ndarray, ls: np.ndarray):
-    degree = 3 if acc.size >= 7 else 2
-    scale = eff.max()
-    coef = np.polyfit(acc, eff / scale, degree)
+def fit_argmax(acceptance, efficiency) -> tuple[float, bool]:
+    """The acceptance maximising a measured efficiency curve: a least-squares polynomial (cubic
+    with >= 7 points, else quadratic) of efficiency / max efficiency against acceptance,
+    maximised on a 2001-point grid over the measured acceptance range. Returns (argmax,
+    whether it sits at an end of the range, i.e. is not resolved)."""
+    acc, eff = np.asarray(acceptance, dtype=float), np.asarray(efficiency, dtype=float)
+    coef = np.polyfit(acc, eff / eff.max(), 3 if acc.size >= 7 else 2)
     grid = np.linspace(acc.min(), acc.max(), 2001)
-    values = np.polyval(coef, grid)
-    i = int(np.argmax(values))
-    a_star = float(grid[i])
+    i = int(np.argmax(np.polyval(coef, grid)))
+    return float(grid[i]), i in (0, grid.size - 1)
+
+
+def _fit_argmax(acc: np.ndarray, eff: np.ndarray, ls: np.ndarray):
+    a_star, edge = fit_argmax(acc, eff)
     # l at the optimum by interpolating log l against acceptance (acceptance decreases in l)
     order = np.argsort(acc)
     l_star = float(np.exp(np.interp(a_star, acc[order], np.log(ls[order]))))
-    return a_star, l_star, i in (0, grid.size - 1)
+    return a_star, l_star, edge
 
 
 def efficiency_curve(potential, *, d: int | None = None, gamma: float | None = None, T: float | None = None,

@@ -3,9 +3,12 @@
 - `Estimate`: value ± standard error, with an optional bootstrap interval; a measurement is
   never a bare number (Efron & Tibshirani, An Introduction to the Bootstrap, 1993, ch. 13).
 - `mean_estimate`, `variance_estimate`, `bootstrap_estimate`: summaries of i.i.d. draws.
+- `log_slope`: THE least-squares slope of log|y| on log x (optionally with correction terms
+  x^p); every unweighted slope here and in the callers is this one.
+- `column_means_bootstrap`: a paired bootstrap of any statistic of column means.
 - `power_law_exponent`: the slope k of log E|Y(x)| ~ log C + k log x with a bootstrap
-  interval, for paired draws (the same draws at every x), independent draws per x, or
-  plain (x, y) pairs; `weighted_log_slope` for points that already carry standard errors;
+  interval, for paired draws (the same draws at every x) or independent draws per x;
+  `weighted_log_slope` for points that already carry standard errors;
   `half_grid_slopes`: the slopes over the fine and coarse halves of the grid (their
   difference shows the finite-x curvature).
 - `richardson`: Richardson extrapolation to h -> 0 over any grid and any list of error
@@ -81,51 +84,44 @@ def bootstrap_estimate(x, statistic: Callable[[np.ndarray], float], seed, *, n_b
     return Estimate(value, float(draws.std(ddof=1)), float(lo), float(hi), level, int(x.shape[0]))
 
 
-def fit_power_law(x, y, *, y_samples=None, seed=0, n_boot: int = 1000, level: float = 0.95) -> Estimate:
-    """Exponent k of y ≈ C x^k by least squares on (log x, log |y|), with a bootstrap interval.
-
-    With `y_samples` (a list, one array of independent replicate values per x) the
-    bootstrap resamples replicates within each x and refits (the interval then reflects the
-    Monte Carlo error of every point); the point estimate uses y = mean |replicates| unless
-    y is given. Without replicates it resamples the (x, y) pairs.
-    """
-    x = np.asarray(x, dtype=np.float64)
-    if np.any(x <= 0):
-        raise ValueError("x must be > 0 for a log-log fit")
-    rng = rng_from(seed)
-    log_x = np.log(x)
-
-    def slope(values) -> float:
-        return float(np.polyfit(log_x, np.log(values), 1)[0])
-
-    if y_samples is not None:
-        samples = [np.abs(np.asarray(s, dtype=np.float64).ravel()) for s in y_samples]
-        y = np.array([s.mean() for s in samples]) if y is None else np.abs(np.asarray(y, dtype=np.float64))
-        value = slope(y)
-        draws = np.array([slope([s[rng.integers(0, s.size, s.size)].mean() for s in samples])
-                          for _ in range(n_boot)])
-        n = sum(s.size for s in samples)
-    else:
-        y = np.abs(np.asarray(y, dtype=np.float64))
-        value = slope(y)
-        idx = [rng.integers(0, x.size, x.size) for _ in range(n_boot)]
-        draws = np.array([float(np.polyfit(log_x[i], np.log(y[i]), 1)[0]) for i in idx
-                          if np.unique(i).size > 1])
-        n = int(x.size)
-    if np.any(y <= 0):
-        raise ValueError("y must be non-zero for a log-log fit")
-    lo, hi = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2])
-    return Estimate(value, float(draws.std(ddof=1)), float(lo), float(hi), level, n)
-
-
 # --------------------------------------------------------------------------------------------
 # log-log slopes
 
 
-def _least_squares_slope(log_x: np.ndarray, log_y: np.ndarray) -> np.ndarray:
-    """Least-squares slope of log_y against log_x along axis 0 (log_y (n_x,) or (n_x, m))."""
-    xc = log_x - log_x.mean()
-    return (xc @ (log_y - log_y.mean(axis=0))) / (xc @ xc)
+def log_slope(x, y, corrections=()) -> np.ndarray | float:
+    """Least-squares slope k of log|y| = c + k log x + sum_j b_j x^(p_j), p_j in
+    ``corrections`` (none: the plain log-log slope; e.g. (1,) absorbs an O(x) relative
+    correction y = A x^k (1 + B x + ...)). y is (n_x,) or (n_x, m): one slope per column."""
+    x = np.asarray(x, dtype=np.float64)
+    log_y = np.log(np.abs(np.asarray(y, dtype=np.float64)))
+    if x.ndim != 1 or log_y.shape[:1] != x.shape or x.size < 2 + len(corrections) or np.any(x <= 0):
+        raise ValueError(f"a log-log slope needs >= {2 + len(corrections)} x > 0, one value (row) per x")
+    log_x = np.log(x)
+    if not corrections:
+        xc = log_x - log_x.mean()
+        slope = (xc @ (log_y - log_y.mean(axis=0))) / (xc @ xc)
+    else:
+        design = np.column_stack([np.ones_like(log_x), log_x] + [x ** float(p) for p in corrections])
+        slope = np.linalg.lstsq(design, log_y, rcond=None)[0][1]
+    return float(slope) if np.ndim(slope) == 0 else slope
+
+
+def column_means_bootstrap(draws, statistic: Callable[[np.ndarray], np.ndarray], seed, *, n_boot: int = 1000,
+                           level: float = 0.95) -> Estimate:
+    """statistic(column means of draws) with a paired bootstrap: rows (independent units, the
+    same unit in every column) are resampled jointly by multinomial weights, which keeps the
+    correlation between columns. ``statistic`` maps means of shape (n_cols,) to a number
+    and (n_cols, n_boot) to n_boot numbers. Percentile interval at ``level``; se = bootstrap
+    standard deviation (Efron & Tibshirani 1993, ch. 6 and 13)."""
+    draws = np.asarray(draws, dtype=np.float64)
+    if draws.ndim != 2 or draws.shape[0] < 2:
+        raise ValueError(f"paired draws must have shape (n >= 2, n_cols), got {draws.shape}")
+    n = draws.shape[0]
+    weights = rng_from(seed).multinomial(n, np.full(n, 1.0 / n), size=n_boot) / n  # (n_boot, n)
+    values = np.asarray(statistic((weights @ draws).T), dtype=np.float64)
+    lo, hi = np.quantile(values, [(1 - level) / 2, (1 + level) / 2])
+    return Estimate(float(statistic(draws.mean(axis=0))), float(values.std(ddof=1)), float(lo), float(hi),
+                    level, int(n))
 
 
 def power_law_exponent(x, draws, seed, *, n_boot: int = 1000, level: float = 0.95) -> Estimate:
@@ -140,31 +136,30 @@ def power_law_exponent(x, draws, seed, *, n_boot: int = 1000, level: float = 0.9
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 1 or x.size < 2 or np.any(x <= 0) or np.unique(x).size != x.size:
         raise ValueError("a power-law exponent needs at least 2 distinct x > 0")
-    log_x = np.log(x)
-    rng = rng_from(seed)
+    tiny = np.finfo(float).tiny
+
+    def slope_of_means(means):
+        return log_slope(x, np.maximum(means, tiny))
+
     if isinstance(draws, np.ndarray) and draws.ndim == 2:
         absolute = np.abs(np.asarray(draws, dtype=np.float64))
         if absolute.shape[1] != x.size or absolute.shape[0] < 2:
             raise ValueError(f"paired draws must have shape (n >= 2, {x.size}), got {absolute.shape}")
-        n = absolute.shape[0]
-        mean = absolute.mean(axis=0)
-        weights = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot) / n  # (n_boot, n)
-        boot_means = (weights @ absolute).T                                   # (n_x, n_boot)
-        total = int(n)
-    else:
-        samples = [np.abs(np.asarray(s, dtype=np.float64).ravel()) for s in draws]
-        if len(samples) != x.size or min(s.size for s in samples) < 2:
-            raise ValueError(f"need {x.size} arrays of at least 2 independent draws, one per x")
-        mean = np.array([s.mean() for s in samples])
-        boot_means = np.array([[s[rng.integers(0, s.size, s.size)].mean() for _ in range(n_boot)]
-                               for s in samples])
-        total = int(sum(s.size for s in samples))
+        if np.any(absolute.mean(axis=0) <= 0):
+            raise ValueError("mean |Y| is zero at some x: no power law to fit")
+        return column_means_bootstrap(absolute, slope_of_means, seed, n_boot=n_boot, level=level)
+    samples = [np.abs(np.asarray(s, dtype=np.float64).ravel()) for s in draws]
+    if len(samples) != x.size or min(s.size for s in samples) < 2:
+        raise ValueError(f"need {x.size} arrays of at least 2 independent draws, one per x")
+    mean = np.array([s.mean() for s in samples])
     if np.any(mean <= 0):
         raise ValueError("mean |Y| is zero at some x: no power law to fit")
-    value = float(_least_squares_slope(log_x, np.log(mean)))
-    slopes = _least_squares_slope(log_x, np.log(np.maximum(boot_means, np.finfo(float).tiny)))
+    rng = rng_from(seed)
+    boot_means = np.array([[s[rng.integers(0, s.size, s.size)].mean() for _ in range(n_boot)] for s in samples])
+    slopes = slope_of_means(boot_means)
     lo, hi = np.quantile(slopes, [(1 - level) / 2, (1 + level) / 2])
-    return Estimate(value, float(slopes.std(ddof=1)), float(lo), float(hi), level, total)
+    return Estimate(slope_of_means(mean), float(slopes.std(ddof=1)), float(lo), float(hi), level,
+                    int(sum(s.size for s in samples)))
 
 
 def weighted_log_slope(x, values, ses) -> Estimate:
@@ -192,8 +187,7 @@ def half_grid_slopes(x, y) -> tuple[float, float]:
     order = np.argsort(x)
     half = (x.size + 1) // 2
     small, large = order[:half], order[-half:]
-    return (float(_least_squares_slope(np.log(x[small]), np.log(y[small]))),
-            float(_least_squares_slope(np.log(x[large]), np.log(y[large]))))
+    return log_slope(x[small], y[small]), log_slope(x[large], y[large])
 
 
 # --------------------------------------------------------------------------------------------

@@ -57,7 +57,8 @@ import numpy as np
 
 from relu_hmc.numerics.leapfrog import leapfrog_trajectory
 from relu_hmc.numerics.reference import exact_flow, mp_gradient, piecewise_pieces
-from relu_hmc.numerics.estimators import Estimate
+from relu_hmc.numerics.estimators import (Estimate, column_means_bootstrap, half_grid_slopes, power_law_exponent,
+                                          richardson)
 from relu_hmc.numerics.validation import check_budget, check_count, check_step_size, rng_from
 
 _KINDS = ("auto", "smooth", "crossing", "noncrossing")
@@ -95,18 +96,13 @@ class OrderFit:
         return _jsonable(asdict(self))
 
 
-def _bootstrap_weights(rng, n: int, n_boot: int) -> np.ndarray:
-    """(n_boot, n) multinomial resampling weights summing to 1 per row."""
-    return rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot) / n
+def _bootstrap_seed(rng) -> int:
+    """One seed for every bootstrap of a result, so q, p and H (and each order with its
+    coefficient) are resampled with the same states."""
+    return int(rng.integers(2**63 - 1))
 
 
-def _slope(log_x, log_y):
-    """Least-squares slopes of each column of log_y (n_x, m) against log_x."""
-    xc = log_x - log_x.mean()
-    return xc @ (log_y - log_y.mean(axis=0)) / (xc @ xc)
-
-
-def fit_order(quantity: str, eps: np.ndarray, errors: np.ndarray, weights: np.ndarray, *,
+def fit_order(quantity: str, eps: np.ndarray, errors: np.ndarray, seed, *, n_boot: int = 1000,
               richardson_power: int = 1, level: float = 0.95) -> OrderFit:
     """Fit mean|errors| ~ C eps^k; errors (n_eps, n_states) paired across eps."""
     eps = np.asarray(eps, dtype=np.float64)
@@ -115,40 +111,44 @@ def fit_order(quantity: str, eps: np.ndarray, errors: np.ndarray, weights: np.nd
     mean = absolute.mean(axis=1)
     if np.any(mean <= 0.0):
         raise ValueError(f"{quantity}: an error is exactly zero at some eps (no order to fit)")
-    log_eps = np.log(eps)
-    boot_mean = absolute @ weights.T  # (n_eps, n_boot)
-    value = float(_slope(log_eps, np.log(mean)[:, None])[0])
-    draws = _slope(log_eps, np.log(np.maximum(boot_mean, 1e-300)))
-    alpha = (1.0 - level) / 2.0
-    lo, hi = np.quantile(draws, [alpha, 1.0 - alpha])
-    order = Estimate(value, float(draws.std(ddof=1)), float(lo), float(hi), level, int(n))
-    k = int(round(value))
-    order_idx = np.argsort(eps)
-    e1, e2 = eps[order_idx[0]], eps[order_idx[1]]
-    r = (e2 / e1) ** richardson_power
+    order = power_law_exponent(eps, absolute.T, seed, n_boot=n_boot, level=level)
+    k = int(round(order.value))
+    two_finest = np.argsort(eps)[:2]
 
-    def richardson(m):
-        c1, c2 = m[order_idx[0]] / e1 ** k, m[order_idx[1]] / e2 ** k
-        return (r * c1 - c2) / (r - 1.0)
+    def extrapolated_ratio(means):
+        # c(eps) = mean|err| / eps^k = C + C1 eps^j + ...: Richardson on the two finest eps
+        ratios = means[two_finest] / (eps[two_finest] ** k).reshape((2,) + (1,) * (means.ndim - 1))
+        return richardson(eps[two_finest], ratios, [richardson_power]).value
 
-    coef_draws = richardson(boot_mean)
-    clo, chi = np.quantile(coef_draws, [alpha, 1.0 - alpha])
-    coefficient = Estimate(float(richardson(mean)), float(coef_draws.std(ddof=1)), float(clo), float(chi),
-                           level, int(n))
+    coefficient = column_means_bootstrap(absolute.T, extrapolated_ratio, seed, n_boot=n_boot, level=level)
     se = absolute.std(axis=1, ddof=1) / math.sqrt(n)
     mean_abs = [Estimate(float(m), float(s), n=int(n)) for m, s in zip(mean, se)]
     ratio = [Estimate(float(m / e ** k), float(s / e ** k), n=int(n)) for m, s, e in zip(mean, se, eps)]
-    half = max(2, (eps.size + 1) // 2)
-    fine, coarse = order_idx[:half], order_idx[-half:]
-    curvature = float(_slope(log_eps[coarse], np.log(mean[coarse])[:, None])[0]
-                      - _slope(log_eps[fine], np.log(mean[fine])[:, None])[0])
+    fine_slope, coarse_slope = half_grid_slopes(eps, mean)
+    curvature = coarse_slope - fine_slope
     # If log c(eps) = log C + a eps^j + ..., the local slope is k + j a eps^j: the full-grid
     # slope is off by at most j a <eps^j>_coarse, and curvature = j a (<eps^j>_coarse -
     # <eps^j>_fine); hence the bound |curvature| <eps^j>_c / (<eps^j>_c - <eps^j>_f).
+    half = (eps.size + 1) // 2
+    by_size = np.argsort(eps)
     ej = eps ** richardson_power
-    spread = ej[coarse].mean() - ej[fine].mean()
-    slack = abs(curvature) * ej[coarse].mean() / spread if spread > 0 else abs(curvature)
+    spread = ej[by_size[-half:]].mean() - ej[by_size[:half]].mean()
+    slack = abs(curvature) * ej[by_size[-half:]].mean() / spread if spread > 0 else abs(curvature)
     return OrderFit(quantity, order, k, coefficient, mean_abs, ratio, curvature, float(slack), richardson_power)
+
+
+def order_summary(eps, draws, seed, *, n_boot: int = 400) -> dict:
+    """The exponent of mean|draws| in eps (`power_law_exponent`: paired draws (n, n_eps) or one
+    array of independent draws per eps) as a dict (value, se, lo, hi, level, n), with the
+    slopes on the small- and large-eps halves of the grid (their difference is the finite-eps
+    curvature) and mean |draws| per eps with its SE."""
+    samples = [np.abs(np.asarray(s, dtype=np.float64)) for s in (draws.T if isinstance(draws, np.ndarray) else draws)]
+    means = np.array([s.mean() for s in samples])
+    out = power_law_exponent(eps, draws, seed, n_boot=n_boot).as_dict()
+    out["slope_small_eps"], out["slope_large_eps"] = half_grid_slopes(eps, means)
+    out["mean_abs"] = means.tolist()
+    out["mean_abs_se"] = [float(s.std(ddof=1) / math.sqrt(s.size)) for s in samples]
+    return out
 
 
 @dataclass(frozen=True)
@@ -274,8 +274,8 @@ def local_error_orders(potential, *, kind: str = "auto", eps_grid=None, n_states
             raise ValueError("too few non-crossing states; use a smaller eps grid")
         q_err, p_err, h_err, q0, p0, exact_crossed = (a[:, idx] for a in (q_err, p_err, h_err, q0, p0, exact_crossed))
     n = q_err.shape[1]
-    weights = _bootstrap_weights(rng, n, n_boot)
-    fits = {name: fit_order(name, grid, err, weights) for name, err in (("q", q_err), ("p", p_err), ("H", h_err))}
+    boot_seed = _bootstrap_seed(rng)
+    fits = {name: fit_order(name, grid, err, boot_seed, n_boot=n_boot) for name, err in (("q", q_err), ("p", p_err), ("H", h_err))}
     raw = {"q_error": q_err, "p_error": p_err, "H_error": h_err, "q0": q0, "p0": p0} | extra
     return LocalErrorResult(potential.config(), kind, grid.tolist(), int(n), fits["q"], fits["p"], fits["H"],
                             method, float(bound), float(np.mean(exact_crossed > 0)), seed_value, raw)
@@ -339,6 +339,6 @@ def global_energy_order(potential, T: float = 1.0, *, n_steps_grid=None, n_state
             print(f"  global energy error: n_steps={n} done", file=sys.stderr, flush=True)
     errors = np.array(errors)
     power = 1 if getattr(potential, "is_kinked", False) else 2
-    fit = fit_order("H", eps, errors, _bootstrap_weights(rng, n_states, n_boot), richardson_power=power)
+    fit = fit_order("H", eps, errors, _bootstrap_seed(rng), n_boot=n_boot, richardson_power=power)
     return GlobalErrorResult(potential.config(), T, eps.tolist(), steps.tolist(), n_states, fit, crossings,
                              _seed_value(seed), {"H_error": errors, "q0": q0[:, 0], "p0": p0[:, 0]})

@@ -377,3 +377,13 @@ BUILTIN_FAMILIES = {
     "logcosh": logcosh,
     "quartic": quartic,
 }
+
+
+def from_spec(spec: dict) -> Potential:
+    """The potential of a spec {"family": name, **constructor keyword arguments} (the form
+    `relu_hmc.systems.TestSystem.spec` and the claims' tasks use)."""
+    spec = dict(spec)
+    family = spec.pop("family", None)
+    if family not in BUILTIN_FAMILIES:
+        raise ValueError(f"unknown potential family {family!r}; expected one of {', '.join(BUILTIN_FAMILIES)}")
+    return BUILTIN_FAMILIES[family](**spec)

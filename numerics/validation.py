@@ -6,25 +6,19 @@ import math
 import numpy as np
 
 
-def check_step_size(eps) -> float:
-    try:
-        eps = float(eps)
-    except (TypeError, ValueError):
-        raise ValueError(f"eps must be a number, got {eps!r}") from None
-    if not math.isfinite(eps) or eps <= 0.0:
-        raise ValueError(f"eps must be a finite number > 0, got {eps}")
-    return eps
-
-
 def check_positive(name: str, value) -> float:
-    """A finite number > 0 (T, l, widths, work sizes)."""
+    """A finite number > 0 (T, l, widths, work sizes, step sizes)."""
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}") from None
+        raise ValueError(f"{name} must be a number, got {value!r}") from None
     if not math.isfinite(number) or number <= 0.0:
         raise ValueError(f"{name} must be a finite number > 0, got {number}")
     return number
+
+
+def check_step_size(eps) -> float:
+    return check_positive("eps", eps)
 
 
 #: Measurement budgets: "quick" (seconds, for tests and the quick suite) and "full".

@@ -33,8 +33,10 @@ from typing import Callable
 import numpy as np
 
 from relu_hmc.numerics import audit as measure
+from relu_hmc.numerics import step_invariants as invariants
 from relu_hmc.numerics.estimators import bootstrap_estimate
 from relu_hmc.claims.base import Z, Verdict, all_of, within
+from relu_hmc.systems import SYSTEMS
 
 #: Property names, in report order.
 PROPERTIES: tuple[str, ...] = (
@@ -66,20 +68,32 @@ def _symbols():
     return sp, sp.Symbol("q", real=True), sp.Symbol("p", real=True)
 
 
+@functools.lru_cache(maxsize=None)
 def smooth_expressions() -> dict:
-    """SymPy U for the smooth test potentials of numerics.audit (checked against them in tests)."""
-    sp, q, _ = _symbols()
-    return {"gaussian": q**2 / 2, "quartic": q**4 / 4}
+    """SymPy U of the smooth test potentials of numerics.audit (their registered expressions)."""
+    from relu_hmc.theory.parse import parse_potential
+
+    return {name: parse_potential(SYSTEMS[measure.AUDIT_SYSTEMS[name]].expression)
+            for name in measure.SMOOTH_POTENTIALS}
 
 
+@functools.lru_cache(maxsize=None)
 def kinked_pieces() -> dict:
-    """(kink, slope left, slope right) for each kink of the kinked test potentials."""
+    """(kink, slope left, slope right) for each kink of the kinked test potentials, from theory's
+    classification (theory.classify) of their registered expressions."""
+    from relu_hmc.theory.classify import analyse_potential
+    from relu_hmc.theory.parse import Q, parse_potential
+
     sp = _symbols()[0]
-    half = sp.Rational(1, 2)
-    return {
-        "laplace": [(0, -1, 1)],
-        "piecewise_linear": [(-half, -sp.Rational(3, 2), half), (sp.Rational(7, 10), half, 2)],
-    }
+    h = sp.Symbol("h", positive=True)
+    out = {}
+    for name in measure.KINKED_POTENTIALS:
+        U = parse_potential(SYSTEMS[measure.AUDIT_SYSTEMS[name]].expression)
+        dU = sp.diff(U, Q)
+        out[name] = [(point.location, left, left + point.jump)
+                     for point in analyse_potential(U).points if point.kind == "kink"
+                     for left in [sp.limit(dU.subs(Q, point.location - h), h, 0, "+")]]
+    return out
 
 
 @functools.lru_cache(maxsize=None)
@@ -263,7 +277,7 @@ def audit(step: Callable, *, seed: int = 0, name: str | None = None) -> AuditRep
             "eps": list(c.eps), "n_points": int(c.q.size),
             "max_abs_deviation": float(np.max(np.abs(c.value - predicted))),
             "max_error_estimate": float(np.max(c.error))}
-        v = measure.volume_preservation(checked, pot, seed=sub())
+        v = invariants.volume_preservation(checked, pot, seed=sub())
         worst = int(np.argmax(v.deviation / v.bound))
         parts["volume_preservation"].append(Verdict(
             v.n_failed == 0, 1.0, float(v.det[worst]), 0.0, float(v.bound[worst]),
@@ -285,7 +299,7 @@ def audit(step: Callable, *, seed: int = 0, name: str | None = None) -> AuditRep
         parts["kinked_global_order"].append(_order_verdict(expected["kinked_global_order"], m, pot))
         raw["kinked_global_order"][pot] = m.as_dict()
     for pot in measure.TEST_POTENTIALS:
-        r = measure.reversibility(checked, pot, seed=sub())
+        r = invariants.reversibility(checked, pot, seed=sub())
         parts["reversibility"].append(Verdict(
             r.n_failed == 0, 0.0, r.max_ulps, 0.0, float(r.tolerance_ulps),
             f"{r.n_failed} of {r.residual_ulps.size} round trips above {r.tolerance_ulps} ulps", pot))

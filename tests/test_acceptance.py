@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 from relu_hmc.numerics import potentials as P
-from relu_hmc.numerics.acceptance import (acceptance_sweep, energy_error_point, l_curve, measure_sigma0,
-                                 variance_exponent_in_d, variance_exponent_in_eps)
+from relu_hmc.numerics.acceptance import acceptance_sweep, energy_error_point, l_curve
+from relu_hmc.numerics.variance_scaling import measure_sigma0, variance_exponent_in_d, variance_exponent_in_eps
 
 LAPLACE_SIGMA0 = 1.0 * 4.0 * 0.5 * 2.0 * math.sqrt(2.0 / math.pi) / 12.0  # T J^2 pi(0) E|p|^3 / 12
 

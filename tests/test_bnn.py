@@ -10,7 +10,7 @@ import pytest
 
 from relu_hmc import _fastcore
 from relu_hmc._fastcore import _bnn_py
-from relu_hmc.numerics import bnn, bnn_config, bnn_data
+from relu_hmc.numerics import bnn, bnn_config, bnn_data, bnn_hmc
 from relu_hmc.cli import main
 
 try:
@@ -151,13 +151,28 @@ def test_single_crossing_prediction_error_is_second_order():
 needs_c = pytest.mark.skipif(_bnn_c is None, reason="compiled _bnn_c not built")
 
 
+# The kinked activations (relu, leaky_relu) and every non-transcendental kernel are the same
+# arithmetic in the same order on both sides: identical bits. The smooth activations are not:
+# the pure twin evaluates exp, tanh, log1p with NumPy's own (SIMD) routines and erf with
+# SciPy's, the compiled one with C libm; each is within a few ulps of the true value, so the
+# twins differ by a few ulps of the largest term, |sigma(z)| <= |z| + 1 and |sigma'| <= 1.13:
+# |d sigma| <= 4 eps max(1, |z|), |d sigma'| <= 4 eps (measured: 2 eps over 1.2e6 points).
+EPS = np.finfo(np.float64).eps
+SMOOTH_ULPS = 4
+
+
 @needs_c
 @pytest.mark.parametrize("code", range(6))
 def test_activate_twins_agree(code):
     z = np.random.default_rng(code).standard_normal((3, 7, 5)) * 4
     z[0, 0, :3] = [0.0, -0.0, 40.0]
-    for a, b in zip(_bnn_py.activate(code, z, 0.01), _bnn_c.activate(code, z, 0.01)):
-        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+    (a_py, d_py), (a_c, d_c) = _bnn_py.activate(code, z, 0.01), _bnn_c.activate(code, z, 0.01)
+    if code in _bnn_py.KINKED_CODES:
+        np.testing.assert_array_equal(a_py, a_c)
+        np.testing.assert_array_equal(d_py, d_c)
+    else:
+        assert np.all(np.abs(a_py - a_c) <= SMOOTH_ULPS * EPS * np.maximum(1.0, np.abs(z)))
+        assert np.all(np.abs(d_py - d_c) <= SMOOTH_ULPS * EPS)
 
 
 @needs_c
@@ -175,15 +190,20 @@ def test_elementwise_twins_agree():
     s_c, c_c = _bnn_c.crossing_contributions(z0, z1, r0, r1, 0.99)
     assert c_py.sum() > 0
     np.testing.assert_array_equal(c_py, c_c)
-    np.testing.assert_allclose(s_py, s_c, rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(s_py, s_c)  # both accumulate left to right
     assert _bnn_py.KINKED_CODES == _bnn_c.KINKED_CODES
     for name, code in bnn.ACTIVATION_CODES.items():
         assert getattr(_bnn_py, name.upper()) == code
 
 
 @needs_c
-@pytest.mark.parametrize("activation", ["relu", "gelu"])
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu", "gelu", "sigmoid", "tanh", "softplus"])
 def test_trajectory_same_with_either_backend(activation, monkeypatch):
+    """Kinked networks: identical bits (only the activation kernels differ between backends,
+    and theirs are identical). Smooth networks: the gradients differ by a few ulps (the
+    activation twins above) and a short stable trajectory carries, not amplifies, them: q and
+    p within 8 ulps of the chain's largest |q|, |p|; dH, a difference of two sums of size |U|,
+    within 8 ulps of |U| (measured: 2.4 and 1.6 ulps over 5 seeds x 4 activations)."""
     model = bnn.make_bnn(activation, 4, 2, DATASETS["regression"])
     rng = np.random.default_rng(3)
     q0 = model.sample_prior(rng, 3) * 0.3
@@ -193,20 +213,24 @@ def test_trajectory_same_with_either_backend(activation, monkeypatch):
         monkeypatch.setattr(bnn, "K", kernels)
         results.append(bnn.trajectory(model, q0, p0, 1e-3, 20))
     a, b = results
-    np.testing.assert_allclose(a.q, b.q, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(a.energy_error, b.energy_error, rtol=1e-9, atol=1e-12)
     np.testing.assert_array_equal(a.crossings, b.crossings)
-    np.testing.assert_allclose(a.predicted, b.predicted, rtol=1e-9, atol=1e-12)
+    if model.kinked:
+        for field in ("q", "p", "energy_error", "predicted", "boundary"):
+            np.testing.assert_array_equal(getattr(a, field), getattr(b, field), err_msg=field)
+        return
+    for x, y in ((a.q, b.q), (a.p, b.p)):
+        assert np.all(np.abs(x - y) <= 8 * EPS * np.abs(x).max(axis=1, keepdims=True))
+    assert np.all(np.abs(a.energy_error - b.energy_error) <= 8 * EPS * np.abs(a.u_end))
 
 
 # -- determinism -----------------------------------------------------------------------------------
 def test_same_seed_same_numbers():
     model = bnn.make_bnn("relu", 3, 1, DATASETS["regression"])
-    runs = [bnn.run_hmc(model, 2e-3, 5, 4, 123, n_chains=3, warmup=2) for _ in range(2)]
+    runs = [bnn_hmc.run_hmc(model, 2e-3, 5, 4, 123, n_chains=3, warmup=2) for _ in range(2)]
     np.testing.assert_array_equal(runs[0].energy_error, runs[1].energy_error)
     np.testing.assert_array_equal(runs[0].accepted, runs[1].accepted)
     np.testing.assert_array_equal(runs[0].q, runs[1].q)
-    other = bnn.run_hmc(model, 2e-3, 5, 4, 124, n_chains=3, warmup=2)
+    other = bnn_hmc.run_hmc(model, 2e-3, 5, 4, 124, n_chains=3, warmup=2)
     assert not np.array_equal(other.q, runs[0].q)
 
 
@@ -243,7 +267,7 @@ def test_bad_step_size(eps):
     with pytest.raises(ValueError, match="eps"):
         bnn.trajectory(model, q, q, eps, 3)
     with pytest.raises(ValueError, match="eps"):
-        bnn.run_hmc(model, eps, 3, 2, 0, n_chains=1, warmup=0)
+        bnn_hmc.run_hmc(model, eps, 3, 2, 0, n_chains=1, warmup=0)
 
 
 def test_unknown_data_set():
@@ -294,5 +318,5 @@ def test_diverging_trajectory_is_rejected_not_an_error():
     """A step far beyond the stability limit overflows; dH is inf/nan and the proposal is
     rejected (acceptance probability 0), with no exception."""
     model = bnn.make_bnn("relu", 4, 1, DATASETS["regression"])
-    run = bnn.run_hmc(model, 5.0, 30, 2, 0, n_chains=2, warmup=0)
+    run = bnn_hmc.run_hmc(model, 5.0, 30, 2, 0, n_chains=2, warmup=0)
     assert not run.accepted.any() and np.all(run.accept_prob == 0.0)

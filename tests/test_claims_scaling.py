@@ -1,4 +1,5 @@
-"""relu_hmc.claims.scaling: the claims are registered and listed, and every family FAILS when
+"""The scaling claims (relu_hmc.claims.orders local q/p orders, .acceptance Hoelder limit,
+.step_size, .optimal_acceptance): the claims are registered and listed, and every family FAILS when
 fed a deliberately wrong prediction together with small real measurements (negative controls).
 
 Predictions written by hand below are theory's values (order 3; 2k = 2, gamma = 1/2 for
@@ -12,8 +13,12 @@ import sys
 
 import pytest
 
+from relu_hmc.claims import _measure as M
 from relu_hmc.claims import all_claims
-from relu_hmc.claims import scaling as S
+from relu_hmc.numerics.efficiency import fit_argmax
+from relu_hmc.systems import SYSTEMS
+
+LAPLACE, GAUSSIAN, HOLDER = (SYSTEMS[name].spec for name in ("laplace", "gaussian", "holder_1.5"))
 
 IDS = ("local-order/smooth-q", "local-order/smooth-p", "acceptance-limit/holder",
        "step-size-exponent/kinked-stable", "step-size-exponent/kinked-collapse",
@@ -29,7 +34,9 @@ def test_registered_with_tasks_for_both_budgets():
     claims = _claims()
     for claim_id in IDS:
         claim = claims[claim_id]
-        assert claim.compare.__module__ == "relu_hmc.claims.scaling"
+        family_module = {"local-order": "orders", "acceptance-limit": "acceptance"}.get(
+            claim.family, claim.family.replace("-", "_").replace("step_size_exponent", "step_size"))
+        assert claim.compare.__module__ == f"relu_hmc.claims.{family_module}"
         for budget in ("quick", "full"):
             assert claim.tasks(budget)
 
@@ -45,13 +52,13 @@ def _law(potential, k, gamma, optimum):
             "optimal_acceptance": optimum, "d_exponent_fixed_eps": 2 * k * gamma}
 
 
-KINKED = _law("Abs(q)", 1.0, 0.5, 0.45217643960321346)
-SMOOTH = _law("q**2/2", 2.0, 0.25, 0.6512597509277787)
+KINKED = _law(SYSTEMS["laplace"].expression, 1.0, 0.5, 0.45217643960321346)
+SMOOTH = _law(SYSTEMS["gaussian"].expression, 2.0, 0.25, 0.6512597509277787)
 
 
 @pytest.fixture(scope="module")
 def local_orders():
-    return {"one-step": S.measure_local_orders(S.QUARTIC, "quick", 8, seed=1)}
+    return {"one-step": M.measure_local_orders(SYSTEMS["quadratic_plus_quartic"].spec, "quick", 8, seed=1)}
 
 
 @pytest.mark.parametrize("which", ["q", "p"])
@@ -63,13 +70,13 @@ def test_local_order_negative_control(local_orders, which):
 
 
 def _sweep(spec, gamma, dims, n, seed=2):
-    return {"sweep": S.measure_sweep(spec, gamma, 1.0, 1.0, list(dims), list(n), seed=seed)}
+    return {"sweep": M.measure_sweep(spec, gamma, 1.0, 1.0, list(dims), list(n), seed=seed)}
 
 
 def test_kinked_step_size_negative_control():
     """gamma = 1/4 (the smooth scaling, 2k = 4) for the Laplace target must fail both ways."""
-    collapse = _sweep(S.LAPLACE, 0.25, (81, 1296, 20736), (1000, 200, 30))
-    stable = _sweep(S.LAPLACE, 0.5, (100, 900, 2500), (1000, 300, 100))
+    collapse = _sweep(LAPLACE, 0.25, (81, 1296, 20736), (1000, 200, 30))
+    stable = _sweep(LAPLACE, 0.5, (100, 900, 2500), (1000, 300, 100))
     claims = _claims()
     assert claims["step-size-exponent/kinked-collapse"].evaluate(KINKED, collapse).passed
     assert claims["step-size-exponent/kinked-stable"].evaluate(KINKED, stable).passed
@@ -80,18 +87,24 @@ def test_kinked_step_size_negative_control():
 
 def test_smooth_step_size_negative_control():
     """The kinked law (2k = 2) for the Gaussian target predicts a growing Var(dH): fails."""
-    stable = _sweep(S.GAUSSIAN, 0.25, (81, 1296, 20736), (1000, 300, 40))
+    stable = _sweep(GAUSSIAN, 0.25, (81, 1296, 20736), (1000, 300, 40))
     claim = _claims()["step-size-exponent/smooth-stable"]
     assert claim.evaluate(SMOOTH, stable).passed
     assert not claim.evaluate(dict(SMOOTH, sigma_exponent=2.0, step_size_exponent=0.5), stable).passed
 
 
-def test_log_slope_drift_and_se():
+def test_variance_exponent_drift_and_se():
     est = [{"value": 2.0 * d ** 0.5, "se": 0.01 * d ** 0.5} for d in (10, 100, 1000)]
-    fit = S.log_slope([10, 100, 1000], est)
+    fit = M.variance_exponent([10, 100, 1000], est)
     assert fit["slope"] == pytest.approx(0.5, abs=1e-12)
     assert fit["drift"] == pytest.approx(0.0, abs=1e-12)
     assert 0 < fit["slope_se"] < 0.01
+    # a bent curve: slope 0.5 on the first pair, 1 on the last -> drift 0.5; 1% errors on
+    # log values, so drift_se = 0.01 sqrt(1 + 4 + 1) / log 10
+    bent = [{"value": v, "se": 0.01 * v} for v in (1.0, 10 ** 0.5, 10 ** 1.5)]
+    fit = M.variance_exponent([10, 100, 1000], bent)
+    assert fit["drift"] == pytest.approx(0.5)
+    assert fit["drift_se"] == pytest.approx(0.01 * math.sqrt(6) / math.log(10))
 
 
 def test_fit_argmax_recovers_asymptotic_kinked_optimum():
@@ -101,13 +114,13 @@ def test_fit_argmax_recovers_asymptotic_kinked_optimum():
 
     x = np.geomspace(0.2, 1.6, 7)
     a = 2 * norm.cdf(-x)
-    assert S.fit_argmax(a, x * a) == pytest.approx(KINKED["optimal_acceptance"], abs=2e-3)
+    assert fit_argmax(a, x * a)[0] == pytest.approx(KINKED["optimal_acceptance"], abs=2e-3)
 
 
 @pytest.mark.slow
 def test_variance_in_d_negative_control():
-    meas = {label: S.measure_variance_in_d(spec, 0.1, "quick", seed=4)
-            for label, spec in (("kinked", S.LAPLACE), ("smooth", S.GAUSSIAN))}
+    meas = {label: M.measure_variance_in_d(spec, 0.1, "quick", seed=4)
+            for label, spec in (("kinked", LAPLACE), ("smooth", GAUSSIAN))}
     claim = _claims()["step-size-exponent/variance-linear-in-d"]
     assert claim.evaluate({"kinked": KINKED, "smooth": SMOOTH}, meas).passed
     wrong = {"kinked": dict(KINKED, d_exponent_fixed_eps=0.5), "smooth": SMOOTH}
@@ -119,7 +132,7 @@ def test_holder_negative_control():
     """Sigma_0 doubled must fail (real theory prediction, small real measurement)."""
     claim = _claims()["acceptance-limit/holder"]
     prediction = claim.prediction.run()
-    meas = {label: S.measure_sweep(S.HOLDER, 1 / 3, 1.0, 1.0, [d], [n], seed=5)
+    meas = {label: M.measure_sweep(HOLDER, 1 / 3, 1.0, 1.0, [d], [n], seed=5)
             for label, d, n in (("d-small", 64, 2000), ("d-large", 4096, 60))}
     assert claim.evaluate(prediction, meas).passed
     wrong = copy.deepcopy(prediction)
@@ -133,7 +146,7 @@ def test_holder_negative_control():
 def test_optimal_acceptance_negative_control():
     """0.651 (the smooth optimum) for the Laplace target must fail; so must an ordering prediction
     that puts the kinked optimum above the smooth one."""
-    meas = {label: S.measure_efficiency(S.LAPLACE, d, 1.5, 8, 300, 8, 100, seed=6)
+    meas = {label: M.measure_efficiency(LAPLACE, d, 1.5, 8, 300, 8, 100, seed=6)
             for label, d in (("d-small", 64), ("d-large", 100))}
     claim = _claims()["optimal-acceptance/kinked"]
     assert claim.evaluate(KINKED, meas).passed

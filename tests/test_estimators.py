@@ -74,3 +74,32 @@ def test_half_grid_slopes_agree_on_a_power_law_and_differ_on_a_bent_one():
 def test_acceptance_probability_rejects_every_non_finite_energy_error():
     dh = np.array([-1.0, 0.0, 0.5, np.nan, np.inf, -np.inf, 800.0])
     np.testing.assert_array_equal(acceptance_probability(dh), [1.0, 1.0, math.exp(-0.5), 0, 0, 0, 0])
+
+
+def test_log_slope_with_a_correction_term_recovers_the_exponent_that_the_plain_fit_misses():
+    """y = x^3 (1 + 2x): the plain log-log slope is biased by the O(x) relative correction; one
+    correction term x^1 in the regression absorbs its leading part."""
+    from relu_hmc.numerics.estimators import log_slope
+
+    x = 0.2 / 2.0 ** np.arange(6)
+    y = x ** 3 * (1 + 2 * x)
+    plain = log_slope(x, y)
+    corrected = log_slope(x, y, corrections=(1,))
+    assert abs(plain - 3) > 0.05
+    assert abs(corrected - 3) < 0.2 * abs(plain - 3)
+    # columns are fitted independently: (n_x, 2) gives the two slopes
+    np.testing.assert_allclose(log_slope(x, np.column_stack([x ** 2, 5 * x ** 0.5])), [2.0, 0.5])
+
+
+def test_column_means_bootstrap_of_a_difference_of_means_has_the_paired_standard_error(rng):
+    """Columns a and a + c (the same units): the paired difference of means has se = sd(c) /
+    sqrt(n); the joint resampling keeps the pairing, so the large sd of a does not enter."""
+    from relu_hmc.numerics.estimators import column_means_bootstrap
+
+    n = 4000
+    a = 10.0 * rng.standard_normal(n)
+    c = rng.standard_normal(n)
+    estimate = column_means_bootstrap(np.column_stack([a, a + c]), lambda m: m[1] - m[0], seed=3, n_boot=2000)
+    assert estimate.value == pytest.approx(c.mean())
+    assert estimate.se == pytest.approx(c.std(ddof=1) / math.sqrt(n), rel=0.1)
+    assert estimate.lo < estimate.value < estimate.hi

@@ -20,6 +20,8 @@ theory.acceptance  acceptance_limit(Sigma), gaussian_energy_error_moments(eps, n
                    sigma0_smooth(U, T), sigma0_kinked(U, T), sigma0_holder
 theory.tuning      optimal_x(k, m), optimal_acceptance(k, m), optimal_l(sigma0, k, m),
                    relative_efficiency(target_acceptance, k, m)
+theory.gaussian_efficiency  gaussian_esjd_table(dims, T, max_steps) (finite-d ESJD per gradient
+                   on N(0, I_d) against n_steps), normal_acceptance_moments(mu, var)
 theory.classify    analyse_potential(U) -> PotentialAnalysis (kinks, holder_points, density(b))
 theory.derive      derive_scaling_law(expr, T=1.0) -> dict   (the `relu-hmc derive` JSON contract)
 theory.errors      TheoryInputError(ValueError), PotentialError(TheoryInputError)

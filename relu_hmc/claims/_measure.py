@@ -3,55 +3,30 @@
 Every function takes JSON-able arguments and a ``seed`` (the suite derives it), calls
 numerics/ for the numbers and returns a dict in which every estimate carries its standard
 error. Potentials are given as specs ``{"family": name, **params}`` naming a constructor
-of `numerics.potentials` (e.g. ``{"family": "quartic", "a2": 1.0, "a4": 1.0}``).
+of `numerics.potentials`, normally a registered test system's ``spec`` (relu_hmc.systems).
 No theory/ import here: predictions reach the comparison separately.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from relu_hmc.numerics import potentials
+from relu_hmc.numerics.potentials import from_spec
 from relu_hmc.numerics.hmc import stationary_energy_errors
 from relu_hmc.numerics.leapfrog import leapfrog_trajectory
-from relu_hmc.numerics.estimators import mean_estimate, variance_estimate
-
-_FAMILIES = ("gaussian", "laplace", "piecewise_linear", "piecewise_quadratic", "power", "softplus_kink",
-             "logcosh", "quartic")
-
-
-def make_potential(spec: dict):
-    """A numerics potential from a spec {"family": name, **constructor kwargs}."""
-    spec = dict(spec)
-    family = spec.pop("family", None)
-    if family not in _FAMILIES:
-        raise ValueError(f"unknown potential family {family!r}; expected one of {', '.join(_FAMILIES)}")
-    return getattr(potentials, family)(**spec)
-
+from relu_hmc.numerics.estimators import (half_grid_slopes, log_slope, mean_estimate, variance_estimate,
+                                          weighted_log_slope)
+from relu_hmc.numerics.orders import order_summary
 
 def paired_slope(eps, values: np.ndarray, seed, n_boot: int = 400) -> dict:
-    """Slope of log mean|values| against log eps, values shaped (n_draws, n_eps) with the same
-    draws at every eps; SE by a paired bootstrap over draws (rows). Also the slopes of the
-    upper and lower halves of the eps grid (their difference shows the finite-eps curvature)."""
-    log_eps = np.log(np.asarray(eps, dtype=float))
-    a = np.abs(values)
-
-    def fit(rows, cols=slice(None)):
-        return float(np.polyfit(log_eps[cols], np.log(a[rows][:, cols].mean(axis=0)), 1)[0])
-
-    rng = np.random.default_rng(seed)
-    n = a.shape[0]
-    every = np.arange(n)
-    boots = np.array([fit(rng.integers(0, n, n)) for _ in range(n_boot)])
-    half = len(log_eps) // 2
-    return {"slope": fit(every), "slope_se": float(boots.std(ddof=1)),
-            "slope_small_eps": fit(every, slice(0, half + 1)), "slope_large_eps": fit(every, slice(half, None)),
-            "mean_abs": a.mean(axis=0).tolist(), "mean_abs_se": (a.std(axis=0, ddof=1) / np.sqrt(n)).tolist(),
-            "n_draws": int(n)}
+    """`numerics.orders.order_summary` of values (n_draws, n_eps), the same draws at every eps
+    (paired bootstrap over draws), with the exponent as slope / slope_se."""
+    summary = order_summary(eps, np.asarray(values), seed, n_boot=n_boot)
+    return {"slope": summary.pop("value"), "slope_se": summary.pop("se"), "n_draws": summary.pop("n"), **summary}
 
 
 def one_step_energy_errors(potential: dict, eps: list, n: int, seed) -> dict:
     """|H(one leapfrog step) - H(start)| from n stationary starts, at each eps (same starts)."""
-    pot = make_potential(potential)
+    pot = from_spec(potential)
     rng = np.random.default_rng(seed)
     q0 = pot.sample(rng, (n, 1))
     p0 = rng.standard_normal((n, 1))
@@ -65,7 +40,7 @@ def trajectory_energy_errors(potential: dict, eps: list, time: float, n: int, se
 
     With ``shadow_terms`` the result also holds, per eps, the start and end states of the
     first 300 trajectories (for the comparison to evaluate theory's shadow term S2)."""
-    pot = make_potential(potential)
+    pot = from_spec(potential)
     rng = np.random.default_rng(seed)
     q0 = pot.sample(rng, (n, 1))
     p0 = rng.standard_normal((n, 1))
@@ -95,7 +70,7 @@ def crossing_step_energy_errors(potential: dict, eps: list, n: int, seed, window
     log mean|dH| against log eps is the crossing-step order. Also returns up to 200
     (q, p, dH) of left-to-right crossings at the smallest eps for the exact-formula check.
     """
-    pot = make_potential(potential)
+    pot = from_spec(potential)
     b = float(pot.kinks[0])
     rng = np.random.default_rng(seed)
     means, ses, kept, sample = [], [], [], None
@@ -121,25 +96,86 @@ def crossing_step_energy_errors(potential: dict, eps: list, n: int, seed, window
             idx = np.nonzero(right)[0][:200]
             sample = {"eps": e, "q": q0[idx, 0].tolist(), "p": p0[idx, 0].tolist(),
                       "dH": tr.energy_error[idx].tolist(), "q1": tr.q[idx, 0].tolist()}
-    log_eps, log_m = np.log(eps), np.log(means)
-    slope = float(np.polyfit(log_eps, log_m, 1)[0])
-    # independent draws at each eps: delta-method SE of the least-squares slope
-    rel = np.asarray(ses) / np.asarray(means)
-    centred = log_eps - log_eps.mean()
-    slope_se = float(np.sqrt(np.sum((centred / np.sum(centred ** 2)) ** 2 * rel ** 2)))
-    half = len(eps) // 2
+    # independent draws at each eps: weighted least squares with the delta-method SE
+    fit = weighted_log_slope(eps, means, ses)
+    small, large = half_grid_slopes(eps, means)
     return {"eps": list(eps), "kink": b, "mean_abs": means, "mean_abs_se": ses, "crossing_steps": kept,
-            "slope": slope, "slope_se": slope_se,
-            "slope_small_eps": float(np.polyfit(log_eps[:half + 1], log_m[:half + 1], 1)[0]),
-            "slope_large_eps": float(np.polyfit(log_eps[half:], log_m[half:], 1)[0]),
+            "slope": fit.value, "slope_se": fit.se, "slope_small_eps": small, "slope_large_eps": large,
             "sample": sample}
 
 
 def energy_error_moments(potential: dict, d: int, eps: float, n_steps: int, n: int, seed) -> dict:
     """Mean, variance and Metropolis acceptance of dH of stationary proposals in dimension d."""
-    sample = stationary_energy_errors(make_potential(potential), d, eps, n_steps, n, seed)
+    sample = stationary_energy_errors(from_spec(potential), d, eps, n_steps, n, seed)
     dh = sample.energy_error
     return {"d": d, "eps": eps, "n_steps": n_steps, "n": n,
             "mean": mean_estimate(dh).as_dict(), "variance": variance_estimate(dh).as_dict(),
             "acceptance": mean_estimate(sample.acceptance).as_dict(),
             "crossings_per_proposal": float(np.mean(sample.crossings))}
+
+
+def measure_local_orders(potential: dict, budget: str, n_states: int, seed) -> dict:
+    """numerics.orders.local_error_orders (kind "smooth", exact reference flow) without raw errors."""
+    from relu_hmc.numerics.orders import local_error_orders
+
+    result = local_error_orders(from_spec(potential), kind="smooth", budget=budget, n_states=n_states, seed=seed)
+    return result.as_dict(raw=False)
+
+
+def variance_exponent(x, estimates) -> dict:
+    """`weighted_log_slope` of the values on x, and the drift of the local slope |slope(first
+    pair) - slope(last pair)| with its delta-method SE (a linear combination of the log values,
+    each with SE se / value)."""
+    x = np.asarray(x, dtype=float)
+    v = np.array([e["value"] for e in estimates])
+    se = np.array([e["se"] for e in estimates])
+    fit = weighted_log_slope(x, v, se)
+    drift, drift_se = 0.0, 0.0
+    if x.size >= 3:
+        drift = abs(log_slope(x[:2], v[:2]) - log_slope(x[-2:], v[-2:]))
+        lx = np.log(x)
+        coef = np.zeros(x.size)  # d drift / d log v
+        coef[[0, 1]] += np.array([-1.0, 1.0]) / (lx[1] - lx[0])
+        coef[[-2, -1]] -= np.array([-1.0, 1.0]) / (lx[-1] - lx[-2])
+        drift_se = float(np.sqrt(np.sum((coef * se / v) ** 2)))
+    return {"slope": fit.value, "slope_se": fit.se, "drift": float(drift), "drift_se": drift_se}
+
+
+def measure_sweep(potential: dict, gamma: float, l: float, T: float, dims: list, n_proposals: list, seed) -> dict:
+    """dH statistics at eps = T/round(T d^gamma / l) for each d (numerics.acceptance.energy_error_point),
+    and the exponent of the pooled Var(dH) in d (`variance_exponent`)."""
+    from relu_hmc.numerics.acceptance import energy_error_point
+    from relu_hmc.numerics.validation import rng_from
+
+    pot = from_spec(potential)
+    children = rng_from(seed).spawn(len(dims))
+    points = []
+    for d, n, child in zip(dims, n_proposals, children):
+        p = energy_error_point(pot, int(d), l=l, gamma=gamma, T=T, n_proposals=int(n), seed=child, jobs=1)
+        points.append({"d": p.d, "n_steps": p.n_steps, "eps": p.eps, "l_eff": p.l_eff, "n": p.n_proposals,
+                       "variance": p.var_dH_pooled.as_dict(), "variance_direct": p.var_dH.as_dict(),
+                       "mean": p.mean_dH.as_dict(), "acceptance": p.acceptance.as_dict(),
+                       "crossings_per_coordinate": p.crossings_per_coordinate.as_dict()})
+    out = {"gamma": gamma, "l": l, "T": T, "points": points}
+    if len(points) >= 2:
+        out["exponent"] = variance_exponent([p["d"] for p in points], [p["variance"] for p in points])
+    return out
+
+
+def measure_variance_in_d(potential: dict, eps: float, budget: str, seed) -> dict:
+    """numerics.variance_scaling.variance_exponent_in_d (direct Var(dH) at fixed eps and T = 1)."""
+    from relu_hmc.numerics.variance_scaling import variance_exponent_in_d
+
+    result = variance_exponent_in_d(from_spec(potential), eps=eps, budget=budget, seed=seed, jobs=1).as_dict()
+    result.pop("points", None)
+    return result
+
+
+def measure_efficiency(potential: dict, d: int, T: float, n_chains: int, n_proposals: int, n_keep: int, n_boot: int,
+                       seed) -> dict:
+    """numerics.efficiency.efficiency_curve at dimension d and time T (l grid: numerics' pilot)."""
+    from relu_hmc.numerics.efficiency import efficiency_curve
+
+    curve = efficiency_curve(from_spec(potential), d=d, T=T, n_chains=n_chains, n_proposals=n_proposals,
+                             n_keep=n_keep, n_boot=n_boot, seed=seed, jobs=1)
+    return curve.as_dict()

@@ -132,11 +132,6 @@ class Verdict:
     quantity: str = ""
     parts: tuple["Verdict", ...] = ()
 
-    @property
-    def z_score(self) -> float:
-        """(measured - predicted) / se (nan when se is 0)."""
-        return (self.measured - self.predicted) / self.se if self.se > 0 else math.nan
-
     def as_dict(self) -> dict:
         return {
             "passed": bool(self.passed), "quantity": self.quantity,

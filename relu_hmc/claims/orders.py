@@ -4,7 +4,10 @@ conservation, and the Theta(eps) energy error of a step that crosses a kink.
 Order measurements fit the slope of log mean|error| against log eps on a geometric eps
 grid. Their tolerance is ``z * SE + b``: SE from a paired bootstrap over the starting
 states (the same starts at every eps), and ``b = |slope on the small-eps half - slope on the
-large-eps half|``, the finite-eps curvature of the log-log curve measured on the same data.
+large-eps half|``, the finite-eps curvature of the log-log curve measured on the same data
+(local-order/smooth-q, smooth-p: numerics.orders' ``truncation_slack``, the bound on
+|full-grid slope - asymptotic order| implied by the same half-grid slopes, see
+numerics.orders.fit_order).
 Justification: if the local slope is k + c eps + O(eps^2), the full-grid slope differs from
 k by about c times a weighted mean of the grid's eps, which is smaller than the difference
 between the two half-grid slopes (their mean eps differ by more than that weighted mean).
@@ -16,12 +19,15 @@ import sympy as sp
 
 from relu_hmc import plots
 from relu_hmc.claims.base import Claim, Task, within, register
+from relu_hmc.systems import SYSTEMS
 
 # The smooth non-quadratic test target U = q^4 (U''' != 0, so every term of the local error
 # series is exercised; exact generalised-gamma sampler) as a numerics spec and in SymPy syntax.
-QUARTIC = {"family": "power", "alpha": 4.0, "scale": 1.0}
-QUARTIC_EXPR = "q**4"
-LAPLACE = {"family": "laplace", "scale": 1.0}
+QUARTIC = SYSTEMS["quartic_unscaled"].spec
+QUARTIC_EXPR = SYSTEMS["quartic_unscaled"].expression
+LAPLACE = SYSTEMS["laplace"].spec
+# q and p orders against the exact flow: u = q^2/2 + q^4/4 (U''' != 0 away from 0)
+QUADRATIC_PLUS_QUARTIC = SYSTEMS["quadratic_plus_quartic"]
 
 _Q = sp.Symbol("q", real=True)
 _P = sp.Symbol("p", real=True)
@@ -107,6 +113,30 @@ def compare_local_energy(prediction, measurements):
     return _order_verdict(prediction["energy_order"], measurements["one-step"], "one-step energy error order")
 
 
+_SLACK_REASON = "finite-eps truncation bound from the coarse/fine half-grid slopes (numerics.orders)"
+
+
+def _local_order(which: str):
+    def compare(prediction, measurements):
+        predicted = prediction[f"{which}_order"]
+        if predicted is None:
+            raise ValueError(f"theory gave no {which} order")
+        m = measurements["one-step"]
+        fit = m[which]
+        return within(predicted, fit["order"]["value"], fit["order"]["se"],
+                      quantity=f"one-step {which} error order", bias=fit["truncation_slack"] or 0.0,
+                      bias_reason=_SLACK_REASON,
+                      note=f"eps in [{min(m['eps']):.3g}, {max(m['eps']):.3g}], {m['n_states']} states, "
+                           f"reference {m['reference']}; SE by paired bootstrap; "
+                           f"95% interval [{fit['order']['lo']:.4g}, {fit['order']['hi']:.4g}]")
+    compare.__name__ = f"compare_local_{which}"
+    return compare
+
+
+compare_local_q = _local_order("q")
+compare_local_p = _local_order("p")
+
+
 def compare_global(prediction, measurements):
     return _order_verdict(prediction["order"], measurements["trajectory"], "energy error order over T = 1")
 
@@ -189,15 +219,38 @@ register(Claim(
     plot=_plot_order("one-step", "energy_order", "|H(step) - H(start)|"),
 ))
 
+_LOCAL_STATES = {"quick": 16, "full": 60}
+
+for _which, _name in (("q", "position"), ("p", "momentum")):
+    register(Claim(
+        id=f"local-order/smooth-{_which}",
+        statement=f"One leapfrog step on a smooth potential has {_name} error O(eps^3) against the exact flow "
+                  f"(local {_which} error order 3).",
+        source="Hairer, Lubich, Wanner, Geometric Numerical Integration (2006), sec. II.3; theory.smooth "
+               "(Lie series, LocalErrorSeries.q_order/p_order); DESIGN.md item 1",
+        family="local-order",
+        prediction=Task("relu_hmc.claims.orders:predict_smooth_local_orders",
+                        {"potential": QUADRATIC_PLUS_QUARTIC.expression}),
+        measurements=lambda budget: [Task("relu_hmc.claims._measure:measure_local_orders",
+                                          {"potential": QUADRATIC_PLUS_QUARTIC.spec, "budget": budget,
+                                           "n_states": _LOCAL_STATES[budget]}, "one-step")],
+        compare=compare_local_q if _which == "q" else compare_local_p,
+    ))
+
+
+def _trajectory_tasks(budget):
+    return [Task("relu_hmc.claims._measure:trajectory_energy_errors",
+                 {"potential": QUARTIC, "eps": [1 / 2 ** k for k in range(3, 8)], "time": 1.0, "n": _TRAJ_N[budget],
+                  "shadow_terms": True}, "trajectory")]
+
+
 register(Claim(
     id="global-order/smooth-energy",
     statement="Over a fixed time T leapfrog's energy error on a smooth potential is O(eps^2).",
     source="Hairer, Lubich, Wanner (2006), sec. IX.8 (modified Hamiltonian); DESIGN.md item 1",
     family="global-order",
     prediction=Task("relu_hmc.claims.orders:predict_smooth_global_order", {"potential": QUARTIC_EXPR}),
-    measurements=lambda budget: [Task("relu_hmc.claims._measure:trajectory_energy_errors",
-                                      {"potential": QUARTIC, "eps": [1 / 2 ** k for k in range(3, 8)],
-                                       "time": 1.0, "n": _TRAJ_N[budget], "shadow_terms": True}, "trajectory")],
+    measurements=_trajectory_tasks,
     compare=compare_global,
     plot=_plot_order("trajectory", "order", "|H(T) - H(0)|"),
 ))
@@ -208,23 +261,27 @@ register(Claim(
     source="Hairer, Lubich, Wanner (2006), sec. IX.4, Example IX.4.1 (BCH); theory.shadow",
     family="shadow",
     prediction=Task("relu_hmc.claims.orders:predict_shadow_order", {"potential": QUARTIC_EXPR}),
-    measurements=lambda budget: [Task("relu_hmc.claims._measure:trajectory_energy_errors",
-                                      {"potential": QUARTIC, "eps": [1 / 2 ** k for k in range(3, 8)],
-                                       "time": 1.0, "n": _TRAJ_N[budget], "shadow_terms": True}, "trajectory")],
+    measurements=_trajectory_tasks,
     compare=compare_shadow,
     plot=_plot_shadow,
 ))
+
+# the Laplace kink: slopes -+1/scale at 0, the jump J = 2/scale
+_LAPLACE_KINK = {"slope_left": -1.0 / LAPLACE["scale"], "slope_right": 1.0 / LAPLACE["scale"], "kink": 0.0}
+
+
+def _crossing_tasks(budget):
+    return [Task("relu_hmc.claims._measure:crossing_step_energy_errors",
+                 {"potential": LAPLACE, "eps": [0.1 / 2 ** k for k in range(6)], "n": _CROSS_N[budget]}, "crossing")]
+
 
 register(Claim(
     id="crossing-step/order",
     statement="A leapfrog step that crosses a kink (gradient jump J) has energy error Theta(eps), not O(eps^3).",
     source="Dinh, Ho, Nguyen, NeurIPS 2024 (arXiv 2410.22065); theory.kink (derived); DESIGN.md item 2",
     family="crossing-step",
-    prediction=Task("relu_hmc.claims.orders:predict_crossing_order",
-                    {"slope_left": -1.0, "slope_right": 1.0, "kink": 0.0}),
-    measurements=lambda budget: [Task("relu_hmc.claims._measure:crossing_step_energy_errors",
-                                      {"potential": LAPLACE, "eps": [0.1 / 2 ** k for k in range(6)],
-                                       "n": _CROSS_N[budget]}, "crossing")],
+    prediction=Task("relu_hmc.claims.orders:predict_crossing_order", _LAPLACE_KINK),
+    measurements=_crossing_tasks,
     compare=compare_crossing_order,
     plot=_plot_order("crossing", "order", "mean |dH| of crossing steps"),
 ))
@@ -234,10 +291,7 @@ register(Claim(
     statement="A crossing step on piecewise-linear U has dH = J (q - b + eps p/2) + eps^2 J^2/8 exactly.",
     source="DESIGN.md item 2; theory.kink.piecewise_linear_crossing_error (derived from the leapfrog map)",
     family="crossing-step",
-    prediction=Task("relu_hmc.claims.orders:predict_crossing_exact",
-                    {"slope_left": -1.0, "slope_right": 1.0, "kink": 0.0}),
-    measurements=lambda budget: [Task("relu_hmc.claims._measure:crossing_step_energy_errors",
-                                      {"potential": LAPLACE, "eps": [0.1 / 2 ** k for k in range(6)],
-                                       "n": _CROSS_N[budget]}, "crossing")],
+    prediction=Task("relu_hmc.claims.orders:predict_crossing_exact", _LAPLACE_KINK),
+    measurements=_crossing_tasks,
     compare=compare_crossing_exact,
 ))
