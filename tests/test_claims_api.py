@@ -90,3 +90,23 @@ def test_claims_command_lists_every_registered_claim(capsys):
     assert status in (0, 1)
     assert [c["id"] for c in listed["claims"]] == [c.id for c in all_claims()]
     assert status == (1 if listed["import_errors"] else 0)
+
+
+def test_resolution_is_tolerance_over_the_prediction():
+    from relu_hmc.claims.base import within
+
+    v = within(0.5, 0.51, 0.0025, quantity="a")
+    assert v.resolution == pytest.approx(0.01 / 0.5)
+    assert v.as_dict()["resolution"] == pytest.approx(0.02)
+    assert within(0.0, 0.0, 0.1, quantity="b").resolution == float("inf")
+
+
+def test_claim_kind_is_claim_or_observation():
+    from relu_hmc.claims.base import Claim, Task
+
+    def make(kind):
+        return Claim("x/y", "s", "src", "x", Task("m:f"), lambda b: [], lambda p, m: None, kind=kind)
+
+    assert make("observation").kind == "observation"
+    with pytest.raises(ValueError, match="kind must be one of"):
+        make("maybe")

@@ -41,6 +41,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
+#: What a registered check is: a falsifiable claim, or an observation that cannot fail.
+KINDS: tuple[str, ...] = ("claim", "observation")
+
 #: Budgets a claim must support.
 BUDGETS: tuple[str, ...] = ("quick", "full")
 
@@ -132,11 +135,20 @@ class Verdict:
     quantity: str = ""
     parts: tuple["Verdict", ...] = ()
 
+    @property
+    def resolution(self) -> float:
+        """tolerance / |predicted|: the smallest relative error in the prediction this check
+        detects (a prediction off by more than this, with the same measurement, fails).
+        inf when the prediction is 0 or not finite (state an absolute resolution instead)."""
+        if not (math.isfinite(self.tolerance) and math.isfinite(self.predicted)) or self.predicted == 0:
+            return math.inf
+        return self.tolerance / abs(self.predicted)
+
     def as_dict(self) -> dict:
         return {
             "passed": bool(self.passed), "quantity": self.quantity,
             "predicted": _num(self.predicted), "measured": _num(self.measured), "se": _num(self.se),
-            "tolerance": _num(self.tolerance), "detail": self.detail,
+            "tolerance": _num(self.tolerance), "resolution": _num(self.resolution), "detail": self.detail,
             "parts": [p.as_dict() for p in self.parts],
         }
 
@@ -220,8 +232,13 @@ class Claim:
     measurements: Callable[[str], list[Task]]
     compare: Callable[[dict, dict], Verdict]
     plot: Callable[..., None] | None = None
+    #: "claim" (a falsifiable check: counts towards pass/fail) or "observation" (a
+    #: measurement reported next to theory that cannot refute it: never counted as passed)
+    kind: str = "claim"
 
     def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"claim {self.id}: kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
         if not self.id or any(c.isspace() for c in self.id):
             raise ValueError(f"claim id must be non-empty without spaces, got {self.id!r}")
         if "\n" in self.statement or not self.statement:
