@@ -69,18 +69,18 @@ def run(args) -> int:
     except StepFunctionError as exc:
         raise UsageError(str(exc)) from None
     if args.json:
-        print(json.dumps(_clean(report.as_dict()), indent=2, allow_nan=False))
+        print(json.dumps(json_safe(report.as_dict()), indent=2, allow_nan=False))
     else:
         print(report.to_text())
     return EXIT_OK if report.passed else EXIT_FAILED
 
 
-def _clean(value):
+def json_safe(value):
     """JSON-safe copy: non-finite floats become null, numpy scalars plain numbers."""
     if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
+        return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
+        return [json_safe(v) for v in value]
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value
     try:

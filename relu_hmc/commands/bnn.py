@@ -8,6 +8,10 @@ mean and variance of dH with standard errors, activation-pattern crossings per t
 and the share of the energy-error variance explained by the predicted crossing
 contributions (kinked activations; derivation in numerics.bnn). Defaults are in
 numerics.bnn_config.CLI_DEFAULTS.
+
+Limits, checked before anything is allocated: the estimated peak memory
+(limits.bnn_memory_bytes) must fit in the available memory, and eps >= MIN_EPS. A statistic
+that is not finite is printed as "undefined (reason)" (null in --json), never "nan".
 """
 from __future__ import annotations
 
@@ -16,6 +20,11 @@ import json
 import math
 
 from relu_hmc.errors import UsageError
+
+#: Smallest leapfrog step: float64 machine epsilon 2^-52. Parameters and momenta are O(1)
+#: (prior sd 1, p ~ N(0, I)), so a drift eps * p below the float64 resolution of q
+#: (2^-52 |q|) leaves q unchanged: the trajectory cannot move and dH is pure rounding.
+MIN_EPS = 2.0 ** -52
 
 
 def _positive_int(text: str) -> int:
@@ -59,6 +68,7 @@ def measure(activation: str, width: int, layers: int, data: str, eps: float, ste
     """The numbers `relu-hmc bnn` prints (ValueError on bad input)."""
     import numpy as np
 
+    from relu_hmc import limits
     from relu_hmc.numerics import bnn, bnn_config, bnn_data
     from relu_hmc.numerics.estimators import bootstrap_estimate, mean_estimate, variance_estimate
     from relu_hmc.numerics.validation import check_count, check_step_size
@@ -66,12 +76,22 @@ def measure(activation: str, width: int, layers: int, data: str, eps: float, ste
     if data not in bnn_config.DATA_NAMES:
         raise ValueError(f"unknown data set {data!r}; choose one of {', '.join(bnn_config.DATA_NAMES)}")
     eps = check_step_size(eps)
+    if eps < MIN_EPS:
+        raise ValueError(f"eps = {eps:g} is below {MIN_EPS:.3g} (float64 resolution): a step eps * p "
+                         f"cannot move parameters of order 1, so dH would be pure rounding")
     check_count("steps", steps)
     check_count("proposals", proposals, minimum=2)
     check_count("chains", chains, minimum=2)
+    check_count("width", width)
     if seed < 0:
         raise ValueError(f"seed must be >= 0, got {seed}")
-    model = bnn.make_bnn(activation, width, layers, bnn_data.load(data))
+    dataset = bnn_data.load(data)
+    limits.check_memory(
+        "bnn", limits.bnn_memory_bytes(dataset.x.shape[0], dataset.n_in, dataset.n_out, width, layers, chains,
+                                       proposals),
+        f"{chains} chains x {proposals} proposals at width {width} x {layers} layer(s)",
+        "lower --proposals, --chains or --width")
+    model = bnn.make_bnn(activation, width, layers, dataset)
     run = bnn.run_hmc(model, eps, steps, proposals, seed, n_chains=chains,
                       warmup=bnn_config.CLI_DEFAULTS["warmup"])
     dh = run.energy_error.ravel()
@@ -100,10 +120,16 @@ def measure(activation: str, width: int, layers: int, data: str, eps: float, ste
     return out
 
 
-def _fmt(est, digits=4) -> str:
+def _fmt(est, digits=4, reason="not finite") -> str:
+    """value ± se; "undefined (reason)" when the value is not a finite number."""
     if est is None:
         return "n/a"
-    return f"{est['value']:.{digits}g} ± {est['se']:.2g}"
+    value, se = est.get("value"), est.get("se")
+    if value is None or not math.isfinite(value):
+        return f"undefined ({reason})"
+    if se is None or not math.isfinite(se):
+        return f"{value:.{digits}g} (standard error undefined)"
+    return f"{value:.{digits}g} ± {se:.2g}"
 
 
 def run(args) -> int:
@@ -113,7 +139,9 @@ def run(args) -> int:
     except ValueError as exc:
         raise UsageError(str(exc).splitlines()[0]) from None
     if args.json:
-        print(json.dumps(result, indent=2, allow_nan=False, default=lambda x: None))
+        from relu_hmc.commands.audit import json_safe
+
+        print(json.dumps(json_safe(result), indent=2, allow_nan=False))
         return 0
     r = result
     print(f"{r['activation']} network, {r['layers']} hidden layer(s) of width {r['width']} "
@@ -125,7 +153,8 @@ def run(args) -> int:
     print(f"crossings per trajectory  {_fmt(r['crossings_per_trajectory'])}")
     ef = r["explained_fraction"]
     print("explained fraction        " + ("n/a (smooth activation: no kinks)" if ef is None and
-                                          r['activation'] not in ("relu", "leaky_relu") else _fmt(ef, 3)))
+                                          r['activation'] not in ("relu", "leaky_relu") else
+                                          _fmt(ef, 3, "no energy-error variance left to explain")))
     if r["diverged_fraction"] > 0:
         print(f"diverged trajectories     {r['diverged_fraction']:.3g} (rejected)")
     return 0
