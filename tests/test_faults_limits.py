@@ -3,8 +3,6 @@ from an estimate (nothing allocated), eps below float64 resolution is refused, d
 stop at their time limit naming the step, an audit step that never returns is stopped, and
 numerical warnings are summarised in one line."""
 import resource
-import subprocess
-import sys
 import time
 import warnings
 from pathlib import Path
