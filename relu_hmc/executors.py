@@ -14,11 +14,17 @@ with one line. On dask, a task whose worker is lost is rescheduled by the schedu
 (up to its ``allowed-failures``, then KilledWorker) and resubmitted `retries` more times
 (``Client.submit(retries=...)``); if the cluster has no worker at all for `no_worker_timeout`
 seconds, every unfinished task fails with one line instead of waiting forever.
+
+Warnings. A task's warnings are counted in its Outcome (never printed by the worker) and
+raised again in the coordinating process as the outcome arrives, so the CLI's one-line
+summary of numerical warnings covers every worker.
 """
 from __future__ import annotations
 
+import collections
 import concurrent.futures as cf
 import time
+import warnings
 from concurrent.futures.process import BrokenProcessPool
 import traceback
 from dataclasses import dataclass
@@ -32,20 +38,40 @@ class Outcome:
     result: dict | None
     error: str | None
     seconds: float
+    #: warnings the task raised: ((category name, first line of the message), count) pairs
+    warnings: tuple = ()
+
+    def reissue_warnings(self) -> None:
+        """Raise the task's warnings again in this process (the coordinator), so that the
+        CLI's one-line summary counts those raised in worker processes too."""
+        import builtins
+
+        for (category, message), count in self.warnings:
+            kind = getattr(builtins, category, None)
+            if not (isinstance(kind, type) and issubclass(kind, Warning)):  # a library's own class
+                kind = RuntimeWarning if "Runtime" in category else UserWarning
+            for _ in range(count):
+                warnings.warn(message, kind, stacklevel=2)
 
 
 def run_task(config: dict) -> Outcome:
-    """Run one task config in this process; exceptions become an error line (never raised)."""
+    """Run one task config in this process; exceptions become an error line (never raised),
+    warnings are counted into the Outcome (never printed by the worker)."""
     from relu_hmc.claims.base import Task
 
     start = time.perf_counter()
-    try:
-        result = Task(config["fn"], config["kwargs"], "", config["seed"]).run()
-        return Outcome(result, None, time.perf_counter() - start)
-    except Exception as exc:  # noqa: BLE001 - reported per task, the claim then fails
-        where = traceback.extract_tb(exc.__traceback__)[-1]
-        line = f"{type(exc).__name__}: {exc}".splitlines()[0]
-        return Outcome(None, f"{line} (at {where.filename}:{where.lineno})", time.perf_counter() - start)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = Task(config["fn"], config["kwargs"], "", config["seed"]).run()
+            outcome = Outcome(result, None, time.perf_counter() - start)
+        except Exception as exc:  # noqa: BLE001 - reported per task, the claim then fails
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            line = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            outcome = Outcome(None, f"{line} (at {where.filename}:{where.lineno})", time.perf_counter() - start)
+    counts = collections.Counter((w.category.__name__, str(w.message).splitlines()[0] if str(w.message) else "")
+                                 for w in caught)
+    return Outcome(outcome.result, outcome.error, outcome.seconds, tuple(sorted(counts.items())))
 
 
 class Executor:
@@ -77,7 +103,9 @@ class InlineExecutor(Executor):
 
     def run(self, configs):
         for i, config in enumerate(configs):
-            yield i, run_task(config)
+            outcome = run_task(config)
+            outcome.reissue_warnings()
+            yield i, outcome
 
 
 class LocalExecutor(Executor):
@@ -106,6 +134,7 @@ class LocalExecutor(Executor):
                         broken = True
                         break
                     unfinished.discard(futures[future])
+                    outcome.reissue_warnings()
                     yield futures[future], outcome
             finally:
                 for future in futures:
@@ -115,6 +144,7 @@ class LocalExecutor(Executor):
             for future, i in futures.items():  # results that arrived before the pool broke
                 if i in unfinished and future.done() and not future.cancelled() and future.exception() is None:
                     unfinished.discard(i)
+                    future.result().reissue_warnings()
                     yield i, future.result()
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = cf.ProcessPoolExecutor(max_workers=self.jobs)
@@ -125,10 +155,12 @@ class LocalExecutor(Executor):
         for i in sorted(unfinished):
             with cf.ProcessPoolExecutor(max_workers=1) as solo:
                 try:
-                    yield i, solo.submit(run_task, configs[i]).result()
+                    outcome = solo.submit(run_task, configs[i]).result()
                 except BrokenProcessPool:
-                    yield i, Outcome(None, "its worker process died (killed, out of memory or a crash in "
-                                           "compiled code), also when run alone", 0.0)
+                    outcome = Outcome(None, "its worker process died (killed, out of memory or a crash in "
+                                            "compiled code), also when run alone", 0.0)
+                outcome.reissue_warnings()
+                yield i, outcome
 
     def close(self):
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -177,6 +209,7 @@ class DaskExecutor(Executor):
                         outcome = future.result()
                     except Exception as exc:  # noqa: BLE001 - a lost worker etc.: that task fails
                         outcome = Outcome(None, f"dask: {type(exc).__name__}: {exc}".splitlines()[0], 0.0)
+                    outcome.reissue_warnings()
                     yield index[future.key], outcome
                 if done or not pending:
                     continue

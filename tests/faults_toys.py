@@ -29,6 +29,16 @@ def sleepy(value: float, sleep: float, seed: int) -> dict:
     return {"value": value, "seed": seed, "pid": os.getpid()}
 
 
+def overflow(seed: int) -> dict:
+    """Overflows twice (numpy RuntimeWarnings) and returns the non-finite count."""
+    import numpy as np
+
+    with np.errstate(over="warn"):
+        x = np.exp(np.full(2, 1000.0))
+        y = np.exp(np.full(2, 2000.0))
+    return {"infinite": int(np.isinf(x).sum() + np.isinf(y).sum())}
+
+
 def main(cache_path: str, claim_ids: str) -> None:
     """Run the named toy claims with a cache; print one JSON line of verdicts and task counts."""
     from relu_hmc.cache import ResultCache

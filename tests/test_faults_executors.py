@@ -4,6 +4,7 @@ has its tasks rescheduled and the run completes; a cluster without workers fails
 import os
 import signal
 import time
+import warnings
 
 import pytest
 
@@ -74,3 +75,15 @@ def test_a_dask_cluster_without_workers_fails_each_task_in_one_line_within_the_b
     assert 2.0 <= elapsed < 10
     assert sorted(outcomes) == [0, 1]
     assert all("no worker in the cluster for 2 s" in o.error and "\n" not in o.error for o in outcomes.values())
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_warnings_raised_in_workers_reach_the_coordinator_counted(jobs):
+    from relu_hmc.executors import make_executor
+
+    with make_executor("local", jobs=jobs) as executor, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        outcomes = dict(executor.run([_config("overflow", seed=s) for s in (1, 2)]))
+    assert all(o.result == {"infinite": 4} for o in outcomes.values())
+    assert all(o.warnings == ((("RuntimeWarning", "overflow encountered in exp"), 2),) for o in outcomes.values())
+    assert [(w.category, str(w.message)) for w in caught] == [(RuntimeWarning, "overflow encountered in exp")] * 4
