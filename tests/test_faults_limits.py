@@ -158,3 +158,11 @@ def test_numerical_warnings_are_summarised_in_one_line_or_silenced_by_quiet(quie
     else:
         (line,) = lines
         assert line.startswith("relu-hmc: 3 numerical warning(s) (2 x overflow encountered in exp; 1 x ")
+
+
+def test_a_large_bnn_run_says_so_up_front_and_shows_progress(monkeypatch, capsys):
+    monkeypatch.setattr(bnn_command, "LARGE_RUN_UNITS", 1.0)  # make a tiny run count as large
+    assert cli.main(["bnn", "--activation", "relu", "--width", "3", "--proposals", "2", "--chains", "2",
+                     "--steps", "1"]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("bnn: a large run: ") and "bnn hmc: 2/2" in err

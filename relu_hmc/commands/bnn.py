@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
 
 from relu_hmc.errors import UsageError
 
@@ -25,6 +26,10 @@ from relu_hmc.errors import UsageError
 #: (prior sd 1, p ~ N(0, I)), so a drift eps * p below the float64 resolution of q
 #: (2^-52 |q|) leaves q unchanged: the trajectory cannot move and dH is pure rounding.
 MIN_EPS = 2.0 ** -52
+#: Work (gradient evaluations x chains x data points x hidden units) above which `relu-hmc
+#: bnn` says up front that the run is large and shows progress: ~ a minute at the ~1.5e7
+#: units per second measured for width 20000 on a shared 2-core machine.
+LARGE_RUN_UNITS = 1e9
 
 
 def _positive_int(text: str) -> int:
@@ -64,8 +69,9 @@ def add_parser(subparsers) -> None:
 
 
 def measure(activation: str, width: int, layers: int, data: str, eps: float, steps: int,
-            proposals: int, chains: int, seed: int) -> dict:
-    """The numbers `relu-hmc bnn` prints (ValueError on bad input)."""
+            proposals: int, chains: int, seed: int, progress=None) -> dict:
+    """The numbers `relu-hmc bnn` prints (ValueError on bad input). A run whose work exceeds
+    LARGE_RUN_UNITS is announced on `progress` (a stream) with its size, then shows progress."""
     import numpy as np
 
     from relu_hmc import limits
@@ -92,8 +98,15 @@ def measure(activation: str, width: int, layers: int, data: str, eps: float, ste
         f"{chains} chains x {proposals} proposals at width {width} x {layers} layer(s)",
         "lower --proposals, --chains or --width")
     model = bnn.make_bnn(activation, width, layers, dataset)
-    run = bnn.run_hmc(model, eps, steps, proposals, seed, n_chains=chains,
-                      warmup=bnn_config.CLI_DEFAULTS["warmup"])
+    warmup = bnn_config.CLI_DEFAULTS["warmup"]
+    evaluations = bnn_config.INIT_DESCENT_STEPS + (warmup + proposals) * steps
+    large = float(evaluations) * chains * dataset.x.shape[0] * width * layers > LARGE_RUN_UNITS
+    if large and progress is not None:
+        print(f"bnn: a large run: {evaluations} gradient evaluations of {chains} chains x {model.d} parameters "
+              f"x {dataset.x.shape[0]} data points (may take many minutes); progress follows", file=progress,
+              flush=True)
+    run = bnn.run_hmc(model, eps, steps, proposals, seed, n_chains=chains, warmup=warmup,
+                      progress=large and progress is not None)
     dh = run.energy_error.ravel()
     finite = np.isfinite(dh)
     out = {
@@ -135,7 +148,7 @@ def _fmt(est, digits=4, reason="not finite") -> str:
 def run(args) -> int:
     try:
         result = measure(args.activation, args.width, args.layers, args.data, args.eps, args.steps,
-                         args.proposals, args.chains, args.seed)
+                         args.proposals, args.chains, args.seed, progress=sys.stderr)
     except ValueError as exc:
         raise UsageError(str(exc).splitlines()[0]) from None
     if args.json:
