@@ -201,8 +201,11 @@ class ResultCache:
         try:
             return self._db.execute(sql, params).fetchall()
         except sqlite3.DatabaseError as exc:
-            if not _is_damage(exc):
-                raise ValueError(f"results cache {self.path}: {_one_line(exc)}") from None
+            if not _is_damage(exc):  # locked, unwritable, disk full: one line, the run stops
+                from relu_hmc.errors import UsageError
+
+                raise UsageError(f"results cache {self.path}: {_one_line(exc)} (another run using it? "
+                                 f"a full disk?); finished results so far are kept") from None
             self._db.close()
             self._db = self._rebuild(_one_line(exc))
             return self._db.execute(sql, params).fetchall()

@@ -33,7 +33,8 @@ def _fill(path: Path) -> dict:
 
 
 def _aside(path: Path) -> list[Path]:
-    return sorted(path.parent.glob(path.name + ".damaged-*"))
+    """The damaged files set aside (their -wal/-shm companions are moved with them)."""
+    return sorted(p for p in path.parent.glob(path.name + ".damaged-*") if not p.name.endswith(("-wal", "-shm")))
 
 
 def test_a_corrupt_page_is_set_aside_and_every_intact_row_is_kept(tmp_path, capsys):
@@ -85,6 +86,44 @@ def test_a_damaged_file_salvage_drops_rows_of_invalid_json(tmp_path):
         db.execute("UPDATE results SET config = 'not json' WHERE key = ?", (f"{3:064x}",))
     rows = cache_mod.salvage_rows(path)
     assert {r[0] for r in rows} == set(stored) - {f"{3:064x}"}
+
+
+class _FailingOnce:
+    """A connection whose next statement fails as SQLite does on a corrupt page."""
+
+    def __init__(self, db, error):
+        self.db, self.error = db, error
+
+    def execute(self, *args):
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+        return self.db.execute(*args)
+
+    def close(self):
+        self.db.close()
+
+
+def test_damage_found_mid_run_rebuilds_the_cache_and_loses_nothing(tmp_path, capsys):
+    path = tmp_path / "cache.sqlite"
+    stored = _fill(path)
+    with ResultCache(path) as c:
+        c._db = _FailingOnce(c._db, sqlite3.DatabaseError("database disk image is malformed"))
+        key = next(iter(stored))
+        assert c.get(key)[0] == stored[key]  # rebuilt from the intact rows, then answered
+        assert c.keys() == set(stored)
+    assert "rebuilt it from its 300 intact result(s)" in capsys.readouterr().err
+    assert len(_aside(path)) == 1
+
+
+def test_an_operational_failure_mid_run_is_one_line_not_a_rebuild(tmp_path):
+    path = tmp_path / "cache.sqlite"
+    _fill(path)
+    with ResultCache(path) as c:
+        c._db = _FailingOnce(c._db, sqlite3.OperationalError("database is locked"))
+        with pytest.raises(ValueError, match="database is locked .*finished results so far are kept"):
+            c.put("k", {"fn": "m:f"}, {}, 0.0)
+    assert _aside(path) == []
 
 
 def test_random_bytes_are_set_aside_and_a_fresh_cache_is_made(tmp_path, capsys):
