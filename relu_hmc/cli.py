@@ -3,12 +3,19 @@
 Each subcommand lives in `relu_hmc.commands.<name>` and exposes `add_parser(subparsers)`
 and `run(args) -> int`. Usage errors (argparse errors, `UsageError`, and `ValueError`
 raised while validating input) print one line `relu-hmc: error: ...` and exit 2.
+Numerical RuntimeWarnings (overflow, invalid value...) raised in this process are counted
+and summarised in one line at the end (none with --quiet), never printed one by one;
+RELU_HMC_SHOW_WARNINGS=1 shows them as Python normally does.
 """
 from __future__ import annotations
 
 import argparse
+import collections
+import contextlib
 import importlib
+import os
 import sys
+import warnings
 
 from relu_hmc._version import __version__
 from relu_hmc.errors import UsageError
@@ -42,12 +49,40 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextlib.contextmanager
+def _numerical_warnings_summarised(quiet: bool):
+    """Count RuntimeWarnings by message; print one summary line on exit unless quiet."""
+    if os.environ.get("RELU_HMC_SHOW_WARNINGS"):
+        yield
+        return
+    counts: collections.Counter = collections.Counter()
+    with warnings.catch_warnings():
+        show_other = warnings.showwarning
+
+        def record(message, category, *args, **kwargs):
+            if issubclass(category, RuntimeWarning):
+                counts[str(message).splitlines()[0]] += 1
+            else:
+                show_other(message, category, *args, **kwargs)
+        warnings.showwarning = record
+        warnings.simplefilter("always", RuntimeWarning)
+        try:
+            yield
+        finally:
+            if counts and not quiet:
+                kinds = "; ".join(f"{n} x {text}" for text, n in counts.most_common(3))
+                more = f"; {len(counts) - 3} other kinds" if len(counts) > 3 else ""
+                print(f"relu-hmc: {sum(counts.values())} numerical warning(s) ({kinds}{more}); "
+                      f"set RELU_HMC_SHOW_WARNINGS=1 to see each one", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
             raise UsageError("a COMMAND is required (see relu-hmc --help)")
-        return int(args.run(args))
+        with _numerical_warnings_summarised(quiet=getattr(args, "quiet", False)):
+            return int(args.run(args))
     except UsageError as exc:
         print(f"relu-hmc: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -63,12 +63,14 @@ def tuning_table(targets: Iterable[float] = DEFAULT_TARGETS) -> list[dict]:
     return [tuning_row(name, k, text, targets) for name, (k, text) in TARGET_CLASSES.items()]
 
 
-def expression_row(expr: str, T: float = 1.0, targets: Iterable[float] = DEFAULT_TARGETS) -> dict:
+def expression_row(expr: str, T: float = 1.0, targets: Iterable[float] = DEFAULT_TARGETS, *,
+                   announce=None) -> dict:
     """Row for a potential EXPR via theory.derive.derive_scaling_law (its k; m = 1), with the
-    derivation's optimal l when Sigma_0 is known. Raises ValueError (one line) on bad EXPR."""
+    derivation's optimal l when Sigma_0 is known. Raises ValueError (one line) on bad EXPR.
+    `announce` is passed on to the derivation (its step announcements)."""
     from relu_hmc.theory.derive import derive_scaling_law
 
-    law = derive_scaling_law(expr, T=T)
+    law = derive_scaling_law(expr, T=T, **({} if announce is None else {"announce": announce}))
     k = float(law["sigma_exponent"]) / 2.0
     row = tuning_row(law["potential"], k, f"{law['regularity']} (derived)", targets)
     row.update({"regularity": law["regularity"], "sigma0": law["sigma0"], "optimal_l": law["optimal_l"], "T": T})

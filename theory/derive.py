@@ -9,6 +9,7 @@ gradient evaluations, optimal acceptance from Phi(-x) = k x phi(x) (m = 1).
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 import sympy as sp
 
@@ -50,7 +51,22 @@ def _check_T(T) -> float:
     return T
 
 
-def derive_scaling_law(expr, T: float = 1.0) -> dict:
+#: The steps `derive_scaling_law` announces, with what each computes (for time-limit messages).
+STEPS = {
+    "parse": "parsing U",
+    "analyse_potential": "classifying U (kinks, Hoelder points, normaliser)",
+    "sigma0_kinked": "computing Sigma_0 (kink sum)",
+    "sigma0_holder": "computing Sigma_0 (Hoelder passages)",
+    "sigma0_smooth": "computing Sigma_0 (shadow-Hamiltonian quadrature)",
+    "optimal_acceptance": "solving for the optimal acceptance",
+}
+
+
+def _silent(step: str) -> None:
+    pass
+
+
+def derive_scaling_law(expr, T: float = 1.0, *, announce: Callable[[str], None] = _silent) -> dict:
     """The scaling law of leapfrog HMC on the product target prod_i exp(-U(x_i)) (JSON-able dict).
 
     Keys: potential, T, regularity ("smooth" | "kinked" | "holder"), k, kinks
@@ -61,9 +77,12 @@ def derive_scaling_law(expr, T: float = 1.0) -> dict:
     computed; see sigma0_note), optimal_acceptance (k, m=1), optimal_l, cost_exponent (= gamma:
     gradient evaluations per proposal ~ d^gamma), log_normaliser, formulas (LaTeX), source.
     Raises PotentialError / TheoryInputError (ValueError, one line) on bad input.
+    `announce(step)` is called with a key of STEPS before each step (progress and time limits).
     """
     T = _check_T(T)
+    announce("parse")
     U = parse_potential(expr) if isinstance(expr, str) else sp.sympify(expr)
+    announce("analyse_potential")
     info = analyse_potential(U)
     note = None
     kinks = [{"location": _finite_float(pt.location), "jump": _finite_float(pt.jump)} for pt in info.kinks]
@@ -81,6 +100,7 @@ def derive_scaling_law(expr, T: float = 1.0) -> dict:
         from relu_hmc.theory.acceptance import sigma0_kinked
 
         regularity, k, crossing_order = "kinked", 1.0, 1
+        announce("sigma0_kinked")
         sigma0 = sigma0_kinked(U, T)
         if holder:
             note = "Hoelder points present but subleading to the kinks (eps^(2 alpha) d -> 0)"
@@ -91,6 +111,7 @@ def derive_scaling_law(expr, T: float = 1.0) -> dict:
         alpha_min = min(pt.alpha for pt in info.holder_points)
         k = _finite_float(alpha_min)
         crossing_order = k
+        announce("sigma0_holder")
         sigma0 = sum(
             sigma0_holder(_finite_float(pt.alpha), T, info.density(pt.location), _finite_float(pt.c_minus), _finite_float(pt.c_plus))
             for pt in info.holder_points
@@ -108,12 +129,14 @@ def derive_scaling_law(expr, T: float = 1.0) -> dict:
         else:
             from relu_hmc.theory.acceptance import sigma0_smooth
 
+            announce("sigma0_smooth")
             try:
                 sigma0 = sigma0_smooth(U, T)
             except PotentialError as exc:  # the law holds; only the quadrature is out of reach
                 sigma0, note = None, str(exc)
     from relu_hmc.theory.tuning import optimal_acceptance, optimal_l
 
+    announce("optimal_acceptance")
     gamma = 1.0 / (2.0 * k)
     result = {
         "potential": str(U),
@@ -144,4 +167,4 @@ def derive_scaling_law(expr, T: float = 1.0) -> dict:
     return result
 
 
-__all__ = ["derive_scaling_law", "PotentialError", "TheoryInputError"]
+__all__ = ["derive_scaling_law", "STEPS", "PotentialError", "TheoryInputError"]

@@ -4,19 +4,39 @@ FUNCTION must be step(q, p, eps, grad_U) -> (q, p) on 1-D float arrays. MODULE i
 as Python imports it, with the current directory first on the path (so a file ./mystep.py is
 `mystep:step`). Exit 0 if every property passes, 1 if any fails, 2 if the function cannot be
 audited (import error, no such function, wrong signature, an exception inside it,
-non-finite or misshapen output): one line, never a traceback.
+non-finite or misshapen output, a call that does not return within --call-timeout seconds):
+one line, never a traceback. While the audit runs longer than PROGRESS_SECONDS, a progress
+line on stderr says how many calls were made and which measurement is running (--quiet: none).
+
+The per-call time limit is a SIGALRM timer armed around each call of the user's step (main
+thread only); it interrupts Python code, including sleeps and loops that swallow exceptions
+(the alarm repeats every ALARM_REPEAT_SECONDS), but not a call stuck inside compiled code
+that never returns to the interpreter.
 """
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import math
 import os
+import signal
 import sys
+import threading
+import time
 
 from relu_hmc.errors import UsageError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+#: Default per-call limit of the user's step (seconds): a leapfrog step on a few hundred
+#: coordinates takes microseconds to milliseconds.
+DEFAULT_CALL_TIMEOUT = 10.0
+#: First progress line after this much wall time, then one per interval.
+PROGRESS_SECONDS = 2.0
+PROGRESS_INTERVAL = 5.0
+#: A step that catches the timeout exception is interrupted again after this long.
+ALARM_REPEAT_SECONDS = 0.5
 
 
 def add_parser(subparsers) -> None:
@@ -27,6 +47,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("target", metavar="MODULE:FUNCTION", help="e.g. mypackage.integrators:leapfrog")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--seed", type=int, default=0, help="seed of the test points (default 0)")
+    parser.add_argument("--call-timeout", type=float, default=DEFAULT_CALL_TIMEOUT, metavar="SECONDS",
+                        help=f"time limit of one call of the step function (default {DEFAULT_CALL_TIMEOUT:g})")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
 
 
 def load_step(target: str):
@@ -57,6 +80,86 @@ def load_step(target: str):
     return obj
 
 
+def _running_part() -> str:
+    """The measurement calling the step: the innermost numerics.audit function on the stack
+    (and the test potential it integrates, when it has one)."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_globals.get("__name__") == "relu_hmc.numerics.audit" and frame.f_code.co_name != "__call__":
+            potential = getattr(frame.f_locals.get("potential"), "name", None)
+            part = frame.f_code.co_name.strip("_").replace("_", " ")
+            return f"{part} ({potential})" if potential else part
+        frame = frame.f_back
+    return "checking the step"
+
+
+class _CallExpired(BaseException):
+    """Raised by the SIGALRM handler inside the user's step."""
+
+
+class WatchedStep:
+    """The user's step with a per-call time limit and progress lines (see the module doc).
+
+    `wrap(step)` returns a function with the step's signature (functools.wraps) whose calls
+    raise StepTimeout (a StepFunctionError: one line, exit 2) after `timeout` seconds."""
+
+    def __init__(self, name: str, timeout: float, progress=sys.stderr):
+        from relu_hmc.numerics.audit import StepFunctionError
+
+        if not (math.isfinite(timeout) and timeout > 0):
+            raise UsageError(f"--call-timeout must be a number of seconds > 0, got {timeout}")
+        self.name, self.timeout, self.progress = name, float(timeout), progress
+        self.calls, self.part = 0, "checking the step"
+        self.start = self.next_report = None
+        self.timeout_error = type("StepTimeout", (StepFunctionError,), {})
+        self.expired = False
+        self.armed = threading.current_thread() is threading.main_thread()
+
+    def _alarm(self, signum, frame):
+        self.expired = True
+        raise _CallExpired  # a BaseException: user code catching Exception does not stop it
+
+    def _report(self) -> None:
+        now = time.monotonic()
+        if self.progress is not None and now >= self.next_report:
+            print(f"audit: {self.calls} calls of {self.name} in {now - self.start:.0f} s; measuring {self.part}",
+                  file=self.progress, flush=True)
+            self.next_report = now + PROGRESS_INTERVAL
+
+    def wrap(self, step):
+        @functools.wraps(step)
+        def watched(*args, **kwargs):
+            self.calls += 1
+            self.part = _running_part()
+            self._report()
+            if not self.armed:
+                return step(*args, **kwargs)
+            signal.setitimer(signal.ITIMER_REAL, self.timeout, ALARM_REPEAT_SECONDS)
+            try:
+                return step(*args, **kwargs)
+            except BaseException:
+                if not self.expired:
+                    raise
+                raise self.timeout_error(
+                    f"{self.name} did not return within {self.timeout:g} s (call {self.calls}, while measuring "
+                    f"{self.part}); it may never return: fix it, or raise --call-timeout if it is only slow") from None
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+        return watched
+
+    def __enter__(self):
+        self.start = time.monotonic()
+        self.next_report = self.start + PROGRESS_SECONDS
+        if self.armed:
+            self._previous = signal.signal(signal.SIGALRM, self._alarm)
+        return self
+
+    def __exit__(self, *exc):
+        if self.armed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self._previous)
+
+
 def run(args) -> int:
     from relu_hmc.numerics.audit import StepFunctionError
     from relu_hmc.audit import audit
@@ -64,23 +167,25 @@ def run(args) -> int:
     if args.seed < 0:
         raise UsageError(f"--seed must be >= 0, got {args.seed}")
     step = load_step(args.target)
+    watch = WatchedStep(args.target, args.call_timeout, None if args.quiet else sys.stderr)
     try:
-        report = audit(step, seed=args.seed, name=args.target)
+        with watch:
+            report = audit(watch.wrap(step), seed=args.seed, name=args.target)
     except StepFunctionError as exc:
         raise UsageError(str(exc)) from None
     if args.json:
-        print(json.dumps(_clean(report.as_dict()), indent=2, allow_nan=False))
+        print(json.dumps(json_safe(report.as_dict()), indent=2, allow_nan=False))
     else:
         print(report.to_text())
     return EXIT_OK if report.passed else EXIT_FAILED
 
 
-def _clean(value):
+def json_safe(value):
     """JSON-safe copy: non-finite floats become null, numpy scalars plain numbers."""
     if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
+        return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
+        return [json_safe(v) for v in value]
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value
     try:

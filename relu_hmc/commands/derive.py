@@ -2,12 +2,56 @@
 
 The derivation is `theory.derive.derive_scaling_law` (returns the JSON dict); this module
 parses flags, turns theory input errors into `UsageError` (exit 2) and formats the result.
+The symbolic derivation runs under a time limit (--time-limit, default
+limits.DEFAULT_DERIVE_SECONDS) and a memory limit (limits.run_limited): its cost grows
+exponentially with the number of kinks, so a request it cannot finish ends in one line
+naming the step that ran out.
 """
 from __future__ import annotations
 
+import argparse
 import json
+import math
 
 from relu_hmc.errors import UsageError
+
+
+def time_limit_seconds(text: str) -> float:
+    """argparse type of --time-limit: a finite number of seconds > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds > 0, got {text!r}")
+    return value
+
+
+def add_time_limit(parser) -> None:
+    from relu_hmc.limits import DEFAULT_DERIVE_SECONDS
+
+    parser.add_argument("--time-limit", type=time_limit_seconds, default=DEFAULT_DERIVE_SECONDS, metavar="SECONDS",
+                        help=f"time budget of the symbolic derivation (default {DEFAULT_DERIVE_SECONDS:g})")
+
+
+def run_derivation(command: str, fn, *args, seconds: float, **kwargs):
+    """fn(*args, announce=..., **kwargs) under the time and memory limits (limits.run_limited);
+    running out is a UsageError naming the step: '<command>: time limit 2 s reached while
+    classifying U (...) (step: analyse_potential); raise --time-limit'."""
+    from relu_hmc import limits
+    from relu_hmc.theory.derive import STEPS
+
+    try:
+        return limits.run_limited(fn, *args, seconds=seconds, **kwargs)
+    except limits.TimeLimitReached as exc:
+        raise UsageError(f"{command}: time limit {exc.seconds:g} s reached while {STEPS.get(exc.step, exc.step)} "
+                         f"(step: {exc.step}); raise --time-limit, or simplify U (the cost grows "
+                         f"exponentially with the number of kinks)") from None
+    except limits.MemoryLimitReached as exc:
+        raise UsageError(f"{command}: memory limit {limits.format_bytes(exc.limit)} reached while "
+                         f"{STEPS.get(exc.step, exc.step)} (step: {exc.step}); simplify U") from None
+    except RuntimeError as exc:
+        raise UsageError(f"{command}: {exc}") from None
 
 
 def add_parser(subparsers):
@@ -29,15 +73,18 @@ def add_parser(subparsers):
                              "next to the prediction (keys measured_sigma0, measured_sigma0_se, measured_gamma)")
     parser.add_argument("--budget", choices=("quick", "full"), default="quick", help="size of the --check sweep")
     parser.add_argument("--seed", type=int, default=0, help="seed of the --check sweep (default 0)")
+    add_time_limit(parser)
     return parser
 
 
 def compute(args) -> dict:
     """The derivation for parsed arguments (a separate step so that flags such as --check can extend it)."""
+    from relu_hmc.limits import DEFAULT_DERIVE_SECONDS
     from relu_hmc.theory.derive import derive_scaling_law
 
     try:
-        result = derive_scaling_law(args.expr, T=args.T)
+        result = run_derivation("derive", derive_scaling_law, args.expr, T=args.T,
+                                seconds=getattr(args, "time_limit", DEFAULT_DERIVE_SECONDS))
         if getattr(args, "check", False):
             if args.seed < 0:
                 raise UsageError(f"--seed must be >= 0, got {args.seed}")

@@ -23,10 +23,17 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--T", dest="T", type=float, default=1.0,
                         help="integration time for an EXPR's Sigma_0 and optimal l (default 1.0)")
     parser.add_argument("--json", action="store_true", help="print the table as JSON")
+    from relu_hmc.commands.derive import add_time_limit
+
+    add_time_limit(parser)
 
 
-def compute(target: str, T: float = 1.0) -> list[dict]:
+def compute(target: str, T: float = 1.0, time_limit: float | None = None) -> list[dict]:
+    """Rows for a target class or EXPR; an EXPR is derived under `time_limit` seconds
+    (default limits.DEFAULT_DERIVE_SECONDS; see commands.derive.run_derivation)."""
     from relu_hmc import tuning_table
+    from relu_hmc.commands.derive import run_derivation
+    from relu_hmc.limits import DEFAULT_DERIVE_SECONDS
 
     if not isinstance(target, str) or not target.strip():
         raise UsageError("--target must be smooth, kinked or a potential EXPR")
@@ -37,7 +44,10 @@ def compute(target: str, T: float = 1.0) -> list[dict]:
         k, text = tuning_table.TARGET_CLASSES[name]
         return [tuning_table.tuning_row(name, k, text)]
     try:
-        return [tuning_table.expression_row(name, T=T)]
+        return [run_derivation("tune", tuning_table.expression_row, name, T=T,
+                               seconds=DEFAULT_DERIVE_SECONDS if time_limit is None else time_limit)]
+    except UsageError:
+        raise
     except ValueError as exc:
         raise UsageError(f"--target is not smooth, kinked or a valid potential: {' '.join(str(exc).split())}") from None
 
@@ -61,7 +71,7 @@ def format_rows(rows: list[dict]) -> str:
 
 
 def run(args) -> int:
-    rows = compute(args.target, args.T)
+    rows = compute(args.target, args.T, args.time_limit)
     if args.json:
         print(json.dumps(rows if len(rows) > 1 else rows[0], indent=2, allow_nan=False))
     else:
