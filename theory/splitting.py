@@ -38,8 +38,11 @@ JET = sp.symbols("U1:12", real=True)
 
 def exact_coefficients(splitting) -> tuple[tuple[sp.Expr, ...], tuple[sp.Expr, ...]]:
     """(kicks, drifts) as exact SymPy numbers (rationals, or radicals with rational denominators)."""
-    splitting = resolve(splitting)
+    return _exact_coefficients(resolve(splitting))
 
+
+@functools.lru_cache(maxsize=64)
+def _exact_coefficients(splitting: Splitting):
     def exact(c):
         if c.rational is not None:
             return sp.Rational(c.rational.numerator, c.rational.denominator)
@@ -61,6 +64,11 @@ def _field_canonical(number: sp.Expr) -> sp.Expr:
 
 def cumulative_drifts(splitting) -> tuple[sp.Expr, ...]:
     """D_0 = 0, D_i = d_1 + ... + d_i: the stage positions in units of eps p, to first order."""
+    return _cumulative_drifts(resolve(splitting))
+
+
+@functools.lru_cache(maxsize=64)
+def _cumulative_drifts(splitting: Splitting) -> tuple[sp.Expr, ...]:
     _, drifts = exact_coefficients(splitting)
     out = [sp.Integer(0)]
     for d in drifts:
@@ -196,58 +204,87 @@ def crossing_step(splitting, sides, q=Q, p=P, eps=EPS, g_minus=G_MINUS, g_plus=G
     return sp.expand(x), sp.expand(v), sp.expand(dH)
 
 
-def piecewise_linear_step(splitting, q, p, eps, g_minus, g_plus, kink):
-    """One step from concrete numbers, exactly: (sides, q1, p1, dH) with every stage position's
-    side decided by the exact position (floats are taken as the rationals they are)."""
+@dataclass(frozen=True)
+class ExactStep:
+    """One step on a piecewise-linear U from concrete numbers, in exact arithmetic: the stage
+    positions Q_0..Q_m, their sides (True: Q_i >= b, slope g_+), the end state and dH."""
+
+    positions: tuple
+    sides: tuple
+    q1: sp.Expr
+    p1: sp.Expr
+    energy_error: sp.Expr
+
+    @property
+    def crossings(self) -> int:
+        """Side changes between consecutive stage positions (each drift's crossings)."""
+        return sum(a != b for a, b in zip(self.sides[:-1], self.sides[1:]))
+
+
+def piecewise_linear_step(splitting, q, p, eps, g_minus, g_plus, kink) -> ExactStep:
+    """One step from concrete numbers, exactly (floats are taken as the rationals they are):
+    every stage position's side is decided by the exact position, then `crossing_step`."""
     kicks, drifts = exact_coefficients(splitting)
     q, p, eps, g_minus, g_plus, kink = (sp.nsimplify(v, rational=True) if isinstance(v, sp.Basic)
                                         else sp.Rational(v) for v in (q, p, eps, g_minus, g_plus, kink))
-    sides, x, v = [], q, p
+    positions, sides, x, v = [], [], q, p
     for i, k in enumerate(kicks):
+        positions.append(sp.expand(x))
         sides.append(bool(sp.N(x - kink, 50) >= 0))
         v = v - k * eps * (g_plus if sides[-1] else g_minus)
         if i < len(drifts):
             x = x + drifts[i] * eps * v
     q1, p1, dH = crossing_step(splitting, sides, q, p, eps, g_minus, g_plus, kink)
-    return tuple(sides), q1, p1, dH
+    return ExactStep(tuple(positions), tuple(sides), q1, p1, dH)
+
+
+def _phase_pieces(splitting) -> tuple[tuple[sp.Expr, sp.Expr, sp.Expr], ...]:
+    """(left, right, c on (left, right)) between consecutive distinct D values, where every
+    indicator of c(theta) is constant; c = 0 outside."""
+    return _phase_pieces_cached(resolve(splitting))
+
+
+@functools.lru_cache(maxsize=64)
+def _phase_pieces_cached(splitting: Splitting) -> tuple[tuple[sp.Expr, sp.Expr, sp.Expr], ...]:
+    kicks, _ = exact_coefficients(splitting)
+    D = cumulative_drifts(splitting)
+    points = sorted(set(D), key=float)
+    pieces = []
+    for left, right in zip(points[:-1], points[1:]):
+        mid = float((left + right) / 2)
+        value = ((1 - THETA) if mid < 1 else 0) + (THETA if mid < 0 else 0) \
+            - sum(k for k, d in zip(kicks, D) if mid < float(d))
+        pieces.append((left, right, sp.expand(value)))
+    return tuple(pieces)
 
 
 def crossing_phase_function(splitting) -> sp.Expr:
     """c(theta) with dH = eps J |p| c(theta) + O(eps^2) for a step from q = b - theta eps p:
     c = [theta < 1](1 - theta) + [theta < 0] theta - sum_i k_i [theta < D_i] (a Piecewise,
     zero outside min D <= theta <= max D)."""
-    kicks, _ = exact_coefficients(splitting)
-    D = cumulative_drifts(splitting)
-    points = sorted(set(D), key=lambda x: float(x))
-    pieces = [(sp.Integer(0), THETA < points[0])]
-    for left, right in zip(points[:-1], points[1:]):
-        mid = (left + right) / 2  # the indicators are constant between consecutive D values
-        value = ((1 - THETA) if float(mid) < 1 else 0) + (THETA if float(mid) < 0 else 0) \
-            - sum(k for k, d in zip(kicks, D) if float(mid) < float(d))
-        pieces.append((sp.expand(value), THETA < right))
-    pieces.append((sp.Integer(0), True))
-    return sp.Piecewise(*pieces)
+    pieces = _phase_pieces(splitting)
+    return sp.Piecewise((sp.Integer(0), THETA < pieces[0][0]),
+                        *[(value, THETA < right) for _, right, value in pieces], (sp.Integer(0), True))
 
 
 def phase_intervals(splitting) -> list[tuple[sp.Expr, sp.Expr, tuple[bool, ...]]]:
     """(left, right, sides) for each open phase interval between consecutive distinct D values,
     with the stage sides of a left-to-right mover (p > 0) there: Q_i right of b iff D_i > theta."""
     D = cumulative_drifts(splitting)
-    points = sorted(set(D), key=lambda x: float(x))
-    out = []
-    for left, right in zip(points[:-1], points[1:]):
-        mid = float((left + right) / 2)
-        out.append((left, right, tuple(float(d) > mid for d in D)))
-    return out
+    return [(left, right, tuple(float(d) > float((left + right) / 2) for d in D))
+            for left, right, _ in _phase_pieces(splitting)]
 
 
 @functools.lru_cache(maxsize=32)
 def _phase_moments(splitting: Splitting) -> tuple[sp.Expr, sp.Expr]:
-    c = crossing_phase_function(splitting)
-    D = cumulative_drifts(splitting)
-    lo, hi = min(D, key=float), max(D, key=float)
-    mean = sp.integrate(c, (THETA, lo, hi))
-    second = sp.integrate(sp.expand(c**2), (THETA, lo, hi))
+    # c is a polynomial on each piece: integrate piece by piece, exactly (antiderivatives)
+    def integral(f, left, right):
+        F = sp.Poly(f, THETA).integrate().as_expr()
+        return sp.expand(F.subs(THETA, right) - F.subs(THETA, left))
+
+    pieces = _phase_pieces(splitting)
+    mean = sum(integral(value, left, right) for left, right, value in pieces)
+    second = sum(integral(sp.expand(value**2), left, right) for left, right, value in pieces)
     return _field_canonical(sp.expand(mean)), _field_canonical(sp.expand(second))
 
 
