@@ -36,6 +36,25 @@ cdef const double* data_of(const double[::1] array) noexcept nogil:
     return &array[0] if array.shape[0] > 0 else NULL
 
 
+cdef inline void gradient_block(int family, const double* params, const double* kinks, Py_ssize_t n_kinks,
+                                const double* q, const Py_ssize_t* piece, double* g, Py_ssize_t m) noexcept nogil:
+    # u'(q) for a block; the piecewise-quadratic family reads the piece index the drift just
+    # updated (the same curv[i] x + slope[i] as grad_term, so the same bits), and its one-piece
+    # case (gaussian) is a plain loop the compiler vectorises
+    cdef Py_ssize_t j, n = n_kinks + 1
+    cdef double curv, slope
+    if family == PIECEWISE_QUADRATIC and n_kinks == 0:
+        curv, slope = params[0], params[1]
+        for j in range(m):
+            g[j] = curv * q[j] + slope
+    elif family == PIECEWISE_QUADRATIC:
+        for j in range(m):
+            g[j] = params[piece[j]] * q[j] + params[n + piece[j]]
+    else:
+        for j in range(m):
+            g[j] = grad_term(family, params, kinks, n_kinks, q[j])
+
+
 cdef long long block_steps(int family, const double* params, const double* kinks, Py_ssize_t n_kinks,
                            const double* kick, const double* drift, Py_ssize_t n_drifts,
                            double* q, double* p, double* g, Py_ssize_t* piece, Py_ssize_t m,
@@ -50,8 +69,7 @@ cdef long long block_steps(int family, const double* params, const double* kinks
             a = kick[i]
             if a != 0.0:
                 if not fresh:
-                    for j in range(m):
-                        g[j] = grad_term(family, params, kinks, n_kinks, q[j])
+                    gradient_block(family, params, kinks, n_kinks, q, piece, g, m)
                     fresh = True
                 for j in range(m):
                     p[j] = p[j] - a * g[j]
