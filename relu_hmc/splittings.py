@@ -197,7 +197,8 @@ _YOSHIDA_KICK_INNER = Coefficient(f"(1 - {_CBRT2})/(2*(2 - {_CBRT2}))", -0.17560
 _YOSHIDA_DRIFT_OUTER = Coefficient(f"1/(2 - {_CBRT2})", 1.3512071919596575)
 _YOSHIDA_DRIFT_INNER = Coefficient(f"-{_CBRT2}/(2 - {_CBRT2})", -1.7024143839193153)
 
-#: McLachlan's two-stage minimum-error parameter (as in BlackJAX's mclachlan_coefficients).
+#: McLachlan's two-stage minimum-error parameter (as in BlackJAX's mclachlan_coefficients): the
+#: real root of 48 b^3 - 72 b^2 + 38 b - 5 (tests/test_theory_splitting.py derives it).
 MCLACHLAN_B = "0.1931833275037836"
 #: Blanes, Casas & Sanz-Serna's two-stage parameter optimised for Gaussian targets.
 BCSS_B = "0.21178"

@@ -201,3 +201,22 @@ def test_note_formula_equals_theory(name, text):
         _two_stage_check(name, displayed)
         return
     assert sp.simplify(displayed - _produced(name)) == 0, name
+
+
+def test_mclachlans_b_minimises_the_size_of_the_eps3_shadow_term():
+    """Provenance of the frozen 0.1931833275037836: the two-stage energy error is C = -L S3 with
+    S3 = a(b) p^2 U'' + c(b) U'^2 (the brackets {T,{T,U}} and {U,{U,T}}), so from
+    C = alpha p U'U'' + beta p^3 U''': a = -beta, c = a - alpha/2; McLachlan (1995) minimises
+    a^2 + c^2, and its stationary point in (0, 1/2) is the frozen b to double precision."""
+    b = sp.Symbol("b")
+    U1s, U2s, U3s, ps = theory.JET[0], theory.JET[1], theory.JET[2], P
+    samples = []
+    for value in (Fraction(1, 5), Fraction(1, 4), Fraction(3, 10)):  # alpha, beta are quadratic in b
+        C = theory.local_energy_error(splittings.two_stage(value), 3).coefficient
+        samples.append((sp.Rational(value), C.coeff(ps * U1s * U2s), C.coeff(ps**3 * U3s)))
+    alpha = sp.interpolate([(x, a) for x, a, _ in samples], b)
+    beta = sp.interpolate([(x, c) for x, _, c in samples], b)
+    a, c = -beta, -beta - alpha / 2
+    roots = [r for r in sp.Poly(sp.diff(a**2 + c**2, b), b).nroots(n=30) if r.is_real and 0 < r < 0.5]
+    assert len(roots) == 1
+    assert abs(float(roots[0]) - float(splittings.MCLACHLAN_B)) < 1e-16
