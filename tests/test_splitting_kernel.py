@@ -25,7 +25,7 @@ from relu_hmc._fastcore import _families
 from relu_hmc._fastcore import _leapfrog_py
 from relu_hmc._fastcore import _splitting_py as pure
 from relu_hmc.numerics import potentials
-from relu_hmc.numerics.estimators import half_grid_slopes, power_law_exponent, richardson
+from relu_hmc.numerics.estimators import half_grid_slopes, mean_estimate, power_law_exponent, richardson
 from relu_hmc.numerics.leapfrog import leapfrog_trajectory
 from relu_hmc.numerics.splitting_trajectory import splitting_trajectory
 from relu_hmc.theory import splitting as theory
@@ -272,3 +272,22 @@ def test_crossing_error_is_first_order_with_theorys_phase_function(splitting):
             expected = np.array([float(c.subs(theory.THETA, t)) for t in thetas])
             # the O(eps^2) remainder is eps^2 times terms of size J^2, J (g_- + g_+) (< 10 here)
             assert np.all(np.abs(dH / (eps * (g_plus - g_minus) * abs(p)) - expected) <= 10 * eps), (p, eps)
+
+
+@pytest.mark.parametrize("splitting", NAMES)
+def test_kernel_crossing_errors_over_a_uniform_phase_give_theorys_sigma0_constant(splitting):
+    """K = int c(theta)^2 dtheta, measured: starts at phases uniform on the crossing window
+    (min D, max D) (recrossing windows included), K ~ (max D - min D) E[(dH / (eps J |p|))^2].
+    Agreement within 4 standard errors plus the O(eps) bias bound of the ratio (10 eps, as above)."""
+    D = [float(x) for x in theory.cumulative_drifts(splitting)]
+    width = max(D) - min(D)
+    g_minus, g_plus, kink, eps, p = -0.7, 1.3, 0.2, 1e-4, 1.1
+    theta = np.random.default_rng(17).uniform(min(D), max(D), 4000)
+    q = kink - theta * eps * p
+    dH = splitting_trajectory(isolated_kink(kink, g_minus, g_plus), q[:, None], np.full((q.size, 1), p), eps, 1,
+                              splitting).energy_error
+    ratio = dH / (eps * (g_plus - g_minus) * p)
+    measured = mean_estimate(width * ratio**2)
+    K = float(theory.crossing_phase_constant(splitting))
+    bias = width * 2 * 10 * eps * np.abs(ratio).max()  # |r^2 - c^2| <= 2|r| |r - c| + |r - c|^2
+    assert abs(measured.value - K) <= 4 * measured.se + bias, (str(measured), K)
