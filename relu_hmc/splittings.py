@@ -173,8 +173,8 @@ def _rational(text: str) -> Coefficient:
 def two_stage(b, *, name: str | None = None, source: str | None = None) -> Splitting:
     """The two-stage kick-first family: kicks (b, 1 - 2b, b), drifts (1/2, 1/2).
 
-    Blanes, Casas & Sanz-Serna, SIAM J. Sci. Comput. 36(4), A1556-A1580 (2014), eq. (4.2)-type
-    velocity form; b = 1/4 is two leapfrog half-steps, b = 0.21178 their Gaussian-optimal
+    Blanes, Casas & Sanz-Serna, SIAM J. Sci. Comput. 36(4) (2014), the velocity (kick-first)
+    form; b = 1/4 is two leapfrog half-steps, b = 0.21178 their Gaussian-optimal
     value, b = 0.1931833275037836 McLachlan's (SIAM J. Sci. Comput. 16, 1995) minimum-error value.
     """
     b = _coefficient(b, 0)
