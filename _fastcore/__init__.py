@@ -2,7 +2,8 @@
 
 Each kernel comes as a pair with the same public names and the same results: ``_leapfrog_c``
 (Cython) / ``_leapfrog_py`` (NumPy) for the 1D product-target leapfrog, ``_bnn_c`` /
-``_bnn_py`` for the Bayesian MLP posterior. This module picks one of each: the compiled one
+``_bnn_py`` for the Bayesian MLP posterior, ``_splitting_c`` / ``_splitting_py`` for any
+palindromic splitting (relu_hmc.splittings) on the same 1D product targets. This module picks one of each: the compiled one
 when it imports, the pure one when it does not or when the environment sets
 ``RELU_HMC_PURE=1``. ``BACKENDS`` says which, per kernel; ``BACKEND`` is "cython" only when
 every kernel is compiled.
@@ -26,9 +27,11 @@ def _load(kernel: str):
 _leapfrog = _load("leapfrog")
 #: Bayesian MLP kernels (relu_hmc.numerics.bnn)
 bnn = _load("bnn")
+#: any palindromic splitting on the 1D product targets (relu_hmc.numerics.splitting_trajectory)
+splitting = _load("splitting")
 
-#: backend per kernel: {"leapfrog": "cython" | "numpy", "bnn": "cython" | "numpy"}
-BACKENDS = {"leapfrog": _leapfrog.BACKEND, "bnn": bnn.BACKEND}
+#: backend per kernel: {"leapfrog": "cython" | "numpy", "bnn": ..., "splitting": ...}
+BACKENDS = {"leapfrog": _leapfrog.BACKEND, "bnn": bnn.BACKEND, "splitting": splitting.BACKEND}
 BACKEND = "cython" if all(b == "cython" for b in BACKENDS.values()) else "numpy"
 
 trajectory = _leapfrog.trajectory
@@ -38,4 +41,4 @@ gradient_terms = _leapfrog.gradient_terms
 integrate_callables = importlib.import_module(f"{__name__}._leapfrog_py").integrate
 
 __all__ = ["BACKEND", "BACKENDS", "trajectory", "potential_terms", "gradient_terms",
-           "integrate_callables", "bnn"]
+           "integrate_callables", "bnn", "splitting"]

@@ -185,3 +185,34 @@ def crossing_phases() -> st.SearchStrategy[float]:
 def integer_polynomial_coefficients(max_degree: int = 4) -> st.SearchStrategy[list[int]]:
     """Coefficients c_0..c_n in [-5, 5] of a non-constant polynomial (for parser round trips)."""
     return st.lists(st.integers(-5, 5), min_size=1, max_size=max_degree + 1).filter(lambda cs: any(cs[1:]))
+
+
+# --- splittings (relu_hmc.splittings) -------------------------------------------------------
+
+def _palindrome_summing_to_one(draw, n: int, label: str) -> list:
+    """n rationals, a palindrome summing to 1: the outer half drawn, the middle (or the
+    innermost pair) fixed by the sum."""
+    from fractions import Fraction
+
+    def free():
+        return draw(st.fractions(Fraction(-1), Fraction(1), max_denominator=12), label=label)
+
+    if n % 2:
+        half = [free() for _ in range(n // 2)]
+        return half + [1 - 2 * sum(half, Fraction(0))] + half[::-1]
+    half = [free() for _ in range(n // 2 - 1)]
+    half.append(Fraction(1, 2) - sum(half, Fraction(0)))
+    return half + half[::-1]
+
+
+@st.composite
+def splitting_coefficient_lists(draw, max_drifts: int = 4) -> list:
+    """A valid flat list [k_0, d_1, k_1, ..., d_m, k_m] of rationals: kicks and drifts each a
+    palindrome summing to one (a consistent symmetric splitting, m = 1..max_drifts)."""
+    m = draw(st.integers(1, max_drifts), label="drifts")
+    kicks = _palindrome_summing_to_one(draw, m + 1, "kick")
+    drifts = _palindrome_summing_to_one(draw, m, "drift")
+    flat = [kicks[0]]
+    for d, k in zip(drifts, kicks[1:]):
+        flat += [d, k]
+    return flat

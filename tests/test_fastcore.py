@@ -206,7 +206,7 @@ def test_backend_shim_honours_relu_hmc_pure(monkeypatch):
 
     try:
         monkeypatch.setenv("RELU_HMC_PURE", "1")
-        assert importlib.reload(_fastcore).BACKENDS == {"leapfrog": "numpy", "bnn": "numpy"}
+        assert importlib.reload(_fastcore).BACKENDS == {"leapfrog": "numpy", "bnn": "numpy", "splitting": "numpy"}
         assert _fastcore.BACKEND == "numpy"
         monkeypatch.setenv("RELU_HMC_PURE", "0")
         expected = "numpy" if compiled is None else "cython"
