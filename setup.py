@@ -42,7 +42,7 @@ extensions = [
 setup(
     packages=list(PACKAGE_DIR),
     package_dir=PACKAGE_DIR,
-    package_data={"relu_hmc._fastcore": ["*.pyx", "*.pxd"]},
+    package_data={"relu_hmc._fastcore": ["*.pyx", "*.pxd", "*.pxi"]},
     # the Cython-generated C is a build output, not part of the wheel
     exclude_package_data={"relu_hmc._fastcore": ["*.c", "*.html"]},
     ext_modules=cythonize(extensions, language_level=3),

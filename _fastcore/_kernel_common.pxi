@@ -1,17 +1,19 @@
 # cython: language_level=3
 """Inline C pieces shared by the compiled kernels (included, not a module of its own).
 
-A copy of the family terms and the exactly rounded sum of ``_fastcore/_leapfrog_c.pyx``, in
-the same arithmetic order, so a kernel that includes this file gives the same bits as the
-leapfrog kernel and as the pure twins (``_leapfrog_py``: ``potential_terms``,
-``gradient_terms``, ``exact_sum``). The leapfrog kernel still carries its own copy; including
-this file there too would leave one definition (a later change, not made here).
+The family terms and the exactly rounded sum, in the arithmetic order of the pure twins
+(``_leapfrog_py``: ``potential_terms``, ``gradient_terms``, ``exact_sum``), so every kernel
+that includes this file (``_leapfrog_c``, ``_splitting_c``) gives their bits. One definition:
+both kernels include it.
 Family codes: ``_fastcore/_families.py`` (tests/test_splitting_kernel.py checks they agree).
 Every function is ``noexcept nogil`` and reads only the arrays it is handed; indices come from
 the callers' loops over the arrays' own shapes.
 """
 from libc.math cimport NAN, exp, fabs, isfinite, log, log1p, pow, tanh
 
+cdef double LOG2 = log(2.0)
+
+# Same codes as _fastcore/_families.py (tests check they agree).
 cdef enum:
     PIECEWISE_QUADRATIC = 0
     POWER = 1
@@ -116,7 +118,7 @@ cdef inline double sigmoid(double z) noexcept nogil:
 
 cdef inline double logcosh(double z) noexcept nogil:
     cdef double a = fabs(z)
-    return a + log1p(exp(-2.0 * a)) - log(2.0)
+    return a + log1p(exp(-2.0 * a)) - LOG2
 
 
 cdef inline double u_term(int family, const double* params, const double* kinks, Py_ssize_t n_kinks,

@@ -45,9 +45,9 @@ def random_states(seed, n_chains, d, spread=2.0):
     return spread * rng.standard_normal((n_chains, d)), rng.standard_normal((n_chains, d))
 
 
-def test_family_codes_of_the_compiled_enum_equal_families_module():
-    """The .pyx enum and _families.py name the same codes (same name -> same number)."""
-    source = (Path(pure.__file__).parent / "_leapfrog_c.pyx").read_text()
+def test_family_codes_of_the_compiled_kernels_equal_families_module():
+    """The enum the compiled kernels include and _families.py name the same codes."""
+    source = (Path(pure.__file__).parent / "_kernel_common.pxi").read_text()
     blocks = re.findall(r"^cdef enum:\n((?:    [A-Z_]+ = \d+\n)+)", source, re.M)
     family_block = next(block for block in blocks if "PIECEWISE_QUADRATIC" in block)
     enum = {name: int(code) for name, code in re.findall(r"([A-Z_]+) = (\d+)", family_block)}

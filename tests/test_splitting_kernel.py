@@ -9,9 +9,6 @@ calls in the family terms, and the exactly rounded energy sum (Shewchuk / math.f
 """
 from __future__ import annotations
 
-import math
-import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,7 +18,6 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from relu_hmc import _fastcore, splittings
-from relu_hmc._fastcore import _families
 from relu_hmc._fastcore import _leapfrog_py
 from relu_hmc._fastcore import _splitting_py as pure
 from relu_hmc.numerics import potentials
@@ -65,13 +61,6 @@ def random_states(seed, n_chains, d, spread=2.0):
 
 
 # --- compiled == pure, leapfrog == leapfrog ----------------------------------------------------
-
-def test_family_codes_of_the_shared_include_equal_families_module():
-    source = (Path(pure.__file__).parent / "_kernel_common.pxi").read_text()
-    block = re.search(r"^cdef enum:\n((?:    [A-Z_]+ = \d+\n)+)", source, re.M).group(1)
-    enum = {name: int(code) for name, code in re.findall(r"([A-Z_]+) = (\d+)", block)}
-    assert enum == {name.upper(): code for name, code in _families.FAMILY_CODES.items()}
-
 
 @needs_compiled
 @pytest.mark.parametrize("name", sorted(FAMILIES))

@@ -23,6 +23,8 @@ theory.tuning      optimal_x(k, m), optimal_acceptance(k, m), optimal_l(sigma0, 
 theory.gaussian_efficiency  gaussian_esjd_table(dims, T, max_steps) (finite-d ESJD per gradient
                    on N(0, I_d) against n_steps), normal_acceptance_moments(mu, var)
 theory.classify    analyse_potential(U) -> PotentialAnalysis (kinks, holder_points, density(b))
+theory.splitting   local energy-error series of any palindromic splitting, exact crossing step,
+                   crossing phase function and kinked Sigma_0 constant (relu_hmc.splittings data)
 theory.derive      derive_scaling_law(expr, T=1.0) -> dict   (the `relu-hmc derive` JSON contract)
 theory.errors      TheoryInputError(ValueError), PotentialError(TheoryInputError)
 
