@@ -74,3 +74,15 @@ def test_half_grid_slopes_agree_on_a_power_law_and_differ_on_a_bent_one():
 def test_acceptance_probability_rejects_every_non_finite_energy_error():
     dh = np.array([-1.0, 0.0, 0.5, np.nan, np.inf, -np.inf, 800.0])
     np.testing.assert_array_equal(acceptance_probability(dh), [1.0, 1.0, math.exp(-0.5), 0, 0, 0, 0])
+
+
+def test_richardson_weights_reproduce_the_value_and_bound_propagated_round_off():
+    """value = sum_k c_k A(h_k); for halving with powers (1,) the weights are (-1, 2)."""
+    from relu_hmc.numerics.estimators import richardson_weights
+
+    h = 0.1 * 0.5 ** np.arange(5)
+    values = 3.0 + 2.0 * h - 5.0 * h ** 2 + 7.0 * h ** 3
+    c = richardson_weights(h, [1, 2, 3])
+    assert math.isclose(float(c @ values), richardson(h, values, [1, 2, 3]).value, rel_tol=1e-14)
+    assert math.isclose(c.sum(), 1.0, rel_tol=1e-12)                 # a constant is reproduced
+    np.testing.assert_allclose(richardson_weights([0.2, 0.1], [1]), [-1.0, 2.0], rtol=1e-14)
