@@ -28,29 +28,42 @@ def _stencil(theta, h):
 
 @dataclass(frozen=True)
 class FDHessian:
-    """Central-difference Hessian of U from its gradient, with the stencil's cell check and a
-    rounding bound: entries are differences of gradients rounded to ~ u * scale, divided by
-    2h, so |error| <~ rounding_bound for a polynomial-in-cell U (no truncation beyond h^2 U'''')."""
+    """Hessian of U from central differences of its gradient at steps h and 2h, Richardson-
+    combined (the error of a central difference is c2 h^2 + c4 h^4 + ...; on a cell U is a
+    quartic, so the gradient is a cubic and c4 = 0: (4 H_h - H_2h) / 3 is exact up to
+    round-off). truncation_bound: the Richardson bound (twice the estimated h^2 term);
+    rounding_bound: gradients rounded to ~ (number of summed terms) u scale, differenced,
+    divided by 2h and propagated through the weights (4 + 1) / 3; same_cell: every stencil
+    point has the activation pattern of theta."""
 
     matrix: np.ndarray
     asymmetry: float
     same_cell: bool
     rounding_bound: float
+    truncation_bound: float
+
+    @property
+    def error_bound(self) -> float:
+        return self.rounding_bound + self.truncation_bound
 
 
 def fd_hessian(post: RegressionPosterior, theta, h: float) -> FDHessian:
     theta = np.asarray(theta, dtype=np.float64).ravel()
-    pts = _stencil(theta, h)
-    G = post.gradient(pts)
     P = theta.size
-    Hm = ((G[:P] - G[P:]) / (2.0 * h)).T
+    steps = np.array([2.0 * h, h])
+    pts = np.vstack([_stencil(theta, step) for step in steps])
+    G = post.gradient(pts).reshape(2, 2 * P, P)
     same = post.same_pattern(np.vstack([theta[None], pts]))
+    H = np.array([((g[:P] - g[P:]) / (2.0 * step)).T for g, step in zip(G, steps)])
+    ext = _extrapolated(steps, H, [2], 0.0)
+    Hm = ext["value"]
     # gradient = sum of ~M (n0 + 2) products per entry; each gradient is exact to about
     # (number of terms) * u * (largest term); the largest term is bounded by |G| + prior part
     terms = post.X.shape[0] * (post.n_inputs + 2)
-    scale = float(np.max(np.abs(G))) + 1.0
-    bound = 4.0 * terms * UNIT_ROUNDOFF * scale / h
-    return FDHessian(0.5 * (Hm + Hm.T), float(np.max(np.abs(Hm - Hm.T))), same, bound)
+    rounding = 4.0 * terms * UNIT_ROUNDOFF * (float(np.max(np.abs(G))) + 1.0) / steps
+    amplification = np.abs(richardson_weights(steps, [2]))
+    return FDHessian(0.5 * (Hm + Hm.T), float(np.max(np.abs(Hm - Hm.T))), same, float(amplification @ rounding),
+                     ext["truncation_bound"])
 
 
 def fd_output_hessians(post: RegressionPosterior, theta, h: float) -> np.ndarray:
@@ -111,10 +124,10 @@ def hessian_jump_fd(post: RegressionPosterior, theta_star, i: int, j: int, *, de
     On each side U is a quartic polynomial of theta, so H_reg is quadratic and D(d) = [H_reg]
     + c1 d + c2 d^2 exactly: Richardson over d = delta, 2, 4, 8 delta removing d and d^2 leaves
     only round-off (its bound carries its own estimate, numerics.estimators.richardson).
-    h < delta keeps each stencil on its own side (h = delta / 100 by default)."""
-    h = delta / 100.0 if h is None else h
-    if not h < delta:
-        raise ValueError("h must be smaller than delta so that no stencil crosses the surface")
+    2h < delta keeps each stencil on its own side (h = delta / 8 by default)."""
+    h = delta / 8.0 if h is None else h
+    if not 2.0 * h < delta:
+        raise ValueError("2 h must be smaller than delta so that no stencil crosses the surface")
     n = post.unit_normal(i, j)
     ladder = _ladder(delta, 4)
     diffs, same, rounding = [], True, 0.0
@@ -122,11 +135,11 @@ def hessian_jump_fd(post: RegressionPosterior, theta_star, i: int, j: int, *, de
         plus, minus = fd_hessian(post, theta_star + d * n, h), fd_hessian(post, theta_star - d * n, h)
         same &= plus.same_cell and minus.same_cell
         diffs.append(plus.matrix - minus.matrix)
-        rounding = max(rounding, plus.rounding_bound + minus.rounding_bound)
+        rounding = max(rounding, plus.error_bound + minus.error_bound)
     ext = _extrapolated(ladder, np.array(diffs), [1, 2], rounding)
     return {"jump": ext["value"], "truncation_estimate": ext["truncation_bound"],
             "rounding_bound": ext["rounding_bound"], "stencils_in_cells": bool(same),
-            "only_surface_ij": crosses_only(post, theta_star, n, ladder[-1] + h, i, j)}
+            "only_surface_ij": crosses_only(post, theta_star, n, ladder[-1] + 2.0 * h, i, j)}
 
 
 def crosses_only(post: RegressionPosterior, theta_star, direction, reach: float, i: int, j: int) -> bool:

@@ -12,6 +12,7 @@ from relu_hmc.numerics import relu_finite_differences as nfd
 from relu_hmc.numerics import relu_network as nn
 from relu_hmc.numerics import relu_symmetries as nsym
 from relu_hmc.numerics.relu_kinks import recover_kinks_1d
+from relu_hmc.theory import geometry as tg
 from relu_hmc.theory import relu_model as tm
 from relu_hmc.theory import relu_symmetries as ts
 
@@ -73,7 +74,7 @@ def test_balanced_flip_is_exact_and_unbalanced_flip_is_not(net_and_inputs):
 
 def test_symmetry_verdict_passes():
     m = ng.measure_symmetries(2, 4, 300, seed=3)
-    v = cg.judge_symmetries(m, cg.predicted_symmetries(m)).verdict
+    v = cg.judge_symmetries(m, tg.predicted_symmetries(m)).verdict
     assert v.passed, v.detail
     assert abs(m["unbalanced_flip_change"]["gain"] - 1.0) <= EXACT
 
@@ -123,7 +124,7 @@ def test_dead_neuron_drops_rank_as_predicted():
 
 def test_regular_hessian_on_a_cell():
     m = ng.measure_cell(2, 3, 10, seed=1)
-    v = cg.judge_cell(m, cg.predicted_cell(m)).verdict
+    v = cg.judge_cell(m, tg.predicted_cell(m)).verdict
     assert v.passed, [p.as_dict() for p in v.parts if not p.passed]
     assert m["gauss_newton_min_eig"] >= -1e-10 * m["gauss_newton_max_eig"]
     assert m["hessian_min_eig"] < 0 < m["hessian_max_eig"]
@@ -132,7 +133,7 @@ def test_regular_hessian_on_a_cell():
 @pytest.fixture(scope="module")
 def surface():
     m = ng.measure_surface(2, 3, 40, seed=5)
-    return m, cg.predicted_surface(m)
+    return m, tg.predicted_surface(m)
 
 
 def test_hessian_jump_predicted_equals_measured(surface):
@@ -174,7 +175,7 @@ def test_hessian_jump_check_rejects_a_wrong_prediction(surface):
 @pytest.mark.parametrize("width", [1, 5, 12])
 def test_kinks_recovered_from_function_alone(width):
     m = ng.measure_kinks(width, seed=width)
-    v = cg.judge_kinks(m, cg.predicted_kinks(m)).verdict
+    v = cg.judge_kinks(m, tg.predicted_kinks(m)).verdict
     assert v.passed, [p.as_dict() for p in v.parts]
 
 
@@ -191,7 +192,7 @@ def test_orbit_likelihood_constant_prior_and_hessian_follow_the_orbit_laws():
     m = ng.measure_orbit(1, 3, 20, 0.01, 20, 200, seed=5)
     assert np.ptp(m["likelihood"]) <= EXACT * max(1.0, max(map(abs, m["likelihood"])))
     assert np.ptp(m["prior"]) > 0.1
-    judged = cg.judge_orbit(m, cg.predicted_orbit(m))
+    judged = cg.judge_orbit(m, tg.predicted_orbit(m))
     assert judged.verdict.passed, [p.as_dict() for p in judged.verdict.parts if not p.passed]
     assert "observation (not judged)" in judged.verdict.detail
     for est in m["abs_dH"] + m["acceptance"]:
@@ -217,4 +218,4 @@ def test_likelihood_hessian_transforms_along_the_orbit(rng):
     H0, H1 = nfd.fd_hessian(post, theta, 1e-6), nfd.fd_hessian(post, moved, 1e-6)
     predicted = H0.matrix / np.outer(S, S)
     assert H0.same_cell and H1.same_cell
-    assert np.max(np.abs(H1.matrix - predicted)) <= H1.rounding_bound + H0.rounding_bound * s ** 2
+    assert np.max(np.abs(H1.matrix - predicted)) <= H1.error_bound + H0.error_bound * s ** 2

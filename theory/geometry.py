@@ -1,5 +1,6 @@
 """Predictions of the ReLU-geometry claims (relu_hmc/claims/geometry.py): theory adapters
-that take JSON-able sizes, no seed, and return JSON-able dicts.
+that take JSON-able sizes, no seed, and return JSON-able dicts, and the `predicted_*`
+functions that evaluate the closed forms at a measured network.
 
 Each adapter checks a symbolic identity of theory.relu_jumps / theory.relu_symmetries on a
 small symbolic model (an identity that fails gives a failed verdict). The numbers a claim
@@ -12,6 +13,7 @@ import sympy as sp
 
 from relu_hmc.theory import relu_jumps as tj
 from relu_hmc.theory import relu_symmetries as ts
+from relu_hmc.theory import relu_values as tv
 from relu_hmc.theory.relu_model import parameter_count, relu, shallow_relu_model
 
 def predict_gradient_jump(n_inputs: int = 2, width: int = 2, n_data: int = 2) -> dict:
@@ -94,3 +96,55 @@ def predict_orbit() -> dict:
             "likelihood": "constant along (s w, s b, a / s)",
             "prior": "sum_j [s^2 (|w_j|^2 + b_j^2) + a_j^2 / s^2] + c^2, over 2 tau^2",
             "hessian": "H_reg(S theta) = S^-1 (H_reg(theta) - I/tau^2) S^-1 + I/tau^2: hidden block / s^2, output block * s^2"}
+
+
+#: The measured maps of numerics.geometry.measure_symmetries that the symmetries predict gain 1 for.
+SYMMETRY_MAPS = ("rescaling", "permutation", "twin_split", "twin_redistribution", "balanced_flip",
+                 "unbalanced_flip_change")
+
+
+# --- the closed forms at a measured network (a measurement's JSON dict of numbers) ------------
+# The claims draw the network from the measurement's seed, so these take the measured numbers.
+
+
+def predicted_surface(m: dict) -> dict:
+    """Closed forms on S_ij at the measured theta* (theory.relu_values.surface_predictions)."""
+    p = tv.surface_predictions(m["x_i"], m["y_i"], m["theta_star"], m["sigma"], m["j"],
+                            n_inputs=m["n_inputs"], width=m["width"])
+    return {"gradient_jump": p["gradient_jump"], "normal_jump": p["normal_jump"], "normal": p["normal"],
+            "hessian_jump": p["hessian_jump"]}
+
+
+def predicted_cell(m: dict) -> dict:
+    kw = {"n_inputs": m["n_inputs"], "width": m["width"]}
+    args = (m["X"], m["y"], m["theta"], m["sigma"], m["tau"])
+    return {"hessian": tv.regular_hessian_value(*args, **kw), "rayleigh": tv.rescaling_curvature_value(*args, **kw)["rayleigh"]}
+
+
+def predicted_symmetries(m: dict) -> dict:
+    """Each map multiplies f by exactly 1 (the gain of f_after on f_before); the flip change
+    equals -a_0 w_0 . x (gain 1 on it)."""
+    return {"gain": {k: 1.0 for k in SYMMETRY_MAPS if m.get(k) is not None}}
+
+
+def predicted_functional_dimension(m: dict) -> dict:
+    """The predicted rank per case whose batch condition holds (theory.relu_symmetries)."""
+    out = {}
+    for case in ("generic", "twin"):
+        r = m[case]
+        if r is not None and r["separated"] == r["cutting"]:
+            out[case] = ts.functional_dimension(m["n_inputs"], m["width"], twin_pairs=1 if case == "twin" else 0,
+                                             dead=r["dead"], always_active=r["always_active"])
+    return out
+
+
+def predicted_kinks(m: dict) -> dict:
+    return {"kinks": ts.predicted_kinks_1d(m["W"], m["b"], m["a"])}
+
+
+def predicted_orbit(m: dict) -> dict:
+    """Prior energies along the orbit and H_reg at each theta(s), transformed from theta_ref."""
+    kw = {"n_inputs": m["n_inputs"], "width": m["width"]}
+    return {"prior": tv.orbit_prior_values(m["theta_ref"], m["tau"], m["scales"], **kw),
+            "hessian": [tv.orbit_hessian_value(m["X"], m["y"], m["theta_ref"], m["sigma"], m["tau"], s, **kw)
+                        for s in m["scales"]]}

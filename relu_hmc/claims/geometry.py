@@ -4,8 +4,8 @@ Prediction: theory.geometry (symbolic identities, no seed); measurement: numeric
 (the network is drawn by the task's seed); comparison here: theory's closed forms evaluated
 at the measured network (theory.relu_values) against the measured numbers.
 
-Every claim has a `predicted_*` function (the theory numbers for a measurement) and a
-`judge_*` function returning a `Judged`: the verdict and its resolution, the smallest
+Every claim has a `theory.geometry.predicted_*` function (the theory numbers for a
+measurement) and a `judge_*` function here, returning a `Judged`: the verdict and its resolution, the smallest
 relative change of the predicted numbers the check detects (max over parts of tolerance /
 |prediction|). Moving the predicted numbers by twice that makes the check fail
 (tests/test_geometry_negative_controls.py). A failing verdict's headline is its worst
@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from relu_hmc.claims.base import Claim, Task, Verdict, at_most, register, within
+from relu_hmc.theory import geometry as tg
 
 _THEORY = "relu_hmc.theory.geometry"
 _NUMERICS = "relu_hmc.numerics.geometry"
@@ -95,16 +96,6 @@ def _scale(predicted) -> float:
 
 # --- surface: gradient jump, Hessian jump, crossing step --------------------------------------
 
-def predicted_surface(m: dict) -> dict:
-    """Closed forms on S_ij at the measured theta* (theory.relu_values.surface_predictions)."""
-    from relu_hmc.theory.relu_values import surface_predictions
-
-    p = surface_predictions(m["x_i"], m["y_i"], m["theta_star"], m["sigma"], m["j"],
-                            n_inputs=m["n_inputs"], width=m["width"])
-    return {"gradient_jump": p["gradient_jump"], "normal_jump": p["normal_jump"], "normal": p["normal"],
-            "hessian_jump": p["hessian_jump"]}
-
-
 def judge_gradient_jump(m: dict, pred: dict) -> Judged:
     """[grad U] measured == -(r a / sigma^2) grad z (vector); the normal-derivative jump from U
     values alone == J; the predicted jump is normal to the surface."""
@@ -166,17 +157,9 @@ def judge_crossing(m: dict, pred: dict) -> Judged:
 
 # --- cell: regular Hessian -------------------------------------------------------------------
 
-def predicted_cell(m: dict) -> dict:
-    from relu_hmc.theory.relu_values import regular_hessian_value, rescaling_curvature_value
-
-    kw = {"n_inputs": m["n_inputs"], "width": m["width"]}
-    args = (m["X"], m["y"], m["theta"], m["sigma"], m["tau"])
-    return {"hessian": regular_hessian_value(*args, **kw), "rayleigh": rescaling_curvature_value(*args, **kw)["rayleigh"]}
-
-
 def judge_cell(m: dict, pred: dict) -> Judged:
     H, ray = pred["hessian"], pred["rayleigh"]
-    fd_bound = m["fd_rounding_bound"]
+    fd_bound = m["fd_error_bound"]
     ray_bound = fd_bound * math.sqrt(len(m["theta"]))
     gn_bound = 1e3 * 2.0 ** -53 * m["gauss_newton_max_eig"] * len(m["theta"])
     parts = [
@@ -186,12 +169,12 @@ def judge_cell(m: dict, pred: dict) -> Judged:
                "in theta on a cell: central differences are exact up to rounding)",
                note=f"second point at distance {m['second_point_distance']:.3g}"),
         within(0.0, _max_error(H, m["fd_hessian"]), 0.0, quantity="max |H_FD - H_reg closed form|",
-               bias=fd_bound, bias_reason="FD rounding bound (numerics.relu_finite_differences.fd_hessian)",
+               bias=fd_bound, bias_reason="FD rounding + Richardson truncation bound (numerics.relu_finite_differences.fd_hessian)",
                note=f"max |H_reg| = {_scale(H):.4g}"),
         Verdict(m["gauss_newton_min_eig"] >= -gn_bound, 0.0, m["gauss_newton_min_eig"], 0.0, gn_bound,
                 "Gauss-Newton part PSD: smallest eigenvalue >= -(round-off of eigvalsh)", "min eig of J^T J / sigma^2"),
         within(ray, m["rayleigh_fd"], 0.0, quantity="Rayleigh quotient along the rescaling direction",
-               bias=ray_bound, bias_reason="FD rounding bound times sqrt(P) (a quadratic form in a unit vector)"),
+               bias=ray_bound, bias_reason="FD error bound times sqrt(P) (a quadratic form in a unit vector)"),
         at_most(0.0, ray, 0.0, quantity="predicted Rayleigh quotient < 0 (indefiniteness certificate)",
                 note="theory: v^T H_reg v = sum_j -2 a_j dL/da_j + |v|^2/tau^2"),
         Verdict(m["hessian_min_eig"] <= ray + ray_bound and m["hessian_max_eig"] > 0, ray, m["hessian_min_eig"],
@@ -211,12 +194,6 @@ SYMMETRY_MAPS = {"rescaling": "positive rescaling (w, b, a) -> (s w, s b, a / s)
                  "unbalanced_flip_change": "unbalanced flip changes f by exactly -a_0 w_0 . x"}
 
 
-def predicted_symmetries(m: dict) -> dict:
-    """Each map multiplies f by exactly 1 (the gain of f_after on f_before); the flip change
-    equals -a_0 w_0 . x (gain 1 on it)."""
-    return {"gain": {k: 1.0 for k in SYMMETRY_MAPS if m.get(k) is not None}}
-
-
 def judge_symmetries(m: dict, pred: dict) -> Judged:
     reason = "float64 round-off of a forward pass (relu_hmc.claims.geometry)"
     parts = []
@@ -231,19 +208,6 @@ def judge_symmetries(m: dict, pred: dict) -> Judged:
                          "negative control: the discrepancy must exceed 1000 x the exact tolerance",
                          "unbalanced flip is NOT a symmetry"))
     return _judged(parts, quantity="symmetries of a one-hidden-layer ReLU network", resolutions=[EXACT_RTOL])
-
-
-def predicted_functional_dimension(m: dict) -> dict:
-    """The predicted rank per case whose batch condition holds (theory.relu_symmetries)."""
-    from relu_hmc.theory.relu_symmetries import functional_dimension
-
-    out = {}
-    for case in ("generic", "twin"):
-        r = m[case]
-        if r is not None and r["separated"] == r["cutting"]:
-            out[case] = functional_dimension(m["n_inputs"], m["width"], twin_pairs=1 if case == "twin" else 0,
-                                             dead=r["dead"], always_active=r["always_active"])
-    return out
 
 
 def judge_functional_dimension(m: dict, pred: dict, *, require_applicable: bool = True) -> Judged | None:
@@ -269,12 +233,6 @@ def judge_functional_dimension(m: dict, pred: dict, *, require_applicable: bool 
     return _judged(parts, quantity="functional dimension = rank of d f(x_1..x_M) / d theta", resolutions=resolutions)
 
 
-def predicted_kinks(m: dict) -> dict:
-    from relu_hmc.theory.relu_symmetries import predicted_kinks_1d
-
-    return {"kinks": predicted_kinks_1d(m["W"], m["b"], m["a"])}
-
-
 def judge_kinks(m: dict, pred: dict) -> Judged:
     kinks = [k for k in pred["kinks"] if m["lo"] < k["location"] < m["hi"]]
     rec = m["recovered"]
@@ -290,16 +248,6 @@ def judge_kinks(m: dict, pred: dict) -> Judged:
     resolutions = [1e-8 / max([1e-300] + [abs(k["location"]) for k in kinks]),
                    1e-8 * jump_scale / max([1e-300] + [abs(k["jump"]) for k in kinks])]
     return _judged(parts, quantity="kinks recovered from f alone (1D input)", resolutions=resolutions)
-
-
-def predicted_orbit(m: dict) -> dict:
-    """Prior energies along the orbit and H_reg at each theta(s), transformed from theta_ref."""
-    from relu_hmc.theory.relu_values import orbit_hessian_value, orbit_prior_values
-
-    kw = {"n_inputs": m["n_inputs"], "width": m["width"]}
-    return {"prior": orbit_prior_values(m["theta_ref"], m["tau"], m["scales"], **kw),
-            "hessian": [orbit_hessian_value(m["X"], m["y"], m["theta_ref"], m["sigma"], m["tau"], s, **kw)
-                        for s in m["scales"]]}
 
 
 def judge_orbit(m: dict, pred: dict) -> Judged:
@@ -318,9 +266,9 @@ def judge_orbit(m: dict, pred: dict) -> Judged:
         _flag(m["hessian_same_cell"], "every FD stencil inside one cell", "rescaling keeps the activation pattern"),
     ]
     resolutions = [EXACT_RTOL * prior_scale / _scale(pred["prior"])]
-    for s, H, H_fd, bound in zip(m["scales"], pred["hessian"], m["hessian"], m["hessian_rounding"]):
+    for s, H, H_fd, bound in zip(m["scales"], pred["hessian"], m["hessian"], m["hessian_error_bound"]):
         parts.append(within(0.0, _max_error(H, H_fd), 0.0, quantity=f"max |H_FD(theta(s)) - S^-1 H S^-1|, s = {s:g}",
-                            bias=bound, bias_reason="FD rounding bound (numerics.relu_finite_differences.fd_hessian)",
+                            bias=bound, bias_reason="FD rounding + Richardson truncation bound (numerics.relu_finite_differences.fd_hessian)",
                             note=f"max |H| = {_scale(H):.4g}"))
         resolutions.append(bound / _scale(H))
     dh = [e["value"] for e in m["abs_dH"]]
@@ -362,7 +310,7 @@ register(Claim(
     family="relu-geometry",
     prediction=Task(f"{_THEORY}:predict_gradient_jump"),
     measurements=_surface,
-    compare=_compare(judge_gradient_jump, predicted_surface, "surface", "closed form of [grad U]"),
+    compare=_compare(judge_gradient_jump, tg.predicted_surface, "surface", "closed form of [grad U]"),
 ))
 
 register(Claim(
@@ -372,7 +320,7 @@ register(Claim(
     family="relu-geometry",
     prediction=Task(f"{_THEORY}:predict_hessian_parts"),
     measurements=_surface,
-    compare=_compare(judge_hessian_jump, predicted_surface, "surface", "Hessian = regular + Dirac"),
+    compare=_compare(judge_hessian_jump, tg.predicted_surface, "surface", "Hessian = regular + Dirac"),
 ))
 
 register(Claim(
@@ -382,7 +330,7 @@ register(Claim(
     family="crossing-step",
     prediction=Task(f"{_THEORY}:predict_crossing_identity"),
     measurements=_surface,
-    compare=_compare(judge_crossing, predicted_surface, "surface", "crossing-step identity"),
+    compare=_compare(judge_crossing, tg.predicted_surface, "surface", "crossing-step identity"),
 ))
 
 register(Claim(
@@ -392,7 +340,7 @@ register(Claim(
     family="relu-geometry",
     prediction=Task(f"{_THEORY}:predict_rescaling_curvature"),
     measurements=lambda budget: [Task(f"{_NUMERICS}:measure_cell", _CELL[budget], "cell")],
-    compare=_compare(judge_cell, predicted_cell, "cell", "rescaling-direction curvature"),
+    compare=_compare(judge_cell, tg.predicted_cell, "cell", "rescaling-direction curvature"),
 ))
 
 register(Claim(
@@ -403,7 +351,7 @@ register(Claim(
     family="relu-symmetry",
     prediction=Task(f"{_THEORY}:predict_functional_dimension", {k: _FDIM[k] for k in ("n_inputs", "width")}),
     measurements=lambda budget: [Task(f"{_NUMERICS}:measure_functional_dimension", _FDIM, "rank")],
-    compare=_compare(judge_functional_dimension, predicted_functional_dimension, "rank", "rank formula"),
+    compare=_compare(judge_functional_dimension, tg.predicted_functional_dimension, "rank", "rank formula"),
 ))
 
 register(Claim(
@@ -413,12 +361,12 @@ register(Claim(
     family="relu-symmetry",
     prediction=Task(f"{_THEORY}:predict_symmetries"),
     measurements=lambda budget: [Task(f"{_NUMERICS}:measure_symmetries", _SYM[budget], "symmetries")],
-    compare=_compare(judge_symmetries, predicted_symmetries, "symmetries", "scalar relu identities"),
+    compare=_compare(judge_symmetries, tg.predicted_symmetries, "symmetries", "scalar relu identities"),
 ))
 
 
 def _compare_kinks(prediction, measurements):
-    judged = [judge_kinks(measurements[f"net{k}"], predicted_kinks(measurements[f"net{k}"])) for k in range(3)]
+    judged = [judge_kinks(measurements[f"net{k}"], tg.predicted_kinks(measurements[f"net{k}"])) for k in range(3)]
     parts = [p for j in judged for p in j.verdict.parts]
     combined = _judged(parts, quantity="kinks recovered from f alone (3 networks)",
                        resolutions=[j.resolution for j in judged])
@@ -443,5 +391,5 @@ register(Claim(
     family="relu-symmetry",
     prediction=Task(f"{_THEORY}:predict_orbit"),
     measurements=lambda budget: [Task(f"{_NUMERICS}:measure_orbit", _ORBIT[budget], "orbit")],
-    compare=_compare(judge_orbit, predicted_orbit, "orbit", "relu(s z) = s relu(z)"),
+    compare=_compare(judge_orbit, tg.predicted_orbit, "orbit", "relu(s z) = s relu(z)"),
 ))

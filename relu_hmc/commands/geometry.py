@@ -79,7 +79,9 @@ def geometry_summary(n_points: int, width: int, seed: int, *, n_inputs: int = 2)
     from relu_hmc.claims import geometry as cg
     from relu_hmc.numerics import geometry as ng
     from relu_hmc.numerics.validation import check_count, rng_from
+    from relu_hmc.theory import geometry as tg
     from relu_hmc.theory.relu_model import parameter_count
+    from relu_hmc.theory.relu_symmetries import functional_dimension
 
     n_points, width, n_inputs = (check_count("inputs", n_points), check_count("width", width),
                                  check_count("input-dim", n_inputs))
@@ -87,14 +89,13 @@ def geometry_summary(n_points: int, width: int, seed: int, *, n_inputs: int = 2)
     sym = ng.measure_symmetries(n_inputs, width, n_points, seeds[0])
     fdim = ng.measure_functional_dimension(n_inputs, width, n_points, seeds[1])
     surf = ng.measure_surface(n_inputs, width, n_points, seeds[2])
-    pred = cg.predicted_surface(surf)
-    fd_pred = cg.predicted_functional_dimension(fdim)
-    judged = {"symmetries": cg.judge_symmetries(sym, cg.predicted_symmetries(sym)),
+    pred = tg.predicted_surface(surf)
+    fd_pred = tg.predicted_functional_dimension(fdim)
+    judged = {"symmetries": cg.judge_symmetries(sym, tg.predicted_symmetries(sym)),
               "functional_dimension": cg.judge_functional_dimension(fdim, fd_pred, require_applicable=False),
               "hessian_jump": cg.judge_hessian_jump(surf, pred), "gradient_jump": cg.judge_gradient_jump(surf, pred),
               "crossing_step": cg.judge_crossing(surf, pred)}
     generic, twin = fdim["generic"], fdim["twin"]
-    from relu_hmc.theory.relu_symmetries import functional_dimension
     return {
         "n_inputs": n_inputs, "width": width, "inputs": n_points, "seed": seed,
         "parameters": parameter_count(n_inputs, width),
