@@ -20,21 +20,21 @@ from relu_hmc.numerics.validation import rng_from
 # finite-difference Hessians
 
 
-def _stencil(theta, h):
-    P = theta.size
-    E = np.eye(P) * h
+def _stencil(theta, h, directions=None):
+    """theta +- h v for the columns v of directions (the coordinate axes by default)."""
+    E = h * (np.eye(theta.size) if directions is None else np.asarray(directions, dtype=np.float64).T)
     return np.concatenate([theta + E, theta - E])
 
 
 @dataclass(frozen=True)
 class FDHessian:
-    """Hessian of U from central differences of its gradient at steps h and 2h, Richardson-
-    combined (the error of a central difference is c2 h^2 + c4 h^4 + ...; on a cell U is a
-    quartic, so the gradient is a cubic and c4 = 0: (4 H_h - H_2h) / 3 is exact up to
-    round-off). truncation_bound: the Richardson bound (twice the estimated h^2 term);
-    rounding_bound: gradients rounded to ~ (number of summed terms) u scale, differenced,
-    divided by 2h and propagated through the weights (4 + 1) / 3; same_cell: every stencil
-    point has the activation pattern of theta."""
+    """Hessian of U (or its product H V with unit directions V) from central differences of
+    the gradient at steps h and 2h, Richardson-combined (the error of a central difference is
+    c2 h^2 + c4 h^4 + ...; on a cell U is a quartic, so the gradient is a cubic and c4 = 0:
+    (4 H_h - H_2h) / 3 is exact up to round-off). truncation_bound: the Richardson bound
+    (twice the estimated h^2 term); rounding_bound: gradients rounded to ~ (number of summed
+    terms) u scale, differenced, divided by 2h and propagated through the weights
+    (4 + 1) / 3; same_cell: every stencil point has the activation pattern of theta."""
 
     matrix: np.ndarray
     asymmetry: float
@@ -47,23 +47,38 @@ class FDHessian:
         return self.rounding_bound + self.truncation_bound
 
 
-def fd_hessian(post: RegressionPosterior, theta, h: float) -> FDHessian:
+def fd_hessian_product(post: RegressionPosterior, theta, h: float, directions=None) -> FDHessian:
+    """H V (P, k) for unit directions V (P, k): 4k gradients instead of 4P for the whole
+    Hessian (V = identity by default, then the symmetrised Hessian and its asymmetry)."""
     theta = np.asarray(theta, dtype=np.float64).ravel()
-    P = theta.size
+    if directions is not None:
+        directions = np.asarray(directions, dtype=np.float64)
+        if directions.ndim != 2 or directions.shape[0] != theta.size:
+            raise ValueError(f"directions must be a ({theta.size}, k) array, got shape {directions.shape}")
+        directions = directions / np.linalg.norm(directions, axis=0)
+    k = theta.size if directions is None else directions.shape[1]
     steps = np.array([2.0 * h, h])
-    pts = np.vstack([_stencil(theta, step) for step in steps])
-    G = post.gradient(pts).reshape(2, 2 * P, P)
+    pts = np.vstack([_stencil(theta, step, directions) for step in steps])
+    G = post.gradient(pts).reshape(2, 2 * k, theta.size)
     same = post.same_pattern(np.vstack([theta[None], pts]))
-    H = np.array([((g[:P] - g[P:]) / (2.0 * step)).T for g, step in zip(G, steps)])
+    H = np.array([((g[:k] - g[k:]) / (2.0 * step)).T for g, step in zip(G, steps)])
     ext = _extrapolated(steps, H, [2], 0.0)
-    Hm = ext["value"]
     # gradient = sum of ~M (n0 + 2) products per entry; each gradient is exact to about
     # (number of terms) * u * (largest term); the largest term is bounded by |G| + prior part
     terms = post.X.shape[0] * (post.n_inputs + 2)
     rounding = 4.0 * terms * UNIT_ROUNDOFF * (float(np.max(np.abs(G))) + 1.0) / steps
     amplification = np.abs(richardson_weights(steps, [2]))
-    return FDHessian(0.5 * (Hm + Hm.T), float(np.max(np.abs(Hm - Hm.T))), same, float(amplification @ rounding),
-                     ext["truncation_bound"])
+    Hm = ext["value"]
+    if directions is None:
+        Hm, asymmetry = 0.5 * (Hm + Hm.T), float(np.max(np.abs(Hm - Hm.T)))
+    else:
+        asymmetry = float("nan")
+    return FDHessian(Hm, asymmetry, same, float(amplification @ rounding), ext["truncation_bound"])
+
+
+def fd_hessian(post: RegressionPosterior, theta, h: float) -> FDHessian:
+    """The whole Hessian of U at theta (`fd_hessian_product` along the coordinate axes)."""
+    return fd_hessian_product(post, theta, h)
 
 
 def fd_output_hessians(post: RegressionPosterior, theta, h: float) -> np.ndarray:
@@ -118,10 +133,12 @@ def _extrapolated(ladder, values, powers, rounding) -> dict:
 
 
 def hessian_jump_fd(post: RegressionPosterior, theta_star, i: int, j: int, *, delta: float = 1e-4,
-                    h: float | None = None) -> dict:
-    """[H_reg] across S_ij at theta* (on S_ij) from D(d) = H_FD(theta* + d n) - H_FD(theta* - d n).
+                    h: float | None = None, directions=None) -> dict:
+    """[H_reg] V across S_ij at theta* (on S_ij) from D(d) = H_FD(theta* + d n) V - H_FD(theta* - d n) V,
+    V unit directions (P, k) (the whole [H_reg] by default; k random directions detect any
+    wrong matrix with probability 1 at 4k instead of 4P gradients per point).
 
-    On each side U is a quartic polynomial of theta, so H_reg is quadratic and D(d) = [H_reg]
+    On each side U is a quartic polynomial of theta, so H_reg is quadratic and D(d) = [H_reg] V
     + c1 d + c2 d^2 exactly: Richardson over d = delta, 2, 4, 8 delta removing d and d^2 leaves
     only round-off (its bound carries its own estimate, numerics.estimators.richardson).
     2h < delta keeps each stencil on its own side (h = delta / 8 by default)."""
@@ -132,7 +149,8 @@ def hessian_jump_fd(post: RegressionPosterior, theta_star, i: int, j: int, *, de
     ladder = _ladder(delta, 4)
     diffs, same, rounding = [], True, 0.0
     for d in ladder:
-        plus, minus = fd_hessian(post, theta_star + d * n, h), fd_hessian(post, theta_star - d * n, h)
+        plus = fd_hessian_product(post, theta_star + d * n, h, directions)
+        minus = fd_hessian_product(post, theta_star - d * n, h, directions)
         same &= plus.same_cell and minus.same_cell
         diffs.append(plus.matrix - minus.matrix)
         rounding = max(rounding, plus.error_bound + minus.error_bound)

@@ -113,9 +113,10 @@ def geometry_summary(n_points: int, width: int, seed: int, *, n_inputs: int = 2)
                        for k in ("rescaling", "permutation", "twin_split", "twin_redistribution", "balanced_flip",
                                  "unbalanced_flip")},
         "surface": {"i": surf["i"], "j": surf["j"], "margin": surf["margin"]},
-        "hessian_jump": {"predicted_max_abs": cg._scale(pred["hessian_jump"]),
-                         "max_abs_error": cg._max_error(pred["hessian_jump"], surf["hessian_jump"]),
-                         "tolerance": surf["hessian_jump_rounding"] + surf["hessian_jump_truncation"]},
+        "hessian_jump": {"predicted_max_abs": cg._scale(cg.compared_hessian_jump(surf, pred)),
+                         "max_abs_error": judged["hessian_jump"].verdict.parts[-1].measured,
+                         "tolerance": judged["hessian_jump"].verdict.parts[-1].tolerance,
+                         "sketched": surf["hessian_jump_directions"] is not None},
         "normal_jump": {"predicted": pred["normal_jump"], "from_U": surf["normal_jump_from_U"],
                         "from_crossing_step": surf["crossing"]["J_hat"][-1],
                         "crossing_eps": surf["crossing"]["eps"][-1],
@@ -176,7 +177,8 @@ def run(args) -> int:
     hj, nj, s = r["hessian_jump"], r["normal_jump"], r["surface"]
     print(f"surface                       z_ij = 0 for datum i = {s['i']}, neuron j = {s['j']}; "
           f"distance to the nearest other surface {_num(s['margin'], '.3g')}")
-    print(f"Hessian jump across a surface max |[H_reg]| {_num(hj['predicted_max_abs'], '.6g')}, "
+    what = "max |[H_reg] V| (V random)" if hj.get("sketched") else "max |[H_reg]|"
+    print(f"Hessian jump across a surface {what} {_num(hj['predicted_max_abs'], '.6g')}, "
           f"max |measured - predicted| {_num(hj['max_abs_error'], '.3g')} (tolerance {_num(hj['tolerance'], '.3g')})  "
           f"{_mark(v['hessian_jump'])}")
     print(f"normal gradient jump J        predicted {_num(nj['predicted'], '.10g')}, "
