@@ -70,3 +70,12 @@ def test_a_failed_precondition_is_the_headline():
     broken = dict(m, stencils_in_cells=False)
     verdict = cg.judge_hessian_jump(broken, tg.predicted_surface(m)).verdict
     assert not verdict.passed and "worst failing part (every FD stencil inside one cell)" in verdict.detail
+
+
+def test_a_check_too_coarse_to_tell_the_prediction_from_half_of_it_fails():
+    """Tolerances as large as the prediction test nothing: the verdict fails on its resolution."""
+    m = ng.measure_surface(2, 3, 40, seed=11)
+    coarse = dict(m, hessian_jump_rounding=1e9)
+    verdict = cg.judge_hessian_jump(coarse, tg.predicted_surface(m)).verdict
+    assert not verdict.passed
+    assert "worst failing part (resolution" in verdict.detail

@@ -35,6 +35,9 @@ _NUMERICS = "relu_hmc.numerics.geometry"
 
 #: Relative tolerance of the exact (symmetry) identities; justification in the module doc.
 EXACT_RTOL = 1e-12
+#: A verdict whose resolution (max tolerance / |prediction|) reaches this fails: its
+#: tolerances would accept half or twice the prediction.
+MAX_RESOLUTION = 0.5
 #: Crossing steps: the finest points of the eps ladder and the eps powers removed from J_hat.
 CROSSING_POINTS, CROSSING_POWERS = 6, (1, 2, 3)
 
@@ -67,10 +70,16 @@ def _badness(v: Verdict) -> float:
 
 
 def _judged(parts: list[Verdict], *, quantity: str, resolutions: list[float], note: str = "") -> Judged:
-    """All parts must pass; the headline is the worst failing part (the worst part if all pass)."""
+    """All parts must pass; the headline is the worst failing part (the worst part if all pass).
+    A check whose resolution is MAX_RESOLUTION or worse cannot tell the prediction from half
+    or twice it and fails on that (a part named so), whatever its comparisons say."""
+    resolution = max(resolutions)
+    if not resolution < MAX_RESOLUTION and not any(p.quantity.startswith("resolution ") for p in parts):
+        parts = list(parts) + [Verdict(False, MAX_RESOLUTION, resolution, 0.0, 0.0,
+                                       "tolerances as large as the prediction: nothing is tested",
+                                       f"resolution {resolution:.3g} < {MAX_RESOLUTION:g}")]
     failing = [p for p in parts if not p.passed]
     worst = max(failing or parts, key=_badness)
-    resolution = max(resolutions)
     status = f"{len(failing)} of {len(parts)} parts FAIL" if failing else f"all {len(parts)} parts pass"
     detail = (f"resolution {resolution:.3g} (max tolerance / |prediction|: the smallest relative change of the "
               f"prediction this check detects); {status}; headline = "
@@ -89,6 +98,11 @@ def _flag(ok: bool, quantity: str, detail: str) -> Verdict:
 
 def _max_error(predicted, measured) -> float:
     return float(np.max(np.abs(np.asarray(measured, dtype=float) - np.asarray(predicted, dtype=float))))
+
+
+def _ratio(tolerance: float, scale: float) -> float:
+    """tolerance / |prediction| (infinite for a zero prediction: no relative resolution)."""
+    return tolerance / scale if scale > 0 else math.inf
 
 
 def _scale(predicted) -> float:
@@ -112,7 +126,7 @@ def judge_gradient_jump(m: dict, pred: dict) -> Judged:
                quantity="tangential part of the predicted jump", bias=1e-12 * max(1.0, abs(J)),
                bias_reason="exact in theory; float64 conversion of 30-digit values"),
     ]
-    return _judged(parts, quantity="gradient jump across S_ij", resolutions=[bound / _scale(g_pred), j_bound / abs(J)])
+    return _judged(parts, quantity="gradient jump across S_ij", resolutions=[_ratio(bound, _scale(g_pred)), _ratio(j_bound, abs(J))])
 
 
 def compared_hessian_jump(m: dict, pred: dict) -> np.ndarray:
@@ -137,7 +151,7 @@ def judge_hessian_jump(m: dict, pred: dict) -> Judged:
                bias=tol, bias_reason="FD rounding bound + Richardson truncation bound (numerics.relu_finite_differences)",
                note=f"max |{what}| = {_scale(H):.4g}"),
     ]
-    return _judged(parts, quantity="regular Hessian jump across S_ij", resolutions=[tol / _scale(H)])
+    return _judged(parts, quantity="regular Hessian jump across S_ij", resolutions=[_ratio(tol, _scale(H))])
 
 
 def judge_crossing(m: dict, pred: dict) -> Judged:
@@ -163,7 +177,7 @@ def judge_crossing(m: dict, pred: dict) -> Judged:
                bias=tol, bias_reason="Richardson truncation bound + propagated round-off of dH",
                note=f"raw J_hat at eps = {eps[-1]:.3g}: {J_hat[-1]:.10g}"),
     ]
-    return _judged(parts, quantity="crossing J", resolutions=[tol / abs(J)])
+    return _judged(parts, quantity="crossing J", resolutions=[_ratio(tol, abs(J))])
 
 
 # --- cell: regular Hessian -------------------------------------------------------------------
@@ -192,7 +206,7 @@ def judge_cell(m: dict, pred: dict) -> Judged:
                 0.0, ray_bound, "measured smallest eigenvalue <= predicted Rayleigh quotient (< 0) and largest > 0",
                 "H_reg indefinite"),
     ]
-    return _judged(parts, quantity="regular Hessian on a cell", resolutions=[fd_bound / _scale(H), ray_bound / abs(ray)])
+    return _judged(parts, quantity="regular Hessian on a cell", resolutions=[_ratio(fd_bound, _scale(H)), _ratio(ray_bound, abs(ray))])
 
 
 # --- symmetries, functional dimension, kinks, orbit ----------------------------------------
@@ -238,7 +252,7 @@ def judge_functional_dimension(m: dict, pred: dict, *, require_applicable: bool 
                             bias_reason="ranks are integers: 1/2 makes this exact equality",
                             note=f"singular-value gap s_r / s_(r+1) = {r['gap']:.3g}, dead = {r['dead']}, "
                                  f"always active = {r['always_active']}"))
-        resolutions.append(0.5 / abs(pred[case]))
+        resolutions.append(_ratio(0.5, abs(pred[case])))
     if not parts:
         return None
     return _judged(parts, quantity="functional dimension = rank of d f(x_1..x_M) / d theta", resolutions=resolutions)
@@ -256,8 +270,9 @@ def judge_kinks(m: dict, pred: dict) -> Judged:
                    quantity="max |location error|", bias=1e-8, bias_reason=reason),
             within(0.0, max((abs(p["jump"] - r["jump"]) for p, r in zip(kinks, rec)), default=0.0), 0.0,
                    quantity="max |jump error|", bias=1e-8 * jump_scale, bias_reason=reason)]
-    resolutions = [1e-8 / max([1e-300] + [abs(k["location"]) for k in kinks]),
-                   1e-8 * jump_scale / max([1e-300] + [abs(k["jump"]) for k in kinks])]
+    # an empty window is tested by the exact count alone
+    resolutions = [0.0] if not kinks else [_ratio(1e-8, max(abs(k["location"]) for k in kinks)),
+                                           _ratio(1e-8 * jump_scale, max(abs(k["jump"]) for k in kinks))]
     return _judged(parts, quantity="kinks recovered from f alone (1D input)", resolutions=resolutions)
 
 
@@ -276,12 +291,12 @@ def judge_orbit(m: dict, pred: dict) -> Judged:
                bias_reason="float64 round-off of |theta|^2"),
         _flag(m["hessian_same_cell"], "every FD stencil inside one cell", "rescaling keeps the activation pattern"),
     ]
-    resolutions = [EXACT_RTOL * prior_scale / _scale(pred["prior"])]
+    resolutions = [_ratio(EXACT_RTOL * prior_scale, _scale(pred["prior"]))]
     for s, H, H_fd, bound in zip(m["scales"], pred["hessian"], m["hessian"], m["hessian_error_bound"]):
         parts.append(within(0.0, _max_error(H, H_fd), 0.0, quantity=f"max |H_FD(theta(s)) - S^-1 H S^-1|, s = {s:g}",
                             bias=bound, bias_reason="FD rounding + Richardson truncation bound (numerics.relu_finite_differences.fd_hessian)",
                             note=f"max |H| = {_scale(H):.4g}"))
-        resolutions.append(bound / _scale(H))
+        resolutions.append(_ratio(bound, _scale(H)))
     dh = [e["value"] for e in m["abs_dH"]]
     observation = ("observation (not judged): E|dH| along the orbit " +
                    ", ".join(f"s = {s:g}: {e['value']:.3g} ± {e['se']:.2g}" for s, e in zip(m["scales"], m["abs_dH"])) +
