@@ -5,11 +5,11 @@ Prediction: theory.geometry (symbolic identities, no seed); measurement: numeric
 at the measured network (theory.relu_values) against the measured numbers.
 
 Every claim has a `theory.geometry.predicted_*` function (the theory numbers for a
-measurement) and a `judge_*` function here, returning a `Judged`: the verdict and its resolution, the smallest
-relative change of the predicted numbers the check detects (max over parts of tolerance /
-|prediction|). Moving the predicted numbers by twice that makes the check fail
-(tests/test_geometry_negative_controls.py). A failing verdict's headline is its worst
-failing part.
+measurement) and a `judge_*` function here returning a `Judged`: the verdict and its
+resolution, the smallest relative change of the predicted numbers the check detects (max
+over parts of tolerance / |prediction|). Moving the predicted numbers by twice that makes
+the check fail (tests/test_geometry_negative_controls.py); a resolution of MAX_RESOLUTION
+or worse fails by itself. A failing verdict's headline is its worst failing part.
 
 Tolerances (each derived; no sampling error unless stated):
 - exact identities of the network function (symmetries): relative 1e-12 (`EXACT_RTOL`). A
