@@ -8,8 +8,9 @@ Every claim has a `theory.geometry.predicted_*` function (the theory numbers for
 measurement) and a `judge_*` function here returning a `Judged`: the verdict and its
 resolution, the smallest relative change of the predicted numbers the check detects (max
 over parts of tolerance / |prediction|). Moving the predicted numbers by twice that makes
-the check fail (tests/test_geometry_negative_controls.py); a resolution of MAX_RESOLUTION
-or worse fails by itself. A failing verdict's headline is its worst failing part.
+the check fail (tests/test_geometry_negative_controls.py); a resolution of
+relu_hmc.claims._resolution.MAX_RESOLUTION or worse fails by itself. A failing verdict's
+headline is its worst failing part.
 
 Tolerances (each derived; no sampling error unless stated):
 - exact identities of the network function (symmetries): relative 1e-12 (`EXACT_RTOL`). A
@@ -23,10 +24,10 @@ Tolerances (each derived; no sampling error unless stated):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
+from relu_hmc.claims._resolution import Judged, flag as _flag, judged as _judged, ratio as _ratio
 from relu_hmc.claims.base import Claim, Task, Verdict, at_most, register, within
 from relu_hmc.theory import geometry as tg
 
@@ -35,9 +36,6 @@ _NUMERICS = "relu_hmc.numerics.geometry"
 
 #: Relative tolerance of the exact (symmetry) identities; justification in the module doc.
 EXACT_RTOL = 1e-12
-#: A verdict whose resolution (max tolerance / |prediction|) reaches this fails: its
-#: tolerances would accept half or twice the prediction.
-MAX_RESOLUTION = 0.5
 #: Crossing steps: the finest points of the eps ladder and the eps powers removed from J_hat.
 CROSSING_POINTS, CROSSING_POWERS = 6, (1, 2, 3)
 
@@ -51,58 +49,8 @@ _ORBIT = {"quick": {"n_inputs": 1, "width": 3, "n_points": 20, "eps": 0.01, "n_s
           "full": {"n_inputs": 1, "width": 3, "n_points": 20, "eps": 0.01, "n_steps": 20, "n_traj": 2000}}
 
 
-@dataclass(frozen=True)
-class Judged:
-    """A verdict and its resolution (see the module doc)."""
-
-    verdict: Verdict
-    resolution: float
-
-
-def _badness(v: Verdict) -> float:
-    """|measured - predicted| / tolerance; a passing part whose ratio exceeds 1 passed by its own
-    (one-sided or yes/no) rule and counts 0, so a two-sided comparison is the headline."""
-    if not math.isfinite(v.measured) or not math.isfinite(v.predicted):
-        ratio = math.inf
-    else:
-        ratio = abs(v.measured - v.predicted) / v.tolerance if v.tolerance > 0 else math.inf
-    return (ratio if ratio <= 1.0 else 0.0) if v.passed else ratio
-
-
-def _judged(parts: list[Verdict], *, quantity: str, resolutions: list[float], note: str = "") -> Judged:
-    """All parts must pass; the headline is the worst failing part (the worst part if all pass).
-    A check whose resolution is MAX_RESOLUTION or worse cannot tell the prediction from half
-    or twice it and fails on that (a part named so), whatever its comparisons say."""
-    resolution = max(resolutions)
-    if not resolution < MAX_RESOLUTION and not any(p.quantity.startswith("resolution ") for p in parts):
-        parts = list(parts) + [Verdict(False, MAX_RESOLUTION, resolution, 0.0, 0.0,
-                                       "tolerances as large as the prediction: nothing is tested",
-                                       f"resolution {resolution:.3g} < {MAX_RESOLUTION:g}")]
-    failing = [p for p in parts if not p.passed]
-    worst = max(failing or parts, key=_badness)
-    status = f"{len(failing)} of {len(parts)} parts FAIL" if failing else f"all {len(parts)} parts pass"
-    detail = (f"resolution {resolution:.3g} (max tolerance / |prediction|: the smallest relative change of the "
-              f"prediction this check detects); {status}; headline = "
-              f"{'worst failing' if failing else 'worst'} part ({worst.quantity}): {worst.detail}")
-    if note:
-        detail += f"; {note}"
-    verdict = Verdict(not failing, worst.predicted, worst.measured, worst.se, worst.tolerance, detail, quantity,
-                      tuple(parts))
-    return Judged(verdict, resolution)
-
-
-def _flag(ok: bool, quantity: str, detail: str) -> Verdict:
-    """A precondition of a measurement (a yes/no fact, no number to compare)."""
-    return Verdict(bool(ok), 1.0, 1.0 if ok else 0.0, 0.0, 0.0, detail, quantity)
-
-
 def _max_error(predicted, measured) -> float:
     return float(np.max(np.abs(np.asarray(measured, dtype=float) - np.asarray(predicted, dtype=float))))
-
-
-def _ratio(tolerance: float, scale: float) -> float:
-    """tolerance / |prediction| (infinite for a zero prediction: no relative resolution)."""
-    return tolerance / scale if scale > 0 else math.inf
 
 
 def _scale(predicted) -> float:
