@@ -286,3 +286,11 @@ def acceptance_probability(energy_error) -> np.ndarray:
     dh = np.asarray(energy_error, dtype=np.float64)
     with np.errstate(over="ignore", invalid="ignore"):
         return np.where(np.isfinite(dh), np.exp(-np.maximum(dh, 0.0)), 0.0)
+
+
+def richardson_weights(h, powers) -> np.ndarray:
+    """The weights c_k of `richardson`'s value as a linear combination sum_k c_k A(h_k) of the
+    input values, in the order of h (the table is linear in the values). If every A(h_k) is
+    off by at most delta_k (round-off), the value is off by at most sum_k |c_k| delta_k."""
+    h = np.asarray(h, dtype=np.float64)
+    return np.array([richardson(h, np.eye(h.size)[k], powers).value for k in range(h.size)])

@@ -103,3 +103,15 @@ def test_column_means_bootstrap_of_a_difference_of_means_has_the_paired_standard
     assert estimate.value == pytest.approx(c.mean())
     assert estimate.se == pytest.approx(c.std(ddof=1) / math.sqrt(n), rel=0.1)
     assert estimate.lo < estimate.value < estimate.hi
+
+
+def test_richardson_weights_reproduce_the_value_and_bound_propagated_round_off():
+    """value = sum_k c_k A(h_k); for halving with powers (1,) the weights are (-1, 2)."""
+    from relu_hmc.numerics.estimators import richardson_weights
+
+    h = 0.1 * 0.5 ** np.arange(5)
+    values = 3.0 + 2.0 * h - 5.0 * h ** 2 + 7.0 * h ** 3
+    c = richardson_weights(h, [1, 2, 3])
+    assert math.isclose(float(c @ values), richardson(h, values, [1, 2, 3]).value, rel_tol=1e-14)
+    assert math.isclose(c.sum(), 1.0, rel_tol=1e-12)                 # a constant is reproduced
+    np.testing.assert_allclose(richardson_weights([0.2, 0.1], [1]), [-1.0, 2.0], rtol=1e-14)
