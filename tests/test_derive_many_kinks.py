@@ -19,19 +19,19 @@ LOCATIONS = [i / 10 for i in range(N_KINKS)]
 EXPR = "+".join(f"Abs(q-{i}/10)" for i in range(N_KINKS))
 
 
-def _potential(q: float) -> float:
-    return sum(abs(q - b) for b in LOCATIONS)
+def _potential(q: float, locations=LOCATIONS) -> float:
+    return sum(abs(q - b) for b in locations)
 
 
-def _independent_sigma0(T: float) -> float:
+def _independent_sigma0(T: float, locations=LOCATIONS) -> float:
     """Sigma_0 = T sum_b J_b^2 pi(b) E|p|^3 / 12 with J_b = 2 (each |q - b| turns its slope from
     -1 to +1), pi(b) = exp(-U(b)) / Z, Z by scipy quadrature between the kinks, and
     E|p|^3 = 2 sqrt(2 / pi) for p ~ N(0, 1)."""
-    shift = min(_potential(b) for b in LOCATIONS)  # U's minimum is at a kink (U is convex, piecewise linear)
-    breaks = [-60.0, *LOCATIONS, 60.0]  # U - shift > 32 * 57 outside: exp(-that) is 0 in double
-    Z = sum(integrate.quad(lambda q: math.exp(-(_potential(q) - shift)), a, b, epsabs=0, epsrel=1e-12)[0]
-            for a, b in zip(breaks, breaks[1:]))
-    density = [math.exp(-(_potential(b) - shift)) / Z for b in LOCATIONS]
+    shift = min(_potential(b, locations) for b in locations)  # the minimum is at a kink (U convex, piecewise linear)
+    breaks = [locations[0] - 60.0, *locations, locations[-1] + 60.0]  # exp(-(U - shift)) is 0 in double outside
+    Z = sum(integrate.quad(lambda q: math.exp(-(_potential(q, locations) - shift)), a, b, epsabs=0,
+                           epsrel=1e-12)[0] for a, b in zip(breaks, breaks[1:]))
+    density = [math.exp(-(_potential(b, locations) - shift)) / Z for b in locations]
     abs_p3 = 2 * math.sqrt(2 / math.pi)
     return T * sum(2.0 ** 2 * pi_b * abs_p3 / 12 for pi_b in density)
 
@@ -45,6 +45,14 @@ def test_thirty_two_kinks_derive_and_match_the_sum_formula(T):
     assert all(k["jump"] == pytest.approx(2.0) for k in law["kinks"])
     assert law["step_size_exponent"] == 0.5 and law["sigma_exponent"] == 2.0
     assert law["sigma0"] == pytest.approx(_independent_sigma0(T), rel=1e-8)
+
+
+def test_kinks_whose_mass_lies_far_from_the_origin():
+    """Eight kinks at 20..27: the density's mass sits around q = 23.5, outside the first
+    quadrature window [-8, 8] around 0 (this raised 'min() arg is an empty sequence')."""
+    locations = [float(b) for b in range(20, 28)]
+    law = derive_scaling_law("+".join(f"Abs(q-{int(b)})" for b in locations))
+    assert law["sigma0"] == pytest.approx(_independent_sigma0(1.0, locations), rel=1e-8)
 
 
 def test_many_kinks_refusals_still_name_the_problem():

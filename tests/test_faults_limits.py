@@ -3,6 +3,7 @@ from an estimate (nothing allocated), eps below float64 resolution is refused, d
 stop at their time limit naming the step, an audit step that never returns is stopped, and
 numerical warnings are summarised in one line."""
 import resource
+import re
 import time
 import warnings
 from pathlib import Path
@@ -74,8 +75,8 @@ def test_derive_and_tune_stop_at_the_time_limit_naming_the_step(argv, capsys):
     assert cli.main(argv + ["--time-limit", "1"]) == 2
     assert time.monotonic() - start < 10
     line = _one_line_error(capsys)
-    assert "time limit 1 s reached while classifying U" in line and "(step: analyse_potential)" in line
-    assert "raise --time-limit" in line
+    # which step runs out depends on the machine's speed; the line must name one
+    assert re.search(r"time limit 1 s reached while .+ \(step: [a-z_0-9]+\); raise --time-limit", line), line
 
 
 def test_a_derivation_within_its_limits_returns_as_before(capsys):

@@ -337,9 +337,9 @@ def _window_and_shift(U: sp.Expr, points):
     Values are compared after the exact subtraction of the shift (so U = q**2 + 1e308 works)."""
     f = sp.lambdify(Q, U, modules="math")
     point_values = [float(sp.N(b)) for b in points]
-    half = 8.0
+    half, centre = 8.0, 0.0
     while True:
-        grid = [k * half / 400 for k in range(-400, 401)] + point_values
+        grid = [centre + k * half / 400 for k in range(-400, 401)] + point_values
         values = [_float_or_inf(f, x) for x in grid]
         shift = sp.Integer(0)
         for _ in range(2):  # second pass: minimise again after an exact first centring
@@ -352,8 +352,14 @@ def _window_and_shift(U: sp.Expr, points):
         centered = values[:801]
         if centered[0] > WINDOW_LEVEL and centered[800] > WINDOW_LEVEL:
             inside = [x for x, v in zip(grid, centered) if v <= WINDOW_LEVEL]
-            step = 2 * half / 800
-            return shift, (min(inside) - step, max(inside) + step)
+            if inside:
+                step = 2 * half / 800
+                return shift, (min(inside) - step, max(inside) + step)
+            if centre != x_best:
+                # the mass sits at a kink outside the regular grid (e.g. the median of many
+                # kinks far from 0): centre the grid on the best point and look again
+                centre = x_best
+                continue
         if half >= MAX_WINDOW:
             return shift, None
         half *= 4
