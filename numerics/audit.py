@@ -323,11 +323,11 @@ def global_order(step, potential_name: str, *, n_points: int | None = None, seed
     """Order of the energy error after a fixed time T from stationary starts
     (smooth: theory says 2; kinked: O(1) crossings per unit time, each Theta(eps), so 1).
 
-    Kinked potentials use the regression method and, by default, 2048 points (their errors
+    Kinked potentials use the regression method and, by default, 4096 points (their errors
     are noisier); smooth ones Richardson and 512 points."""
     potential = test_potential(potential_name)
     kinked = potential.is_kinked
-    n_points = n_points or (2048 if kinked else 512)
+    n_points = n_points or (4096 if kinked else 512)
     rng = rng_from(seed)
     q, p = stationary_points(potential, n_points, rng)
     errors, eps = global_energy_errors(step, potential, q, p, T, n_steps_values)

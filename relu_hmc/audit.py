@@ -110,8 +110,14 @@ def builtin_coefficient(name: str, potential: str) -> tuple[int, Callable]:
 # verdicts
 
 
+#: The largest tolerance (Z SE + truncation bound) an order check may have: an order known
+#: only to +-0.1 or worse cannot tell a method's integer order (the brief's resolution).
+MAX_ORDER_TOLERANCE = 0.1
+
+
 def _at_least(minimum: int, m: measure.OrderMeasurement, potential: str) -> Verdict:
-    """One-sided: measured + Z SE + truncation bound >= minimum."""
+    """One-sided: measured + Z SE + truncation bound >= minimum, with that tolerance <=
+    MAX_ORDER_TOLERANCE (an unresolved order fails: the audit cannot vouch for it)."""
     tolerance = Z * m.estimate.se + m.systematic
     detail = (f"one-sided: measured + {Z:g} SE + truncation bound ({tolerance:.3g}) >= {minimum}; "
               f"eps in [{min(m.eps):.3g}, {max(m.eps):.3g}]")
@@ -122,8 +128,10 @@ def _at_least(minimum: int, m: measure.OrderMeasurement, potential: str) -> Verd
     if m.roundoff_limited or not math.isfinite(m.value) or not math.isfinite(tolerance):
         return Verdict(False, minimum, m.value, m.estimate.se, math.nan,
                        "the error is at rounding level on the ladder: no order can be measured", potential)
-    return Verdict(bool(m.value + tolerance >= minimum), float(minimum), m.value, m.estimate.se, tolerance,
-                   detail, potential)
+    if tolerance > MAX_ORDER_TOLERANCE:
+        detail += f"; FAILS: order not resolved to {MAX_ORDER_TOLERANCE:g}"
+    return Verdict(bool(m.value + tolerance >= minimum and tolerance <= MAX_ORDER_TOLERANCE), float(minimum),
+                   m.value, m.estimate.se, tolerance, detail, potential)
 
 
 def _coefficient_verdict(measured: np.ndarray, error: np.ndarray, predicted: np.ndarray, seed,
