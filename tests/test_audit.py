@@ -13,7 +13,7 @@ import pytest
 import fixtures_integrators as fx
 from relu_hmc.numerics import audit as measure
 from relu_hmc.numerics import step_invariants as invariants
-from relu_hmc.audit import PROPERTIES, audit, predicted_orders, smooth_expressions
+from relu_hmc.audit import MAX_ORDER_TOLERANCE, PROPERTIES, audit, predicted_orders, smooth_expressions
 from relu_hmc.cli import main
 
 _REPORTS = {}
@@ -103,6 +103,8 @@ def test_report_numbers_carry_errors_and_serialise():
             assert part.se > 0 and part.tolerance >= 4 * part.se
             assert data["orders"][key][part.quantity]["order"] == part.measured
     assert data["checks"] == {key: True for key in PROPERTIES}
+    for key, by_potential in data["orders"].items():  # every order resolved to MAX_ORDER_TOLERANCE
+        assert all(o["tolerance"] <= MAX_ORDER_TOLERANCE for o in by_potential.values()), key
     assert data["matched_splitting"] == "leapfrog"
     assert "PASS" in r.to_text() and "built-in splitting 'leapfrog'" in r.to_text()
 
@@ -152,6 +154,8 @@ def test_cli_exit_codes_pass_and_fail(capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["passed"] is True and data["failed"] == [] and data["matched_splitting"] == "yoshida4"
     assert set(data["properties"]) == set(PROPERTIES) == set(data["checks"])
+    local = data["orders"]["smooth_local_order"]["quartic"]  # fourth order: local energy order 5
+    assert abs(local["order"] - 5) <= local["tolerance"] and local["se"] > 0
     assert main(["audit", "fixtures_integrators:damped_leapfrog", "--quiet"]) == 1
     out = capsys.readouterr().out
     assert "FAIL  volume_preservation" in out and "PASS  consistency" in out
