@@ -1,5 +1,5 @@
-"""Measurements on an arbitrary one-step integrator: energy-error orders, the eps^3 coefficient,
-time reversibility and volume preservation.
+"""Measurements on an arbitrary one-step integrator: consistency, energy-error orders, the
+leading energy-error coefficient, time reversibility, volume preservation and the symplectic form.
 
 The integrator under audit is any function ``step(q, p, eps, grad_U) -> (q, p)`` on 1-D
 float64 arrays, with ``grad_U`` mapping a 1-D array to the gradient of U (the HMC
@@ -21,13 +21,17 @@ What is measured (no theory here: `relu_hmc.audit` joins these numbers to theory
   Local (one step) and global (fixed time T, L = T / eps steps) errors, from stationary
   starts; for kinked potentials also `crossing` steps, started a fixed fraction of a step
   before a kink (q = b - theta eps p), so that every step of the ladder crosses it.
-- `leading_coefficient`: lim_{eps->0} dH / eps^3 per point, by Richardson extrapolation of
-  r(eps) = dH / eps^3 over three halvings, with the last tableau difference as its error.
+- `consistency_order`: the order of the one-step defect against the Hamiltonian vector field
+  (>= 2 iff the method is consistent).
+- `leading_coefficient`: lim_{eps->0} dH / eps^n per point (n = 3 or 5), by Richardson
+  extrapolation of r(eps) = dH / eps^n over three halvings, with the last tableau difference
+  as its error.
 - `numerics.step_invariants.reversibility`: step, flip p, step, flip p must return to the
   start; the residual is reported in units of the float64 spacing at the state's scale (ulps).
 - `numerics.step_invariants.volume_preservation`: det of the 2x2 Jacobian d(q1, p1)/d(q, p)
   per coordinate, by central finite differences at h and 2h (the difference estimates the
-  truncation error).
+  truncation error); `numerics.step_invariants.symplectic_form`: J^T Omega J - Omega for the
+  full 6x6 Jacobian on coupled 3-D potentials.
 The user's step is called through `numerics.user_step.CheckedStep`.
 """
 from __future__ import annotations
@@ -174,7 +178,7 @@ class OrderMeasurement:
     ``systematic``: the estimated remaining truncation error of that extrapolation;
     ``eps``: the ladder (decreasing); ``mean_abs_error`` / ``mean_abs_error_se``: E|dH| per eps;
     ``pair_slopes``: log-log slopes between consecutive step sizes (coarse to fine);
-    ``roundoff_limited``: True if E|dH| at the finest eps is within 100x of the rounding
+    ``roundoff_limited``: True if E|dH| at the finest eps is within ``floor`` = 100x the rounding
     error of an energy difference (the slope then measures rounding, not the method).
     """
 
@@ -185,6 +189,12 @@ class OrderMeasurement:
     mean_abs_error_se: tuple[float, ...]
     pair_slopes: tuple[float, ...]
     roundoff_limited: bool = False
+    floor: float = math.nan
+
+    @property
+    def below_rounding(self) -> bool:
+        """E|dH| at rounding level at every eps: the step is exact to rounding on this test."""
+        return bool(self.roundoff_limited and max(self.mean_abs_error) <= self.floor)
 
     @property
     def value(self) -> float:
@@ -195,6 +205,7 @@ class OrderMeasurement:
             "order": self.estimate.as_dict(), "systematic": self.systematic, "eps": list(self.eps),
             "mean_abs_error": list(self.mean_abs_error), "mean_abs_error_se": list(self.mean_abs_error_se),
             "pair_slopes": list(self.pair_slopes), "roundoff_limited": self.roundoff_limited,
+            "below_rounding": self.below_rounding,
         }
 
 
@@ -247,7 +258,7 @@ def energy_error_order(errors: np.ndarray, eps, seed, *, energy_scale: float = 1
     if np.any(mean_abs <= 0.0):
         nan = Estimate(math.nan, math.nan)
         return OrderMeasurement(nan, math.nan, tuple(eps), tuple(mean_abs), tuple(se_abs),
-                                tuple(_pair_slopes(mean_abs, eps)), True)
+                                tuple(_pair_slopes(mean_abs, eps)), True, floor)
 
     if method == "richardson":
         def slope(m):
@@ -265,7 +276,7 @@ def energy_error_order(errors: np.ndarray, eps, seed, *, energy_scale: float = 1
 
     estimate = bootstrap_estimate(errors, statistic, seed, n_boot=n_boot)
     return OrderMeasurement(estimate, float(systematic), tuple(eps), tuple(mean_abs), tuple(se_abs),
-                            tuple(float(s) for s in _pair_slopes(mean_abs, eps)), roundoff_limited)
+                            tuple(float(s) for s in _pair_slopes(mean_abs, eps)), roundoff_limited, floor)
 
 
 def local_order(step, potential_name: str, *, n_points: int = 512, seed=0,
@@ -276,6 +287,24 @@ def local_order(step, potential_name: str, *, n_points: int = 512, seed=0,
     q, p = stationary_points(potential, n_points, rng)
     errors = local_energy_errors(step, potential, q, p, eps_values)
     return energy_error_order(errors, eps_values, rng, energy_scale=float(np.max(energy(potential, q, p))))
+
+
+def consistency_order(step, potential_name: str, *, n_points: int = 256, seed=0,
+                      eps_values=LOCAL_EPS) -> OrderMeasurement:
+    """Order of the consistency defect |q1 - q - eps p| + |p1 - p + eps U'(q)| of one step: a
+    method is consistent (global order >= 1) iff its one-step map agrees with the Hamiltonian
+    vector field to first order, i.e. the defect is O(eps^2) (Hairer, Norsett & Wanner,
+    Solving ODEs I, sec. II.3). Energy orders alone cannot see this: the identity map conserves H."""
+    step = as_checked(step)
+    potential = test_potential(potential_name)
+    rng = rng_from(seed)
+    q, p = stationary_points(potential, n_points, rng)
+    columns = []
+    for eps in eps_values:
+        q1, p1 = step(q, p, eps, potential.grad)
+        columns.append(np.abs(q1 - q - eps * p) + np.abs(p1 - p + eps * potential.grad(q)))
+    return energy_error_order(np.column_stack(columns), eps_values, rng,
+                              energy_scale=float(np.max(np.abs(q) + np.abs(p))))
 
 
 def crossing_order(step, potential_name: str, *, n_points: int = 512, seed=0,
@@ -294,11 +323,11 @@ def global_order(step, potential_name: str, *, n_points: int | None = None, seed
     """Order of the energy error after a fixed time T from stationary starts
     (smooth: theory says 2; kinked: O(1) crossings per unit time, each Theta(eps), so 1).
 
-    Kinked potentials use the regression method and, by default, 2048 points (their errors
+    Kinked potentials use the regression method and, by default, 4096 points (their errors
     are noisier); smooth ones Richardson and 512 points."""
     potential = test_potential(potential_name)
     kinked = potential.is_kinked
-    n_points = n_points or (2048 if kinked else 512)
+    n_points = n_points or (4096 if kinked else 512)
     rng = rng_from(seed)
     q, p = stationary_points(potential, n_points, rng)
     errors, eps = global_energy_errors(step, potential, q, p, T, n_steps_values)
@@ -312,9 +341,9 @@ def global_order(step, potential_name: str, *, n_points: int | None = None, seed
 
 @dataclass(frozen=True)
 class CoefficientMeasurement:
-    """lim dH / eps^3 at each point (q, p): ``value`` per point, ``error`` its extrapolation
-    error estimate (last Richardson difference + rounding), valid only if dH = C eps^3 +
-    O(eps^4), i.e. if the local order is 3; ``raw``: dH / eps^3 at the finest eps."""
+    """lim dH / eps^n at each point (q, p): ``value`` per point, ``error`` its extrapolation
+    error estimate (last Richardson difference + rounding), valid only if dH = C eps^n +
+    O(eps^(n+1)), i.e. if the local order is n; ``raw``: dH / eps^n at the finest eps."""
 
     q: np.ndarray
     p: np.ndarray
@@ -334,10 +363,15 @@ def _extrapolated_ratio(errors: np.ndarray, eps: np.ndarray, power: int, energy_
     order and, unlike the difference R2 - R1, cannot cancel against the e^2 term. The
     rounding term: dH has error <= 2 x STEP_ROUNDOFF_ULPS ulps of the energy; each R2 has
     tableau weights summing in absolute value to (4 (2 + 1) + (2 + 1)) / 3 = 5 on values of
-    r no coarser than the finest, so the difference carries at most 10 such roundings."""
-    top = richardson(eps, (errors / eps**power).T, [1, 2]).table[-1]  # R2 at e and e/2, (2, n_points)
+    r no coarser than the finest, so the difference carries at most 10 such roundings.
+    Where c nearly vanishes at a point the e^4 term takes over and that difference can fall
+    below the error; the error estimate is therefore the larger of it and the table's own
+    bound (`Extrapolation.bound`: |R2 - R1| at the finest level plus its deviation from
+    the coarser level's)."""
+    extrapolation = richardson(eps, (errors / eps**power).T, [1, 2])
+    top = extrapolation.table[-1]  # R2 at e and e/2, (2, n_points)
     rounding = 10.0 * 2 * STEP_ROUNDOFF_ULPS * ULP * np.maximum(energy_scale, 1.0) / eps[-1] ** power
-    return top[-1], np.abs(top[-1] - top[-2]) + rounding
+    return top[-1], np.maximum(np.abs(top[-1] - top[-2]), extrapolation.bound) + rounding
 
 
 def _halving(eps_values) -> np.ndarray:
@@ -348,37 +382,24 @@ def _halving(eps_values) -> np.ndarray:
 
 
 COEFFICIENT_EPS = (0.025, 0.0125, 0.00625, 0.003125)
+#: Ladder for a leading power >= 4 (dH ~ eps^5 needs larger steps to stay above rounding).
+HIGH_ORDER_COEFFICIENT_EPS = (0.1, 0.05, 0.025, 0.0125)
+
+
+def coefficient_ladder(power: int) -> tuple[float, ...]:
+    """The halving ladder on which lim dH / eps^power is extrapolated: dH at the finest step
+    stays >= ~1e-9 relative (far above rounding) for power 3 and for power 5."""
+    return COEFFICIENT_EPS if power <= 3 else HIGH_ORDER_COEFFICIENT_EPS
 
 
 def leading_coefficient(step, potential_name: str, *, n_points: int = 64, seed=0,
-                        eps_values=COEFFICIENT_EPS) -> CoefficientMeasurement:
-    """lim dH / eps^3 at stationary points, by Richardson extrapolation over four halvings."""
+                        eps_values=None, power: int = 3) -> CoefficientMeasurement:
+    """lim dH / eps^power at stationary points, by Richardson extrapolation over four halvings
+    (power 3: leapfrog-like splittings; 5: fourth-order ones). Meaningful only when the local
+    energy-error order is `power` (otherwise the ratio diverges or vanishes)."""
     potential = test_potential(potential_name)
-    eps = _halving(eps_values)
+    eps = _halving(coefficient_ladder(power) if eps_values is None else eps_values)
     q, p = stationary_points(potential, n_points, seed)
     errors = local_energy_errors(step, potential, q, p, eps)
-    value, error = _extrapolated_ratio(errors, eps, 3, energy(potential, q, p))
-    return CoefficientMeasurement(q, p, value, error, errors[:, -1] / eps[-1] ** 3, tuple(eps))
-
-
-@dataclass(frozen=True)
-class CrossingCoefficientMeasurement:
-    """lim dH / eps for crossing starts q = kink - theta eps p (Richardson, as above)."""
-
-    kink: np.ndarray
-    theta: np.ndarray
-    p: np.ndarray
-    value: np.ndarray
-    error: np.ndarray
-    eps: tuple[float, ...] = field(default=())
-
-
-def crossing_coefficient(step, potential_name: str, *, n_points: int = 64, seed=0,
-                         eps_values=COEFFICIENT_EPS) -> CrossingCoefficientMeasurement:
-    """lim dH / eps of kink-crossing steps at fixed phase theta (`crossing_points`)."""
-    potential = test_potential(potential_name)
-    eps = _halving(eps_values)
-    points = crossing_points(potential, n_points, seed)
-    errors = local_energy_errors(step, potential, points.q, points.p, eps)
-    value, error = _extrapolated_ratio(errors, eps, 1, energy(potential, points.q(eps[0]), points.p))
-    return CrossingCoefficientMeasurement(points.kink, points.theta, points.p, value, error, tuple(eps))
+    value, error = _extrapolated_ratio(errors, eps, power, energy(potential, q, p))
+    return CoefficientMeasurement(q, p, value, error, errors[:, -1] / eps[-1] ** power, tuple(eps))

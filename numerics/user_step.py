@@ -108,11 +108,17 @@ def as_checked(step) -> CheckedStep:
 
 def toolkit_step(q, p, eps, grad_U):
     """The toolkit's own leapfrog kernel (numerics.leapfrog, general callable path) as a step
-    function: one step of size eps for the potential whose gradient is grad_U."""
+    function: one step of size eps for the potential whose gradient is grad_U (which may couple
+    coordinates: the kernel calls it on the whole state, one chain of d coordinates)."""
     from relu_hmc.numerics.leapfrog import leapfrog_trajectory
     from relu_hmc.numerics.potentials import CallablePotential
 
     q = np.asarray(q, dtype=np.float64)
-    potential = CallablePotential(np.zeros_like, lambda x: np.asarray(grad_U(x.ravel()), dtype=np.float64).reshape(x.shape))
+    potential = CallablePotential(np.zeros_like, np.zeros_like)
+    # CallablePotential validates du on a 7-point probe as if it acted per coordinate; grad_U
+    # acts on the state vector, so it is installed after validation (the kernel only calls it
+    # on the (1, d) state).
+    object.__setattr__(potential, "du_fn",
+                       lambda x: np.asarray(grad_U(x.ravel()), dtype=np.float64).reshape(x.shape))
     trajectory = leapfrog_trajectory(potential, q[None, :], np.asarray(p, dtype=np.float64)[None, :], eps, 1)
     return trajectory.q[0], trajectory.p[0]

@@ -1,8 +1,9 @@
 """The integrator audit (numerics.audit + relu_hmc.audit + `relu-hmc audit`).
 
-The toolkit's leapfrog must pass every property; each deliberately wrong integrator of
-tests/fixtures_integrators.py must fail exactly the properties theory says it breaks
-(`EXPECTED_FAILURES`) and pass reversibility / volume preservation where it keeps them.
+A consistent, reversible, volume-preserving integrator passes whatever its order (leapfrog,
+position Verlet, Yoshida's fourth order) and the audit names the built-in splitting whose
+error coefficients it has; each broken integrator of tests/fixtures_integrators.py fails
+exactly the properties it breaks (`EXPECTED_FAILURES`) and matches no built-in.
 """
 import json
 
@@ -11,7 +12,8 @@ import pytest
 
 import fixtures_integrators as fx
 from relu_hmc.numerics import audit as measure
-from relu_hmc.audit import PROPERTIES, audit, kinked_pieces, smooth_expressions
+from relu_hmc.numerics import step_invariants as invariants
+from relu_hmc.audit import MAX_ORDER_TOLERANCE, PROPERTIES, audit, predicted_orders, smooth_expressions
 from relu_hmc.cli import main
 
 _REPORTS = {}
@@ -23,40 +25,73 @@ def report(name):
     return _REPORTS[name]
 
 
-@pytest.mark.parametrize("name", ["leapfrog", "toolkit_leapfrog"])
-def test_correct_leapfrog_passes_everything(name):
+@pytest.mark.parametrize("name", ["leapfrog", "toolkit_leapfrog", "position_verlet", "yoshida4", "two_stage_bcss",
+                                  "two_stage_mclachlan"])
+def test_valid_integrators_of_any_order_pass_and_are_named(name):
     r = report(name)
     assert r.passed, r.to_text()
     assert list(r.verdicts) == list(PROPERTIES)
+    assert r.matched == fx.EXPECTED_MATCH[name], r.identification
 
 
-@pytest.mark.parametrize("name", ["half_kicks", "symplectic_euler", "asymmetric_leapfrog", "explicit_euler"])
-def test_wrong_integrators_fail_the_right_properties(name):
+@pytest.mark.parametrize("name", ["half_kicks", "symplectic_euler", "asymmetric_leapfrog", "explicit_euler",
+                                  "damped_leapfrog", "identity"])
+def test_broken_integrators_fail_exactly_what_they_break(name):
     r = report(name)
-    must_fail = fx.EXPECTED_FAILURES[name]
-    failed = set(r.failed)
-    assert must_fail <= failed, r.to_text()
-    # the properties the integrator keeps must still pass: the audit names the right failure
-    keeps = {"reversibility", "volume_preservation", "kinked_crossing_order"} - must_fail
-    assert not (keeps & failed), r.to_text()
+    assert set(r.failed) == fx.EXPECTED_FAILURES[name], r.to_text()
+    assert r.matched is None
+    assert "FAIL: " + ", ".join(r.failed) in r.to_text()
 
 
-def test_eps_half_bug_is_caught_by_orders_only():
-    """pyhmc issue 16: reversible and volume preserving, so only the error orders expose it."""
+@pytest.mark.parametrize("name, local, global_", [("leapfrog", 3, 2), ("position_verlet", 3, 2), ("yoshida4", 5, 4),
+                                                  ("symplectic_euler", 2, 1), ("half_kicks", 1, 0)])
+def test_measured_orders_are_the_integrators_own_with_resolution_at_most_a_tenth(name, local, global_):
+    """The one-sided checks report the measured order: it is the method's true order within a
+    tolerance (Z SE + truncation bound) <= 0.1 on every smooth test potential."""
+    r = report(name)
+    for key, order in (("smooth_local_order", local), ("smooth_global_order", global_)):
+        for part in r.verdicts[key].parts:
+            assert part.tolerance <= 0.1, (key, part)
+            assert abs(part.measured - order) <= part.tolerance, (key, part)
+
+
+def test_eps_half_bug_is_caught_by_consistency_and_orders_only():
+    """pyhmc issue 16: reversible and volume preserving, so only the orders expose it."""
     r = report("half_kicks")
     assert r.verdicts["reversibility"].passed and r.verdicts["volume_preservation"].passed
-    for part in r.verdicts["smooth_local_order"].parts:
-        # local energy error O(eps): the measured order is 1, far outside 3's tolerance
+    assert r.verdicts["symplectic_form"].passed
+    for part in r.verdicts["consistency"].parts:  # the kick is eps/2 short: defect O(eps)
         assert abs(part.measured - 1.0) <= part.tolerance
-    for part in r.verdicts["smooth_global_order"].parts:  # O(1) energy drift over a trajectory
-        assert abs(part.measured - 0.0) <= part.tolerance
 
 
-def test_symplectic_euler_orders_are_one_lower():
-    r = report("symplectic_euler")
-    for key, order in (("smooth_local_order", 2.0), ("smooth_global_order", 1.0)):
-        for part in r.verdicts[key].parts:
-            assert abs(part.measured - order) <= part.tolerance, (key, part)
+def test_identity_conserves_energy_but_is_not_consistent():
+    r = report("identity")
+    for key in ("smooth_local_order", "smooth_global_order"):
+        assert all("rounding level at every eps" in p.detail for p in r.verdicts[key].parts)
+    assert r.failed == ["consistency"]
+
+
+def test_symplectic_form_separates_volume_from_symplecticity():
+    """In d = 3 a map can keep volume without being symplectic: q -> q, p -> p + eps S q with
+    S antisymmetric has det = 1 but J^T Omega J != Omega; every splitting keeps the form."""
+    S = np.array([[0.0, 1.0, 0.0], [-1.0, 0.0, 0.5], [0.0, -0.5, 0.0]])
+
+    def shear(q, p, eps, grad_U):
+        return q, p + eps * S @ q
+
+    broken = invariants.symplectic_form(shear, "coupled_gaussian", n_points=4)
+    assert broken.n_failed == broken.residual.size
+    exact = invariants.symplectic_form(fx.leapfrog, "coupled_quartic", n_points=4)
+    assert exact.n_failed == 0 and np.all(exact.residual < 1e-8)
+
+
+def test_tuning_claims_contract():
+    """relu_hmc.claims.tuning checks each order part's predicted value against predicted_orders()
+    and reads reversibility / volume_preservation: keep both."""
+    data = report("toolkit_leapfrog").as_dict()
+    for key, minimum in predicted_orders().items():
+        assert all(part["predicted"] == minimum for part in data["properties"][key]["parts"])
+    assert {"reversibility", "volume_preservation"} <= set(data["properties"])
 
 
 def test_report_numbers_carry_errors_and_serialise():
@@ -66,7 +101,12 @@ def test_report_numbers_carry_errors_and_serialise():
     for key in ("smooth_local_order", "smooth_global_order", "kinked_crossing_order", "kinked_global_order"):
         for part in r.verdicts[key].parts:
             assert part.se > 0 and part.tolerance >= 4 * part.se
-    assert "PASS" in r.to_text() and "interval" in r.to_text()
+            assert data["orders"][key][part.quantity]["order"] == part.measured
+    assert data["checks"] == {key: True for key in PROPERTIES}
+    for key, by_potential in data["orders"].items():  # every order resolved to MAX_ORDER_TOLERANCE
+        assert all(o["tolerance"] <= MAX_ORDER_TOLERANCE for o in by_potential.values()), key
+    assert data["matched_splitting"] == "leapfrog"
+    assert "PASS" in r.to_text() and "built-in splitting 'leapfrog'" in r.to_text()
 
 
 def test_symbolic_test_potentials_match_the_numeric_ones():
@@ -78,13 +118,6 @@ def test_symbolic_test_potentials_match_the_numeric_ones():
     for name, expr in smooth_expressions().items():
         f = sp.lambdify(q, sp.diff(expr, q), "numpy")
         np.testing.assert_allclose(measure.TEST_POTENTIALS[name].grad(x), f(x), rtol=1e-13, atol=1e-13)
-    for name, pieces in kinked_pieces().items():
-        potential = measure.TEST_POTENTIALS[name]
-        np.testing.assert_allclose(potential.kinks, [float(b) for b, _, _ in pieces])
-        np.testing.assert_allclose(potential.jumps, [float(gp - gm) for _, gm, gp in pieces])
-        for b, gm, gp in pieces:
-            np.testing.assert_allclose(potential.grad(np.array([float(b) - 1e-3, float(b) + 1e-3])),
-                                       [float(gm), float(gp)])
 
 
 def test_checked_step_does_not_let_the_user_mutate_our_arrays():
@@ -117,13 +150,15 @@ def test_cli_unusable_input_is_one_line_exit_2(target, fragment, capsys):
 
 
 def test_cli_exit_codes_pass_and_fail(capsys):
-    assert main(["audit", "fixtures_integrators:leapfrog", "--json"]) == 0
+    assert main(["audit", "fixtures_integrators:yoshida4", "--json", "--quiet"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["passed"] is True and data["failed"] == []
-    assert set(data["properties"]) == set(PROPERTIES)
-    assert main(["audit", "fixtures_integrators:symplectic_euler"]) == 1
+    assert data["passed"] is True and data["failed"] == [] and data["matched_splitting"] == "yoshida4"
+    assert set(data["properties"]) == set(PROPERTIES) == set(data["checks"])
+    local = data["orders"]["smooth_local_order"]["quartic"]  # fourth order: local energy order 5
+    assert abs(local["order"] - 5) <= local["tolerance"] and local["se"] > 0
+    assert main(["audit", "fixtures_integrators:damped_leapfrog", "--quiet"]) == 1
     out = capsys.readouterr().out
-    assert "FAIL  reversibility" in out and "PASS  volume_preservation" in out
+    assert "FAIL  volume_preservation" in out and "PASS  consistency" in out
 
 
 def test_order_measurement_recovers_known_powers():

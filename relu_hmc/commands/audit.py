@@ -2,7 +2,10 @@
 
 FUNCTION must be step(q, p, eps, grad_U) -> (q, p) on 1-D float arrays. MODULE is imported
 as Python imports it, with the current directory first on the path (so a file ./mystep.py is
-`mystep:step`). Exit 0 if every property passes, 1 if any fails, 2 if the function cannot be
+`mystep:step`). The audit judges what makes a step valid for HMC (consistency, energy-error
+orders of any size >= the consistent minimum, reversibility, volume, the symplectic form) and
+names the built-in splitting whose error coefficients the step has (relu_hmc.audit).
+Exit 0 if every property passes, 1 if any fails, 2 if the function cannot be
 audited (import error, no such function, wrong signature, an exception inside it,
 non-finite or misshapen output, a call that does not return within --call-timeout seconds):
 one line, never a traceback. While the audit runs longer than PROGRESS_SECONDS, a progress
@@ -41,9 +44,11 @@ ALARM_REPEAT_SECONDS = 0.5
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
-        "audit", help="audit a one-step integrator step(q, p, eps, grad_U) against theory",
-        description="Measure a user's leapfrog step on smooth and kinked test potentials: energy-error "
-                    "orders, the eps^3 coefficient, kink crossings, reversibility, volume preservation.")
+        "audit", help="audit a one-step integrator step(q, p, eps, grad_U): is it valid for HMC?",
+        description="Measure a user's step on smooth, kinked and coupled test potentials: consistency, "
+                    "energy-error orders (local, global, kink crossings), reversibility, volume "
+                    "preservation, the symplectic form; name the built-in splitting whose error "
+                    "coefficients it has. Exit 0 valid, 1 a property fails, 2 unusable input.")
     parser.add_argument("target", metavar="MODULE:FUNCTION", help="e.g. mypackage.integrators:leapfrog")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--seed", type=int, default=0, help="seed of the test points (default 0)")
@@ -80,12 +85,15 @@ def load_step(target: str):
     return obj
 
 
+_MEASURING_MODULES = ("relu_hmc.numerics.audit", "relu_hmc.numerics.step_invariants")
+
+
 def _running_part() -> str:
-    """The measurement calling the step: the innermost numerics.audit function on the stack
+    """The measurement calling the step: the innermost numerics.audit or step_invariants function on the stack
     (and the test potential it integrates, when it has one)."""
     frame = sys._getframe(2)
     while frame is not None:
-        if frame.f_globals.get("__name__") == "relu_hmc.numerics.audit" and frame.f_code.co_name != "__call__":
+        if frame.f_globals.get("__name__") in _MEASURING_MODULES and frame.f_code.co_name != "__call__":
             potential = getattr(frame.f_locals.get("potential"), "name", None)
             part = frame.f_code.co_name.strip("_").replace("_", " ")
             return f"{part} ({potential})" if potential else part
