@@ -12,7 +12,7 @@ import pytest
 
 from relu_hmc.claims import integrators as claims
 from relu_hmc.splittings import BUILTIN_NAMES, builtin, two_stage
-from relu_hmc.theory.splitting import crossing_phase_constant
+from relu_hmc.theory.splitting import crossing_phase_constant, crossing_phase_moments
 
 N_SIGMA0 = 400_000
 N_ORDER = 256
@@ -23,23 +23,23 @@ def _moved(verdict, prediction_value, sign):
 
 
 @pytest.mark.parametrize("name", ["leapfrog", "position_verlet", "two_stage_bcss", "two_stage_mclachlan"])
-def test_event_constant_is_theory_splittings_constant_when_stages_stay_in_the_step(name):
+def test_event_constant_is_the_per_step_constant_when_stages_stay_in_the_step(name):
     assert not claims._leaves_step(name)
-    assert claims.crossing_event_constant(name) == pytest.approx(float(crossing_phase_constant(name)), rel=1e-12)
+    assert crossing_phase_constant(name) == crossing_phase_moments(name)[1]
 
 
 @pytest.mark.parametrize("b", ["1/5", "1/4", "3/10", "0.21178"])
 def test_two_stage_event_constant_is_the_closed_form(b):
     x = float(Fraction(b))
-    K = claims.crossing_event_constant(two_stage(b))
+    K = float(crossing_phase_constant(two_stage(b)))
     assert K == pytest.approx(2.0 / 3.0 * (x**3 + (0.5 - x) ** 3), rel=1e-12)
-    assert K >= claims.crossing_event_constant(two_stage("1/4"))
+    assert K >= float(crossing_phase_constant(two_stage("1/4")))
 
 
 def test_yoshida_event_constant_matches_one_crossing_simulated_directly():
     """Yoshida's stages leave the step: one pass through a kink (J = 1, p = 1, uniform phase)
-    changes H by eps c_event(theta); E[(dH/eps)^2] over the phase is the event constant, not
-    theory.splitting's per-step int c^2 = 2^(1/3)/12."""
+    changes H by eps c_event(theta); E[(dH/eps)^2] over the phase is the event constant
+    theory.splitting.crossing_phase_constant, not the per-step int c^2 = 2^(1/3)/12."""
     assert claims._leaves_step("yoshida4")
     splitting = builtin("yoshida4")
     kicks, drifts = np.array(splitting.kick_values), np.array(splitting.drift_values)
@@ -54,9 +54,9 @@ def test_yoshida_event_constant_matches_one_crossing_simulated_directly():
             if i < drifts.size:
                 q = q + drifts[i] * eps * p
     sq = ((np.where(q >= 0, q, 0.0) + p * p / 2 - h0) / eps) ** 2
-    K, se = claims.crossing_event_constant("yoshida4"), sq.std() / np.sqrt(n)
+    K, se = float(crossing_phase_constant("yoshida4")), sq.std() / np.sqrt(n)
     assert abs(sq.mean() - K) <= 4 * se + 1e-3  # + O(eps) of the first-order expansion
-    assert abs(sq.mean() - float(crossing_phase_constant("yoshida4"))) > 100 * se
+    assert abs(sq.mean() - float(crossing_phase_moments("yoshida4")[1])) > 100 * se
 
 
 @pytest.mark.parametrize("name", BUILTIN_NAMES)
@@ -95,6 +95,6 @@ def test_two_stage_optimum_fails_for_another_minimiser():
 
 def test_sigma0_claims_report_theory_splittings_per_step_constant():
     p = claims.predict_kinked_sigma0("yoshida4")
-    assert p["K_per_step_theory_splitting"] == pytest.approx(2 ** (1 / 3) / 12)
+    assert p["K_per_step_int_c2"] == pytest.approx(2 ** (1 / 3) / 12)
     assert p["K"] == pytest.approx(0.18502, abs=1e-4) and p["n_grad"] == 3
     assert p["J"] == 2.0 and p["pi_b"] == pytest.approx(0.5)

@@ -264,8 +264,8 @@ def test_crossing_error_is_first_order_with_theorys_phase_function(splitting):
 
 
 @pytest.mark.parametrize("splitting", NAMES)
-def test_kernel_crossing_errors_over_a_uniform_phase_give_theorys_sigma0_constant(splitting):
-    """K = int c(theta)^2 dtheta, measured: starts at phases uniform on the crossing window
+def test_kernel_crossing_errors_over_a_uniform_phase_give_theorys_per_step_second_moment(splitting):
+    """int c(theta)^2 dtheta (the per-step second moment), measured: starts at phases uniform on the crossing window
     (min D, max D) (recrossing windows included), K ~ (max D - min D) E[(dH / (eps J |p|))^2].
     Agreement within 4 standard errors plus the O(eps) bias bound of the ratio (10 eps, as above)."""
     D = [float(x) for x in theory.cumulative_drifts(splitting)]
@@ -277,6 +277,6 @@ def test_kernel_crossing_errors_over_a_uniform_phase_give_theorys_sigma0_constan
                               splitting).energy_error
     ratio = dH / (eps * (g_plus - g_minus) * p)
     measured = mean_estimate(width * ratio**2)
-    K = float(theory.crossing_phase_constant(splitting))
+    K = float(theory.crossing_phase_moments(splitting)[1])  # one step: int c^2 over the phase range
     bias = width * 2 * 10 * eps * np.abs(ratio).max()  # |r^2 - c^2| <= 2|r| |r - c| + |r - c|^2
     assert abs(measured.value - K) <= 4 * measured.se + bias, (str(measured), K)

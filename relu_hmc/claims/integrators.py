@@ -15,11 +15,10 @@ kernel (numerics.splitting_trajectory) against theory.splitting.
   K: the steps of one crossing event whose stage positions straddle the kink add their
   first-order errors eps J |p| c(theta + j) (theory.splitting.crossing_phase_function, the phase
   of consecutive steps differing by 1), so K = int_0^1 (sum_j c(theta + j))^2 dtheta
-  (`crossing_event_constant`). For every splitting whose cumulative drifts stay in [0, 1]
-  (leapfrog, position Verlet, two-stage) one step carries the whole event and K =
-  int c^2 = theory.splitting.crossing_phase_constant; Yoshida's negative drift takes stage
-  positions beyond the step, and int c^2 (2^(1/3)/12 = 0.105) undercounts it (0.185): the
-  claim uses the event constant and reports theory.splitting's value next to it.
+  (theory.splitting.crossing_phase_constant). For every splitting whose cumulative drifts stay
+  in [0, 1] (leapfrog, position Verlet, two-stage) one step carries the whole event and K =
+  int c^2; Yoshida's negative drift takes stage positions beyond the step, and the per-step
+  int c^2 (2^(1/3)/12 = 0.105) undercounts it: K = 1/2 - 2^(1/3)/4 = 0.185.
 - integrator/two-stage/kinked-optimum-b (derived here): K(b) = (2/3)(b^3 + (1/2 - b)^3) is
   minimal at b = 1/4; measured K at b = 1/5, 1/4, 3/10 matches K(b) and K(1/4) is the
   smallest. Per gradient evaluation (two per step, so twice leapfrog's step at equal cost)
@@ -67,28 +66,6 @@ def predict_global_order(integrator: str) -> dict:
     return {"integrator": integrator, "local_order": n, "global_order": n - 1, "coefficient": str(coefficient)}
 
 
-def crossing_event_constant(integrator) -> float:
-    """K = int_0^1 (sum_j c(theta + j))^2 dtheta with c = theory.splitting.crossing_phase_function
-    (see the module doc): c is a polynomial of degree <= 1 between the breakpoints D_i mod 1, so
-    Gauss-Legendre on each piece is exact."""
-    import sympy as sp
-
-    from relu_hmc.theory.kink import THETA
-    from relu_hmc.theory.splitting import crossing_phase_function, cumulative_drifts
-
-    c = sp.lambdify(THETA, crossing_phase_function(integrator), "numpy")
-    D = [float(d) for d in cumulative_drifts(integrator)]
-    shifts = range(math.floor(min(D)) - 1, math.ceil(max(D)) + 2)
-    breaks = np.unique(np.concatenate([[0.0, 1.0], np.mod(D, 1.0)]))
-    nodes, weights = np.polynomial.legendre.leggauss(4)
-    total = 0.0
-    for a, b in zip(breaks[:-1], breaks[1:]):
-        theta = 0.5 * (b - a) * nodes + 0.5 * (a + b)
-        event = sum(np.asarray(np.vectorize(c)(theta + j), dtype=float) for j in shifts)
-        total += 0.5 * (b - a) * float(weights @ event**2)
-    return total
-
-
 @functools.lru_cache(maxsize=None)
 def _kink_data(system: str) -> tuple[float, float]:
     """(J, pi(b)) of the single kink of a registered system (theory.classify, exact density)."""
@@ -106,17 +83,17 @@ def _kink_data(system: str) -> tuple[float, float]:
 
 
 def predict_kinked_sigma0(integrator: str, system: str = KINKED_SYSTEM) -> dict:
-    """Sigma_0 / (T eps^2) = J^2 pi(b) E|p|^3 K per coordinate (module doc), with theory.splitting's
-    per-step int c^2 reported alongside."""
+    """Sigma_0 / (T eps^2) = J^2 pi(b) E|p|^3 K per coordinate (module doc), with the per-step
+    int c^2 reported alongside (it differs from K when the stages leave the step)."""
     from relu_hmc.splittings import resolve
     from relu_hmc.theory.kink import standard_normal_abs_moment
-    from relu_hmc.theory.splitting import crossing_phase_constant
+    from relu_hmc.theory.splitting import crossing_phase_constant, crossing_phase_moments
 
     J, pi_b = _kink_data(system)
     moment = float(standard_normal_abs_moment(3))
-    K = crossing_event_constant(integrator)
+    K = float(crossing_phase_constant(integrator))
     return {"integrator": integrator, "J": J, "pi_b": pi_b, "E_abs_p3": moment, "K": K,
-            "K_per_step_theory_splitting": float(crossing_phase_constant(integrator)),
+            "K_per_step_int_c2": float(crossing_phase_moments(integrator)[1]),
             "n_grad": resolve(integrator).gradient_evaluations, "sigma0_rate": J**2 * pi_b * moment * K}
 
 
@@ -211,8 +188,8 @@ def compare_global_order(prediction: dict, measurements: dict) -> Verdict:
 
 
 def _sigma0_verdict(prediction: dict, m: dict, quantity: str) -> Verdict:
-    note = (f"K = {prediction['K']:.6g} (crossing event); theory.splitting per-step int c^2 = "
-            f"{prediction['K_per_step_theory_splitting']:.6g}; per gradient n_grad^2 K = "
+    note = (f"K = {prediction['K']:.6g} (crossing event); per-step int c^2 = "
+            f"{prediction['K_per_step_int_c2']:.6g}; per gradient n_grad^2 K = "
             f"{prediction['n_grad'] ** 2 * prediction['K']:.4g} (leapfrog 1/12)")
     return within(prediction["sigma0_rate"], m["value"], m["se"], quantity=quantity, bias=m["bound"],
                   bias_reason="Richardson bound of the eps -> 0 extrapolation", note=note)
