@@ -55,8 +55,24 @@ def _has_discontinuous_parts(U: sp.Expr) -> bool:
     return U.has(sp.Heaviside, sp.Piecewise)
 
 
+_BESIDE = sp.Rational(1, 10**30)  # Piecewise branches are selected by exact evaluation just beside b
+
+
+def _branch_beside(U: sp.Expr, at: sp.Expr) -> sp.Expr:
+    """U with each Piecewise replaced by its branch whose condition holds at q = at (exactly)."""
+    def select(pw):
+        for value, cond in pw.args:
+            if bool(sp.sympify(cond).subs(Q, at)):
+                return value
+        raise PotentialError(f"Piecewise has no branch at q = {at}")
+
+    return U.replace(lambda e: isinstance(e, sp.Piecewise), lambda e: select(e.func(*[
+        (_branch_beside(v, at), c) for v, c in e.args])))
+
+
 def _one_sided(U: sp.Expr, b, side: str) -> sp.Expr:
-    value = sp.limit(U, Q, b, side)
+    beside = b + (_BESIDE if side == "+" else -_BESIDE)
+    value = sp.limit(_branch_beside(U, beside), Q, b, side)
     if not value.is_finite:
         raise PotentialError(f"U has no finite one-sided limit at q = {b} ({value})")
     return value
