@@ -141,66 +141,64 @@ def crossing_rates(target: JumpTarget, move: int = 1) -> dict:
             "jumps": [(j.delta, e_plus * j.density_left, e_plus * j.density_right) for j in target.jumps]}
 
 
-def _poisson(lam, tol=1e-17):
-    """[(n, P(N = n))] for N ~ Poisson(lam), up to a tail below tol."""
-    out, n, pmf, total = [], 0, mpmath.exp(-lam), mpmath.mpf(0)
+def _poisson(lam: float, tol: float = 1e-17) -> list:
+    """[(n, P(N = n))] for N ~ Poisson(lam), up to a tail below tol (double precision)."""
+    out, n, pmf, total = [], 0, math.exp(-lam), 0.0
     while True:
         out.append((n, pmf))
         total += pmf
-        if 1 - total < tol and n > lam:
+        if (1.0 - total < tol or pmf < 1e-300) and n > lam:
             return out
         n += 1
         pmf = pmf * lam / n
 
 
-def jump_acceptance(rates: dict, l) -> mpmath.mpf:
-    """a(l) = exp(-l w) E[min(1, exp(-sum Delta (N+ - N-)))] (module docstring)."""
-    with mpmath.workdps(30):
-        l = mpmath.mpf(l)
-        law = {mpmath.mpf(0): mpmath.mpf(1)}  # distribution of sum Delta (N+ - N-)
-        for delta, up, down in rates["jumps"]:
-            step = {}
-            for n_up, p_up in _poisson(l * up):
-                for n_down, p_down in _poisson(l * down):
-                    key = mpmath.mpf(delta) * (n_up - n_down)
-                    step[key] = step.get(key, 0) + p_up * p_down
-            merged = {}
-            for a, pa in law.items():
-                for b, pb in step.items():
-                    if pa * pb > 1e-20:
-                        merged[a + b] = merged.get(a + b, 0) + pa * pb
-            law = merged
-        finite = mpmath.fsum(prob * min(mpmath.mpf(1), mpmath.exp(-value)) for value, prob in law.items())
-        return mpmath.exp(-l * rates["wall"]) * finite
+def jump_acceptance(rates: dict, l) -> float:
+    """a(l) = exp(-l w) E[min(1, exp(-sum Delta (N+ - N-)))] (module docstring), in double
+    precision: Poisson sums truncated below 1e-17, terms below 1e-20 dropped."""
+    l = float(l)
+    law = {0.0: 1.0}  # distribution of sum Delta (N+ - N-)
+    for delta, up, down in rates["jumps"]:
+        step: dict = {}
+        for n_up, p_up in _poisson(l * up):
+            for n_down, p_down in _poisson(l * down):
+                key = delta * (n_up - n_down)
+                step[key] = step.get(key, 0.0) + p_up * p_down
+        merged: dict = {}
+        for a, pa in law.items():
+            for b, pb in step.items():
+                if pa * pb > 1e-20:
+                    merged[a + b] = merged.get(a + b, 0.0) + pa * pb
+        law = merged
+    finite = math.fsum(prob * math.exp(-max(value, 0.0)) for value, prob in law.items())
+    return math.exp(-l * rates["wall"]) * finite
 
 
 def jump_optimum(rates: dict, m: int = 2) -> tuple[float, float]:
-    """(l*, a(l*)) maximising l^m a(l); hard walls only: l* = m / w, a* = e^(-m)."""
+    """(l*, a(l*)) maximising l^m a(l); hard walls only: l* = m / w, a* = e^(-m) exactly;
+    otherwise a scan of log l^m a(l) (unimodal in log l) then golden section to 1e-10 in log l."""
     total = rates["wall"] + sum(up + down for _, up, down in rates["jumps"]) / 2
     if total <= 0:
         raise TheoryInputError("no jump and no wall is ever crossed: the jump law is degenerate")
     if not rates["jumps"]:
-        l_star = mpmath.mpf(m) / rates["wall"]
-        return float(l_star), float(mpmath.exp(-m))
-    with mpmath.workdps(30):
-        log_eff = lambda x: m * x + mpmath.log(jump_acceptance(rates, mpmath.exp(x)))  # noqa: E731 (x = log l)
-        # log l^m a(l) is unimodal in log l: scan a bracket around the wall-style guess, then golden section
-        centre = mpmath.log(mpmath.mpf(m) / total)
-        grid = [centre + mpmath.mpf(i) / 4 for i in range(-16, 17)]
-        values = [log_eff(x) for x in grid]
-        i = max(range(len(grid)), key=lambda j: values[j])
-        if i in (0, len(grid) - 1):
-            raise TheoryInputError("the efficiency l^2 a(l) has no interior maximum in the scanned range")
-        a, b = grid[i - 1], grid[i + 1]
-        ratio = (mpmath.sqrt(5) - 1) / 2
-        while b - a > mpmath.mpf("1e-9"):
-            x1, x2 = b - ratio * (b - a), a + ratio * (b - a)
-            if log_eff(x1) >= log_eff(x2):
-                b = x2
-            else:
-                a = x1
-        x = (a + b) / 2
-        return float(mpmath.exp(x)), float(jump_acceptance(rates, mpmath.exp(x)))
+        return float(mpmath.mpf(m) / rates["wall"]), float(mpmath.exp(-m))
+    log_eff = lambda x: m * x + math.log(max(jump_acceptance(rates, math.exp(x)), 1e-300))  # noqa: E731 (x = log l)
+    centre = math.log(m / total)
+    grid = [centre + i / 4 for i in range(-16, 17)]
+    values = [log_eff(x) for x in grid]
+    i = max(range(len(grid)), key=lambda j: values[j])
+    if i in (0, len(grid) - 1):
+        raise TheoryInputError("the efficiency l^2 a(l) has no interior maximum in the scanned range")
+    a, b = grid[i - 1], grid[i + 1]
+    ratio = (math.sqrt(5) - 1) / 2
+    while b - a > 1e-10:
+        x1, x2 = b - ratio * (b - a), a + ratio * (b - a)
+        if log_eff(x1) >= log_eff(x2):
+            b = x2
+        else:
+            a = x1
+    x = (a + b) / 2
+    return math.exp(x), jump_acceptance(rates, math.exp(x))
 
 __all__ = ["Jump", "JumpTarget", "find_jumps", "analyse_jumps", "check_support", "crossing_rates",
            "jump_acceptance", "jump_optimum", "SOURCE"]
