@@ -122,7 +122,7 @@ def parse_support(text):
         raise UsageError(f"--support must be LO,HI (two numbers), got {text!r}") from None
 
 
-def numpy_callables(expr_text: str):
+def numpy_callables(expr_text: str, shift: bool = False):
     """(u, u') as vectorised numpy functions of the parsed potential.
 
     The expression is the whitelist-parsed SymPy tree (theory.parse), so lambdify only
@@ -136,6 +136,8 @@ def numpy_callables(expr_text: str):
 
     expr = parse_potential(expr_text)
     (q,) = expr.free_symbols
+    if shift:  # the text had "+ q" appended so that a constant U parses (hard walls)
+        expr = sp.expand(expr - q)
     derivative = sp.diff(expr, q).replace(sp.DiracDelta, lambda *args: sp.Integer(0))
 
     def vectorised(e):
@@ -150,6 +152,10 @@ def measured_scaling(expr_text: str, predicted: dict, *, budget: str, seed: int)
     prediction beside it: measured_sigma0 ± se against sigma0, measured_gamma ± se against gamma."""
     from relu_hmc.numerics.derive_check import check_scaling
 
+    classic = predicted.get("algorithm", "hmc") == "hmc" and predicted.get("regime", "fixed_time") == "fixed_time" \
+        and predicted.get("integrator", "leapfrog") == "leapfrog" and predicted["regularity"] != "jump"
+    if not classic:
+        return measured_limit_law(expr_text, predicted, budget=budget, seed=seed)
     u, du = numpy_callables(expr_text)
     kinks = [k["location"] for k in predicted["kinks"]]
     measured = check_scaling(u, du, kinks=kinks, gamma=predicted["step_size_exponent"], T=predicted["T"],
@@ -158,6 +164,27 @@ def measured_scaling(expr_text: str, predicted: dict, *, budget: str, seed: int)
                                            "measured_gamma_se", "measured_gamma_interval",
                                            "measured_sigma_exponent", "measured_sigma_exponent_se",
                                            "sigma0_per_d", "sigma0_stable")}
+
+
+def measured_limit_law(expr_text: str, predicted: dict, *, budget: str, seed: int) -> dict:
+    """--check for every combination but leapfrog HMC at fixed T: numerics.derive_check.check_limit_law
+    (per-coordinate errors of the same algorithm, splitting and regime)."""
+    from relu_hmc.numerics.derive_check import check_limit_law
+
+    support = predicted.get("support")
+    u, du = numpy_callables(expr_text if support is None else f"({expr_text}) + q", shift=support is not None)
+    jumps = {j["location"]: j["jump"] for j in predicted.get("jumps", [])}
+    measured = check_limit_law(u, du, algorithm=predicted["algorithm"], splitting=predicted.get("integrator") or "leapfrog", T=predicted.get("T"), n_steps=predicted.get("L"),
+                               sigma_exponent=predicted.get("sigma_exponent"), support=support,
+                               kinks=[k["location"] for k in predicted["kinks"]], jumps=jumps, budget=budget, seed=seed)
+    keys = ("measured_sigma0", "measured_sigma0_se", "measured_crossing_rate", "measured_crossing_rate_se",
+            "measured_gamma", "measured_gamma_se", "measured_sigma_exponent", "measured_sigma_exponent_se")
+    out = {key: measured[key] for key in keys if key in measured}
+    if "measured_crossing_rate" in out:
+        # P(a coordinate crosses a wall or a jump) per unit step: the Poisson rates per unit l
+        out["predicted_crossing_rate"] = predicted["wall_rate"] + sum(r["rate_right"] + r["rate_left"]
+                                                                      for r in predicted["jump_rates"])
+    return out
 
 
 def _fmt(value) -> str:
@@ -224,8 +251,13 @@ def _jump_lines(result: dict) -> list:
         f"optimal acceptance  {result['optimal_acceptance']:.4f}   (optimal l = {_fmt(result['optimal_l'])}, "
         f"efficiency l^2 a(l))",
         f"cost                ~ d^{_fmt(result['cost_exponent'])} per effectively independent move",
-        "formulas (LaTeX)",
     ]
+    if "measured_crossing_rate" in result:
+        lines += [f"measured (--check)  crossing rate = {_fmt(result['measured_crossing_rate'])} ± "
+                  f"{_fmt(result['measured_crossing_rate_se'])}  (predicted {_fmt(result['predicted_crossing_rate'])})",
+                  f"                    gamma = {_fmt(result['measured_gamma'])} ± {_fmt(result['measured_gamma_se'])}"
+                  "  (predicted 1)"]
+    lines.append("formulas (LaTeX)")
     lines += [f"  {name:<10} $ {tex} $" for name, tex in result["formulas"].items()]
     return lines + [f"source              {result['source']}"]
 
