@@ -29,7 +29,7 @@ import sympy as sp
 from relu_hmc.splittings import resolve
 from relu_hmc.theory.errors import PotentialError
 from relu_hmc.theory.kink import P, Q, THETA
-from relu_hmc.theory.splitting import JET, crossing_phase_function, jet_to_function, local_energy_error
+from relu_hmc.theory.splitting import JET, crossing_phase_function, local_energy_error
 
 
 # --------------------------------------------------------------------------------------------
