@@ -207,3 +207,25 @@ def test_note_has_source_and_checked_blocks_equal_to_theory():
     assert len(blocks) >= 4
     for name, shown in blocks:
         assert sp.simplify(sp.sympify(shown) - _produced(name)) == 0, name
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["yoshida4", "two_stage_bcss"])
+def test_kinked_fixed_time_constant_matches_the_splitting_kernel(name):
+    """Var(dh_1) / (eps^2 T J^2 pi(0) E|p|^3) on the Laplace target (J = 2, pi(0) = 1/2) run by
+    numerics.splitting_trajectory at eps = 0.01, T = 1, against K_T of theory.step_errors;
+    tolerance 4 SE + 0.02 K_T (the O(eps) remainder of the crossing expansion: relative eps = 0.01,
+    doubled). For Yoshida K_T = 1/2 - 2^(1/3)/4 = 0.185, not int c^2 = 0.105."""
+    import numpy as np
+
+    from relu_hmc.numerics.estimators import variance_estimate
+    from relu_hmc.numerics.potentials import laplace
+    from relu_hmc.numerics.splitting_trajectory import splitting_trajectory
+
+    potential, rng, eps, n = laplace(1.0), np.random.default_rng(11), 0.01, 100_000
+    q, p = potential.sample(rng, (n, 1)), rng.standard_normal((n, 1))
+    dh = splitting_trajectory(potential, q, p, eps, 100, name).energy_error.ravel()
+    scale = eps**2 * 4 * 0.5 * 2 * math.sqrt(2 / math.pi)
+    measured = variance_estimate(dh)
+    K = float(step_errors.crossing_constant_fixed_time(name))
+    assert abs(measured.value / scale - K) <= 4 * measured.se / scale + 0.02 * K
