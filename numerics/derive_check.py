@@ -111,3 +111,62 @@ def check_scaling(u, du, kinks=(), gamma=None, T: float = 1.0, budget: str = "qu
         "seed": seed if isinstance(seed, int) else None,
         "seconds": math.floor((time.perf_counter() - start) * 100) / 100,
     }
+
+
+# --------------------------------------------------------------------------------------------
+# any algorithm / splitting / regime (numerics.limit_samplers): per-coordinate errors
+
+_LAW_CHECK = {"quick": ((0.2, 0.1, 0.05, 0.025), 100_000), "full": ((0.2, 0.1, 0.05, 0.025, 0.0125), 1_000_000)}
+
+
+def check_limit_law(u, du, *, algorithm: str, splitting: str = "leapfrog", T: float | None = None,
+                    n_steps: int | None = None, sigma_exponent: float | None = None, support=None, kinks=(),
+                    jumps=(), budget: str = "quick", seed=0) -> dict:
+    """Measured exponent and constant of the per-coordinate error of `algorithm` on exp(-u)
+    (d Var(dh_1) = Sigma at step = l d^(-gamma), so Var(dh_1) ~ Sigma_0 step^(2k)):
+    Gaussian laws (sigma_exponent = 2k given): E[dh^2] on a paired step grid, exponent 2k ->
+    gamma = 1/(2k), Sigma_0 = E[dh^2]/step^(2k) at the smallest step. Jump laws
+    (sigma_exponent None): P(the coordinate crosses a jump or a wall) ~ rate * step, exponent 1
+    -> gamma = 1, measured_crossing_rate = P/step at the smallest step. HMC at fixed T runs
+    round(T/step) steps (step adjusted to T/L)."""
+    from relu_hmc.numerics.estimators import half_grid_slopes, power_law_exponent
+    from relu_hmc.numerics.limit_samplers import coordinate_errors, target
+    from relu_hmc.numerics.validation import rng_from
+
+    start = time.perf_counter()
+    check_budget(budget)
+    _probe("u", u)
+    _probe("du", du)
+    grid, n = _LAW_CHECK[budget]
+    tgt = target({"u": u, "du": du, "support": support, "kinks": list(kinks) + [j for j in jumps]})
+    rng = rng_from(seed)
+    x, noise = tgt.sample(rng, (n,)), rng.standard_normal(n)
+    steps, columns = [], []
+    threshold = 0.5 * min([abs(j) for j in jumps.values()]) if isinstance(jumps, dict) and jumps else None
+    for s in grid:
+        L = n_steps if n_steps else (max(1, round(T / s)) if T else 1)
+        step = T / L if (algorithm == "hmc" and not n_steps and T) else s
+        dh = coordinate_errors(tgt, algorithm, x, noise, step, splitting=splitting, n_steps=L)
+        if sigma_exponent is None:
+            crossed = ~np.isfinite(dh) | (np.abs(dh) > threshold if threshold else False)
+            columns.append(crossed.astype(np.float64))
+        else:
+            columns.append(np.where(np.isfinite(dh), dh, 0.0) ** 2)
+        steps.append(step)
+    draws = np.column_stack(columns)
+    exponent = power_law_exponent(np.array(steps), draws, rng.integers(2**31), n_boot=200)
+    means = draws.mean(axis=0)
+    ses = draws.std(axis=0, ddof=1) / math.sqrt(n)
+    power = 1.0 if sigma_exponent is None else float(sigma_exponent)
+    constant, constant_se = means[-1] / steps[-1] ** power, ses[-1] / steps[-1] ** power
+    out = {"measured_sigma_exponent": exponent.value, "measured_sigma_exponent_se": exponent.se,
+           "measured_gamma": 1.0 / exponent.value if exponent.value > 0 else None,
+           "measured_gamma_se": exponent.se / exponent.value ** 2 if exponent.value > 0 else None,
+           "half_grid_slopes": list(half_grid_slopes(np.array(steps), means)), "steps": steps,
+           "budget": budget, "seed": seed if isinstance(seed, int) else None,
+           "seconds": math.floor((time.perf_counter() - start) * 100) / 100}
+    if sigma_exponent is None:
+        out.update(measured_crossing_rate=constant, measured_crossing_rate_se=constant_se)
+    else:
+        out.update(measured_sigma0=constant, measured_sigma0_se=constant_se)
+    return out

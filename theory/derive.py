@@ -59,6 +59,9 @@ STEPS = {
     "sigma0_holder": "computing Sigma_0 (Hoelder passages)",
     "sigma0_smooth": "computing Sigma_0 (shadow-Hamiltonian quadrature)",
     "optimal_acceptance": "solving for the optimal acceptance",
+    "find_jumps": "looking for jumps of U (one-sided limits)",
+    "jump_law": "computing the jump law (normaliser, densities beside the jumps and walls)",
+    "sigma0_rwm": "computing Sigma_0 = E[U'^2] (RWM)",
 }
 
 
@@ -66,36 +69,142 @@ def _silent(step: str) -> None:
     pass
 
 
-def derive_scaling_law(expr, T: float = 1.0, *, announce: Callable[[str], None] = _silent) -> dict:
-    """The scaling law of leapfrog HMC on the product target prod_i exp(-U(x_i)) (JSON-able dict).
+def derive_scaling_law(expr, T: float | None = None, *, algorithm: str = "hmc", integrator=None,
+                       fixed_steps: int | None = None, support=None,
+                       announce: Callable[[str], None] = _silent) -> dict:
+    """The scaling law of `algorithm` on the product target prod_i exp(-U(x_i)) (JSON-able dict).
 
-    Keys: potential, T, regularity ("smooth" | "kinked" | "holder"), k, kinks
-    [{location, jump}], holder_points [{location, alpha, c_minus, c_plus}],
-    curvature_jumps [{location, jump}], one_step_energy_error_order (3),
-    crossing_step_energy_error_order (1 kinked, alpha Hoelder, None smooth),
-    step_size_exponent gamma = 1/(2k), sigma_exponent 2k, sigma0 (None only when it cannot be
-    computed; see sigma0_note), optimal_acceptance (k, m=1), optimal_l, cost_exponent (= gamma:
-    gradient evaluations per proposal ~ d^gamma), log_normaliser, formulas (LaTeX), source.
-    Raises PotentialError / TheoryInputError (ValueError, one line) on bad input.
+    algorithm: "hmc" (splitting `integrator`, default leapfrog; fixed time T, default 1, or
+    `fixed_steps` L), "mala" or "rwm" (theory.limit_laws); `support` = (lo, hi): hard walls
+    (density zero outside). Keys: potential, T, L, algorithm, integrator, integrator_order (global),
+    regime ("fixed_time" | "fixed_steps" | None for RWM), regularity ("smooth" | "kinked" |
+    "holder" | "jump"), k, kinks [{location, jump}], holder_points, curvature_jumps,
+    one_step_energy_error_order, crossing_step_energy_error_order, step_size_exponent gamma,
+    sigma_exponent 2k, sigma0 (None only when it cannot be computed or the law is not Gaussian;
+    see sigma0_note), optimal_acceptance (k, m), efficiency_exponent m, optimal_l, cost_exponent,
+    log_normaliser, formulas (LaTeX), source. Raises PotentialError / TheoryInputError
+    (ValueError, one line) on bad input or a combination outside the theory.
     `announce(step)` is called with a key of STEPS before each step (progress and time limits).
     """
-    T = _check_T(T)
+    from relu_hmc.theory import limit_laws
+    from relu_hmc.theory.jumps import check_support, find_jumps
+
+    spec = limit_laws.setting(algorithm, integrator, fixed_steps, T_given=T is not None)
+    T = _check_T(1.0 if T is None else T) if spec["regime"] == "fixed_time" else None
+    support = check_support(support)
     announce("parse")
-    U = parse_potential(expr) if isinstance(expr, str) else sp.sympify(expr)
+    U = _parse(expr, support)
+    splitting = spec["splitting"]
+    header = {
+        "potential": str(U),
+        "T": T,
+        "L": spec["L"],
+        "algorithm": spec["algorithm"],
+        "integrator": None if splitting is None else splitting.name,
+        "integrator_coefficients": None if splitting is None else str(splitting),
+        "integrator_order": limit_laws.integrator_order(splitting),
+        "regime": spec["regime"],
+    }
+    jumps = []
+    if support is None:
+        announce("analyse_potential")
+        try:
+            analyse_potential(U)
+        except PotentialError as refused:  # a discontinuous U is refused there: look for jumps
+            announce("find_jumps")
+            try:
+                jumps = find_jumps(U)
+            except (TypeError, ValueError, NotImplementedError):
+                jumps = []
+            if not jumps:
+                raise refused from None
+    else:
+        announce("find_jumps")
+        jumps = find_jumps(U, support)
+    if jumps or support is not None:
+        law = limit_laws.jump_law(U, jumps, support, spec, announce)
+        formula = law.pop("formula")
+        return {**header, "regularity": "jump", "kinks": [], "holder_points": [], "curvature_jumps": [],
+                "one_step_energy_error_order": None, "crossing_step_energy_error_order": 0,
+                "efficiency_exponent": law.pop("m"), **law,
+                "formulas": {"acceptance": limit_laws.FORMULAS[formula], "optimum": r"\max_\ell\ \ell^2 a(\ell)",
+                             "limit": FORMULAS_JUMP}}
+    classic = spec["algorithm"] == "hmc" and spec["regime"] == "fixed_time" and splitting.name == "leapfrog"
+    result = _leapfrog_fixed_time(U, T, announce) if classic else _general(U, T, spec, announce)
+    result.update(header)
+    result["sigma_exponent"] = 2.0 * result["k"]
+    return result
+
+
+def _parse(expr, support):
+    """The whitelist parser; with a support (hard walls) a constant U (uniform target) is allowed."""
+    if not isinstance(expr, str):
+        return sp.sympify(expr)
+    if support is None:
+        return parse_potential(expr)
+    from relu_hmc.theory.parse import Q
+
+    return sp.expand(parse_potential(f"({expr}) + q") - Q)
+
+
+FORMULAS_JUMP = r"\epsilon = \ell\, d^{-1}:\ \Delta H \to \sum_b \Delta_b (N_b^+ - N_b^-) + \infty \cdot N_{\mathrm{wall}}"
+
+
+def _general(U, T, spec, announce) -> dict:
+    """Every combination other than leapfrog HMC at fixed T (theory.limit_laws)."""
+    from relu_hmc.theory import limit_laws
+    from relu_hmc.theory.tuning import optimal_acceptance, optimal_l
+
+    announce("analyse_potential")
+    info = analyse_potential(U)
+    regularity = "kinked" if info.kinks else "holder" if info.holder_points else "smooth"
+    law = limit_laws.gaussian_law(info, regularity, spec, T, announce)
+    k, m, sigma0 = law["k"], law["m"], law["sigma0"]
+    announce("optimal_acceptance")
+    gamma = 1.0 / (2.0 * k)
+    result = {
+        "regularity": regularity,
+        "k": k,
+        "kinks": _points(info.kinks),
+        "holder_points": _holder(info),
+        "curvature_jumps": _points(info.curvature_jumps),
+        "one_step_energy_error_order": law["step_error_order"],
+        "crossing_step_energy_error_order": law["crossing_order"],
+        "step_size_exponent": gamma,
+        "sigma0": None if sigma0 is None else _finite_float(sigma0),
+        "optimal_acceptance": float(optimal_acceptance(k, m)),
+        "efficiency_exponent": m,
+        "optimal_l": None if not sigma0 else float(optimal_l(sigma0, k, m)),
+        "cost_exponent": limit_laws.cost_exponent(gamma, m),
+        "log_normaliser": _finite_float(info.log_normaliser),
+        "formulas": {"acceptance": FORMULAS["acceptance"], "optimum": FORMULAS["optimum"],
+                     "sigma0": limit_laws.FORMULAS[law["formula"]]},
+        "source": law["source"],
+    }
+    if "phase_constant" in law:
+        result["crossing_phase_constant"] = law["phase_constant"]
+    if law["note"]:
+        result["sigma0_note"] = one_line(law["note"])
+    if regularity == "holder" and spec["algorithm"] == "rwm":
+        result["sigma0_note"] = "Hoelder points do not change the RWM law: only E[U'^2] < oo enters"
+    return result
+
+
+def _points(points) -> list:
+    return [{"location": _finite_float(pt.location), "jump": _finite_float(pt.jump)} for pt in points]
+
+
+def _holder(info) -> list:
+    return [{"location": _finite_float(pt.location), "alpha": _finite_float(pt.alpha),
+             "c_minus": _finite_float(pt.c_minus), "c_plus": _finite_float(pt.c_plus)} for pt in info.holder_points]
+
+
+def _leapfrog_fixed_time(U, T: float, announce) -> dict:
+    """Leapfrog HMC at fixed T (the original engine: theory.acceptance, theory.holder)."""
     announce("analyse_potential")
     info = analyse_potential(U)
     note = None
-    kinks = [{"location": _finite_float(pt.location), "jump": _finite_float(pt.jump)} for pt in info.kinks]
-    holder = [
-        {
-            "location": _finite_float(pt.location),
-            "alpha": _finite_float(pt.alpha),
-            "c_minus": _finite_float(pt.c_minus),
-            "c_plus": _finite_float(pt.c_plus),
-        }
-        for pt in info.holder_points
-    ]
-    curvature = [{"location": _finite_float(pt.location), "jump": _finite_float(pt.jump)} for pt in info.curvature_jumps]
+    kinks, holder, curvature = _points(info.kinks), _holder(info), _points(info.curvature_jumps)
     if kinks:
         from relu_hmc.theory.acceptance import sigma0_kinked
 
@@ -139,8 +248,6 @@ def derive_scaling_law(expr, T: float = 1.0, *, announce: Callable[[str], None] 
     announce("optimal_acceptance")
     gamma = 1.0 / (2.0 * k)
     result = {
-        "potential": str(U),
-        "T": T,
         "regularity": regularity,
         "k": k,
         "kinks": kinks,
@@ -149,9 +256,9 @@ def derive_scaling_law(expr, T: float = 1.0, *, announce: Callable[[str], None] 
         "one_step_energy_error_order": 3,
         "crossing_step_energy_error_order": crossing_order,
         "step_size_exponent": gamma,
-        "sigma_exponent": 2.0 * k,
         "sigma0": None if sigma0 is None else _finite_float(sigma0),
         "optimal_acceptance": float(optimal_acceptance(k, 1)),
+        "efficiency_exponent": 1,
         "optimal_l": None if not sigma0 else float(optimal_l(sigma0, k, 1)),
         "cost_exponent": gamma,
         "log_normaliser": _finite_float(info.log_normaliser),
