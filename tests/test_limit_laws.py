@@ -114,6 +114,17 @@ def test_periodised_crossing_constant_differs_from_int_c_squared_only_when_stage
     assert sp.simplify(step_errors.crossing_constant_fixed_time("yoshida4") - (sp.Rational(1, 2) - cube / 4)) == 0
 
 
+@pytest.mark.parametrize("name", ["leapfrog", "position_verlet", "two_stage_bcss", "two_stage_mclachlan", "yoshida4"])
+def test_fixed_time_constant_two_routes_agree(name):
+    """The periodised phase int_0^1 (sum_j c(theta + j))^2 (theory.splitting) equals the sum of
+    the phase autocorrelations R(0) + 2 sum_n R(n) (theory.step_errors): two derivations."""
+    from relu_hmc.theory.splitting import crossing_phase_constant
+
+    autocorrelation_sum = step_errors.crossing_autocorrelation(name, 0) + 2 * sum(
+        step_errors.crossing_autocorrelation(name, n) for n in range(1, 4))
+    assert sp.simplify(autocorrelation_sum - crossing_phase_constant(name)) == 0
+
+
 # --- RWM, jumps, walls ---------------------------------------------------------------------------------
 
 def test_rwm_sigma0_is_fisher_information_gaussian_and_laplace():

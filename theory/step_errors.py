@@ -29,7 +29,7 @@ import sympy as sp
 from relu_hmc.splittings import resolve
 from relu_hmc.theory.errors import PotentialError
 from relu_hmc.theory.kink import P, Q, THETA
-from relu_hmc.theory.splitting import JET, crossing_phase_function, local_energy_error
+from relu_hmc.theory.splitting import JET, crossing_phase_constant, crossing_phase_function, local_energy_error
 
 
 # --------------------------------------------------------------------------------------------
@@ -69,10 +69,9 @@ def _support_width(splitting) -> int:
 
 def crossing_constant_fixed_time(splitting) -> sp.Expr:
     """K with Var per kink per unit time = eps^2 J^2 pi(b) E|p|^3 K (fixed T, L = T/eps -> oo):
-    K = sum over all n of R(n) = int_0^1 (sum_j c(theta - j))^2 dtheta (the periodised phase)."""
-    width = _support_width(splitting)
-    return sp.expand(crossing_autocorrelation(splitting, 0)
-                     + 2 * sum(crossing_autocorrelation(splitting, n) for n in range(1, width + 1)))
+    the periodised phase constant theory.splitting.crossing_phase_constant, which equals
+    sum over all n of R(n) (the autocorrelations below; tests check the two routes agree)."""
+    return crossing_phase_constant(splitting)
 
 
 def crossing_constant_fixed_steps(splitting, n_steps: int) -> sp.Expr:
