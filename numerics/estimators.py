@@ -238,16 +238,17 @@ def richardson(h, values, powers) -> Extrapolation:
 
     h: distinct step sizes forming a geometric sequence (any order; sorted coarse to fine
     here; a single eliminated power allows any grid); values: A(h) along axis 0 (extra axes
-    are extrapolated elementwise); powers: the exponents p_1 < p_2 < ... to eliminate, in
-    order. Needs len(h) >= len(powers) + 1; one more point gives the remainder its own error
+    are extrapolated elementwise); powers: the exponents p_1 <= p_2 <= ... to eliminate, in
+    order. A power given r times eliminates h^p, h^p log h, ..., h^p log^(r-1) h (on a
+    geometric grid, where log h_i is linear in i: the confluent case of the table). Needs len(h) >= len(powers) + 1; one more point gives the remainder its own error
     estimate (see `Extrapolation`)."""
     h = np.asarray(h, dtype=np.float64)
     values = np.asarray(values, dtype=np.float64)
     powers = [float(p) for p in powers]
     if h.ndim != 1 or values.shape[:1] != h.shape:
         raise ValueError(f"values must have len(h) = {h.size} rows along axis 0, got shape {values.shape}")
-    if not powers or np.any(np.diff(powers) <= 0) or powers[0] <= 0:
-        raise ValueError(f"powers must be increasing and > 0, got {powers}")
+    if not powers or np.any(np.diff(powers) < 0) or powers[0] <= 0:
+        raise ValueError(f"powers must be increasing (non-decreasing) and > 0, got {powers}")
     if np.any(h <= 0) or np.unique(h).size != h.size:
         raise ValueError("step sizes must be distinct and > 0")
     if h.size < len(powers) + 1:

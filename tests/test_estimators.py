@@ -34,6 +34,17 @@ def test_richardson_extrapolates_arrays_elementwise_and_sorts_the_grid():
     np.testing.assert_allclose(result.value, [2, -1], atol=1e-12)
 
 
+def test_richardson_with_a_repeated_power_eliminates_the_log_term_too():
+    """A(h) = 2 + h (3 - 5 log h) + h^2 on a geometric grid: powers [1, 1, 2] remove h, h log h
+    and h^2 exactly (the confluent Richardson table), and the weights of a unit basis are the
+    linear functional the extrapolation applies."""
+    h = 0.2 / 2.0 ** np.arange(4)
+    values = 2 + h * (3 - 5 * np.log(h)) + h ** 2
+    assert richardson(h, values, [1, 1, 2]).value == pytest.approx(2.0, abs=1e-10)
+    weights = richardson(h, np.eye(4), [1, 1, 2]).value
+    assert weights @ values == pytest.approx(2.0, abs=1e-10) and weights.sum() == pytest.approx(1.0)
+
+
 @pytest.mark.parametrize("h, powers, message", [
     ([0.1, 0.05], [1, 2], "at least 3 step sizes"),
     ([0.1, 0.1, 0.05], [1], "distinct"),
