@@ -12,7 +12,8 @@
   `half_grid_slopes`: the slopes over the fine and coarse halves of the grid (their
   difference shows the finite-x curvature).
 - `richardson`: Richardson extrapolation to h -> 0 over any grid and any list of error
-  powers, with a remainder bound that carries its own error estimate.
+  powers, with a remainder bound that carries its own error estimate; `richardson_weights`:
+  the linear weights it applies (to propagate standard errors).
 - `acceptance_probability`: min(1, exp(-dH)) with one rule for non-finite dH (a diverged
   trajectory is rejected).
 """
@@ -287,3 +288,12 @@ def acceptance_probability(energy_error) -> np.ndarray:
     dh = np.asarray(energy_error, dtype=np.float64)
     with np.errstate(over="ignore", invalid="ignore"):
         return np.where(np.isfinite(dh), np.exp(-np.maximum(dh, 0.0)), 0.0)
+
+
+def richardson_weights(h, powers) -> np.ndarray:
+    """The weights w with richardson(h, values, powers).value == w @ values, in the order of h.
+
+    The extrapolation is linear in the values, so w is the extrapolation of the unit vectors;
+    the SE of the extrapolated value of independent estimates is sqrt(sum w_j^2 se_j^2)."""
+    h = np.asarray(h, dtype=np.float64)
+    return np.asarray(richardson(h, np.eye(h.size), powers).value)

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from relu_hmc.numerics.estimators import Estimate, richardson
+from relu_hmc.numerics.estimators import Estimate, richardson, richardson_weights
 from relu_hmc.numerics.leapfrog import leapfrog_trajectory
 from relu_hmc.numerics.orders import _jsonable
 from relu_hmc.numerics.validation import check_count, check_positive, rng_from
@@ -78,7 +78,7 @@ def sigma0_limit(potential, *, power: float, steps, remainder_powers, n: int, T:
     if n < 4 * n_batches:
         raise ValueError(f"n = {n} draws are too few for {n_batches} batches of at least 4")
     eps = np.array([T / s for s in steps])
-    weights = np.asarray(richardson(eps, np.eye(eps.size), remainder_powers).value)  # validates the grid
+    weights = richardson_weights(eps, remainder_powers)  # validates the grid
     rng = rng_from(seed)
     edges = np.linspace(0, n, n_batches + 1).astype(int)
     batch_values = np.empty((n_batches, eps.size))

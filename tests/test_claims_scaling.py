@@ -129,16 +129,16 @@ def test_variance_in_d_negative_control():
 
 @pytest.mark.slow
 def test_holder_negative_control():
-    """Sigma_0 doubled must fail (real theory prediction, small real measurement)."""
+    """Sigma_0 four times theory's must fail the acceptance limit (real theory prediction, a small
+    real ladder d = 4^3, 8^3, 16^3 at l = 1)."""
+    from relu_hmc.theory.acceptance import acceptance_limit
+
     claim = _claims()["acceptance-limit/holder"]
     prediction = claim.prediction.run()
-    meas = {label: M.measure_sweep(HOLDER, 1 / 3, 1.0, 1.0, [d], [n], seed=5)
-            for label, d, n in (("d-small", 64, 2000), ("d-large", 4096, 60))}
+    meas = {f"d={n ** 3}": M.energy_error_moments(HOLDER, n ** 3, 1.0 / n, n, 3000, seed=5) for n in (4, 8, 16)}
     assert claim.evaluate(prediction, meas).passed
-    wrong = copy.deepcopy(prediction)
-    wrong["sigma0"] *= 2
-    wrong["sigma"] *= 2
-    wrong["acceptance"] = float(2 * __import__("scipy.stats").stats.norm.cdf(-math.sqrt(wrong["sigma"]) / 2))
+    wrong = dict(prediction, sigma0=4 * prediction["sigma0"], sigma=4 * prediction["sigma"])
+    wrong["acceptance"] = float(acceptance_limit(wrong["sigma"]))
     assert not claim.evaluate(wrong, meas).passed
 
 
