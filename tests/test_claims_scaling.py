@@ -23,7 +23,8 @@ LAPLACE, GAUSSIAN, HOLDER = (SYSTEMS[name].spec for name in ("laplace", "gaussia
 IDS = ("local-order/smooth-q", "local-order/smooth-p", "acceptance-limit/holder",
        "step-size-exponent/kinked-stable", "step-size-exponent/kinked-collapse",
        "step-size-exponent/smooth-stable", "step-size-exponent/variance-linear-in-d",
-       "optimal-acceptance/kinked", "optimal-acceptance/smooth", "optimal-acceptance/kinked-below-smooth")
+       "optimal-acceptance/kinked", "optimal-acceptance/smooth", "optimal-acceptance/kinked-esjd",
+       "optimal-acceptance/smooth-esjd", "optimal-acceptance/kinked-below-smooth", "sigma0/laplace", "sigma0/holder")
 
 
 def _claims():
@@ -148,7 +149,7 @@ def test_optimal_acceptance_negative_control():
     that puts the kinked optimum above the smooth one."""
     meas = {label: M.measure_efficiency(LAPLACE, d, 1.5, 8, 300, 8, 100, seed=6)
             for label, d in (("d-small", 64), ("d-large", 100))}
-    claim = _claims()["optimal-acceptance/kinked"]
+    claim = _claims()["optimal-acceptance/kinked-esjd"]
     assert claim.evaluate(KINKED, meas).passed
     assert not claim.evaluate(dict(KINKED, optimal_acceptance=SMOOTH["optimal_acceptance"]), meas).passed
     order = _claims()["optimal-acceptance/kinked-below-smooth"]
