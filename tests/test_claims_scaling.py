@@ -46,6 +46,10 @@ def test_listed_by_cli():
     out = subprocess.run([sys.executable, "-m", "relu_hmc", "claims"], capture_output=True, text=True, check=True).stdout
     for claim_id in IDS:
         assert claim_id in out
+    kinds = {line.split()[0]: line.split()[1] for line in out.splitlines() if line.strip()}
+    assert kinds["step-size-exponent/variance-linear-in-d"] == "observation"
+    assert kinds["optimal-acceptance/kinked-below-smooth"] == "observation"
+    assert kinds["sigma0/laplace"] == kinds["optimal-acceptance/kinked"] == "claim"
 
 
 def _law(potential, k, gamma, optimum):
