@@ -87,7 +87,7 @@ def body(report: dict) -> str:
         + (f"; {s['observations']} observations are reported separately and not counted" if s.get("observations")
            else "") + ". "
         f"Table~\\ref{{relu-hmc:claims}} lists every comparison (resolution = tolerance / $|$predicted$|$); "
-        f"the figures show each measurement "
+        "the figures show each measurement "
         f"with its standard error next to the prediction it is judged against. "
         + escape(report.get("tolerance_policy", "")),
         "",

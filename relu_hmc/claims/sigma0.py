@@ -29,7 +29,6 @@ Remainder powers eliminated, and why (V(eps) = Var(dH_1(eps)) / eps^(2k), T fixe
 from __future__ import annotations
 
 from relu_hmc import plots
-from relu_hmc.claims._predict import predict_scaling_law
 from relu_hmc.claims.base import Claim, Task, register, within
 from relu_hmc.systems import SYSTEMS
 
