@@ -86,9 +86,9 @@ def body(report: dict) -> str:
         f"{s['claims_passed']} passed and {s['claims_failed']} failed"
         + (f"; {s['observations']} observations are reported separately and not counted" if s.get("observations")
            else "") + ". "
-        f"Table~\\ref{{relu-hmc:claims}} lists every comparison (resolution = tolerance / $|$predicted$|$); "
+        "Table~\\ref{relu-hmc:claims} lists every comparison (resolution = tolerance / $|$predicted$|$); "
         "the figures show each measurement "
-        f"with its standard error next to the prediction it is judged against. "
+        "with its standard error next to the prediction it is judged against. "
         + escape(report.get("tolerance_policy", "")),
         "",
         "{\\small",
