@@ -12,7 +12,8 @@
   `half_grid_slopes`: the slopes over the fine and coarse halves of the grid (their
   difference shows the finite-x curvature).
 - `richardson`: Richardson extrapolation to h -> 0 over any grid and any list of error
-  powers, with a remainder bound that carries its own error estimate.
+  powers, with a remainder bound that carries its own error estimate; `richardson_weights`:
+  the linear weights it applies (to propagate standard errors).
 - `acceptance_probability`: min(1, exp(-dH)) with one rule for non-finite dH (a diverged
   trajectory is rejected).
 """
@@ -238,16 +239,17 @@ def richardson(h, values, powers) -> Extrapolation:
 
     h: distinct step sizes forming a geometric sequence (any order; sorted coarse to fine
     here; a single eliminated power allows any grid); values: A(h) along axis 0 (extra axes
-    are extrapolated elementwise); powers: the exponents p_1 < p_2 < ... to eliminate, in
-    order. Needs len(h) >= len(powers) + 1; one more point gives the remainder its own error
+    are extrapolated elementwise); powers: the exponents p_1 <= p_2 <= ... to eliminate, in
+    order. A power given r times eliminates h^p, h^p log h, ..., h^p log^(r-1) h (on a
+    geometric grid, where log h_i is linear in i: the confluent case of the table). Needs len(h) >= len(powers) + 1; one more point gives the remainder its own error
     estimate (see `Extrapolation`)."""
     h = np.asarray(h, dtype=np.float64)
     values = np.asarray(values, dtype=np.float64)
     powers = [float(p) for p in powers]
     if h.ndim != 1 or values.shape[:1] != h.shape:
         raise ValueError(f"values must have len(h) = {h.size} rows along axis 0, got shape {values.shape}")
-    if not powers or np.any(np.diff(powers) <= 0) or powers[0] <= 0:
-        raise ValueError(f"powers must be increasing and > 0, got {powers}")
+    if not powers or np.any(np.diff(powers) < 0) or powers[0] <= 0:
+        raise ValueError(f"powers must be increasing (non-decreasing) and > 0, got {powers}")
     if np.any(h <= 0) or np.unique(h).size != h.size:
         raise ValueError("step sizes must be distinct and > 0")
     if h.size < len(powers) + 1:
@@ -289,8 +291,10 @@ def acceptance_probability(energy_error) -> np.ndarray:
 
 
 def richardson_weights(h, powers) -> np.ndarray:
-    """The weights c_k of `richardson`'s value as a linear combination sum_k c_k A(h_k) of the
-    input values, in the order of h (the table is linear in the values). If every A(h_k) is
-    off by at most delta_k (round-off), the value is off by at most sum_k |c_k| delta_k."""
+    """The weights w with richardson(h, values, powers).value == w @ values, in the order of h.
+
+    The extrapolation is linear in the values, so w is the extrapolation of the unit vectors:
+    the SE of the extrapolated value of independent estimates is sqrt(sum w_j^2 se_j^2), and if
+    every A(h_j) is off by at most delta_j (round-off) the value is off by at most sum |w_j| delta_j."""
     h = np.asarray(h, dtype=np.float64)
-    return np.array([richardson(h, np.eye(h.size)[k], powers).value for k in range(h.size)])
+    return np.asarray(richardson(h, np.eye(h.size), powers).value)

@@ -32,8 +32,42 @@ TOLERANCE_POLICY = (
     f"claim states otherwise (a correct claim fails by chance with probability ~6e-5 for a normal "
     f"estimate) and b >= 0 a deterministic allowance that the claim justifies in its detail line "
     f"(a known O(eps) or finite-d bias bound); b = 0 where none is stated. One-sided checks require "
-    f"measured + z SE below the predicted bound. Composite claims pass when all their parts pass."
+    f"measured + z SE below the predicted bound. Composite claims pass when all their parts pass. "
+    f"Each claim states its resolution, tolerance / |predicted|: the smallest relative error of the "
+    f"prediction it detects. Observations (measurements shown next to theory that cannot refute it) "
+    f"are listed separately and never counted as passed."
 )
+
+
+OBSERVATIONS_NOTE = ("Measurements shown next to theory that cannot refute it (they hold by construction or "
+                     "compare two measurements); not counted as passed claims.")
+
+
+def is_observation(entry: dict) -> bool:
+    """A report entry of kind "observation" (reports written before kinds existed hold claims)."""
+    return entry.get("kind", "claim") == "observation"
+
+
+def result_text(entry: dict) -> str:
+    """PASS / FAIL for a claim, OBSERVED for an observation (ERROR if its comparison raised)."""
+    v = entry["verdict"]
+    if is_observation(entry):
+        return "ERROR" if v["quantity"] == "error" else "OBSERVED"
+    return "PASS" if v["passed"] else "FAIL"
+
+
+def claims_of(report: dict) -> list[dict]:
+    return [c for c in report["claims"] if not is_observation(c)]
+
+
+def observations_of(report: dict) -> list[dict]:
+    return [c for c in report["claims"] if is_observation(c)]
+
+
+def resolution_text(verdict: dict) -> str:
+    """tolerance / |predicted| as a percentage ('-' when the prediction is 0 or missing)."""
+    r = verdict.get("resolution")
+    return "-" if r is None else f"{100 * r:.3g}%"
 
 
 def _fmt(x, digits: int = 4) -> str:
@@ -49,13 +83,14 @@ def build(suite: SuiteResult, provenance: dict, settings: dict, figures: dict[st
           extras: dict | None = None) -> dict:
     """The report as one JSON-able dict. `extras` (optional): {"tuning_advice": {...},
     "bnn_figures": [paths]} from relu_hmc.report_extras."""
-    n_pass = sum(r.verdict.passed for r in suite.results)
+    n_pass = sum(r.verdict.passed for r in suite.claims)
     return {
         "report": "relu-hmc verification report",
         "format_version": 1,
         "summary": {
-            "passed": suite.passed, "claims": len(suite.results), "claims_passed": n_pass,
-            "claims_failed": len(suite.results) - n_pass, "import_errors": suite.import_errors,
+            "passed": suite.passed, "claims": len(suite.claims), "claims_passed": n_pass,
+            "claims_failed": len(suite.claims) - n_pass, "observations": len(suite.observations),
+            "import_errors": suite.import_errors,
             "budget": suite.budget, "seed": suite.seed, "wall_seconds": suite.wall_seconds,
             "tasks_run": suite.tasks_run, "tasks_cached": suite.tasks_cached,
             "tasks_failed": suite.tasks_failed, **settings,
@@ -69,17 +104,18 @@ def build(suite: SuiteResult, provenance: dict, settings: dict, figures: dict[st
 
 def table(report: dict) -> str:
     """Plain-text results table (the terminal view)."""
-    rows = [("claim", "result", "predicted", "measured ± SE", "tolerance")]
-    for c in report["claims"]:
+    rows = [("claim", "result", "predicted", "measured ± SE", "tolerance", "resolution")]
+    for c in claims_of(report) + observations_of(report):
         v = c["verdict"]
-        rows.append((c["id"], "PASS" if v["passed"] else "FAIL", _fmt(v["predicted"]),
-                     f"{_fmt(v['measured'])} ± {_fmt(v['se'], 2)}", _fmt(v["tolerance"], 3)))
+        rows.append((c["id"], result_text(c), _fmt(v["predicted"]), f"{_fmt(v['measured'])} ± {_fmt(v['se'], 2)}",
+                     _fmt(v["tolerance"], 3), resolution_text(v)))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     s = report["summary"]
     lines.append("")
-    lines.append(f"{s['claims_passed']}/{s['claims']} claims passed  (budget {s['budget']}, seed {s['seed']}, "
+    observed = f", {s['observations']} observations" if s.get("observations") else ""
+    lines.append(f"{s['claims_passed']}/{s['claims']} claims passed{observed}  (budget {s['budget']}, seed {s['seed']}, "
                  f"{s['wall_seconds']:.1f} s wall, {s['tasks_run']} tasks run, {s['tasks_cached']} from cache)")
     for module, error in s["import_errors"].items():
         lines.append(f"FAIL: claim module {module} did not import: {error}")
@@ -94,7 +130,7 @@ def failures(report: dict) -> list[str]:
     out = []
     for c in report["claims"]:
         v = c["verdict"]
-        if v["passed"]:
+        if v["passed"] or (is_observation(c) and v["quantity"] != "error"):
             continue
         parts = [q for q in v.get("parts", []) if not q["passed"]] or [v]
         for q in parts:
@@ -115,7 +151,7 @@ def markdown(report: dict) -> str:
     s, p = report["summary"], report["provenance"]
     out = ["# relu-hmc verification report", ""]
     verdict = "ALL CLAIMS PASSED" if s["passed"] else "SOME CLAIMS FAILED"
-    out += [f"**{verdict}**: {s['claims_passed']} of {s['claims']} claims passed.", ""]
+    out += [f"**{verdict}**: {s['claims_passed']} of {s['claims']} claims passed{_observed(s)}.", ""]
     out += ["## Run", "", "| setting | value |", "| --- | --- |"]
     for key in ("budget", "seed", "executor", "jobs", "wall_seconds", "tasks_run", "tasks_cached",
                 "tasks_failed", "cache"):
@@ -132,13 +168,19 @@ def markdown(report: dict) -> str:
     if s["import_errors"]:
         out += ["## Claim modules that failed to import", ""]
         out += [f"- `{m}`: {_md_escape(e)}" for m, e in s["import_errors"].items()] + [""]
-    out += ["## Results", "", "| claim | result | quantity | predicted | measured ± SE | tolerance |",
-            "| --- | --- | --- | --- | --- | --- |"]
-    for c in report["claims"]:
-        v = c["verdict"]
-        out.append(f"| [{c['id']}](#{_anchor(c['id'])}) | {'PASS' if v['passed'] else '**FAIL**'} | "
-                   f"{_md_escape(v['quantity'])} | {_fmt(v['predicted'])} | {_fmt(v['measured'])} ± "
-                   f"{_fmt(v['se'], 2)} | {_fmt(v['tolerance'], 3)} |")
+    for title, entries in (("Results", claims_of(report)), ("Observations", observations_of(report))):
+        if not entries:
+            continue
+        out += [f"## {title}", ""] + ([OBSERVATIONS_NOTE, ""] if title == "Observations" else [])
+        out += ["| claim | result | quantity | predicted | measured ± SE | tolerance | resolution |",
+                "| --- | --- | --- | --- | --- | --- | --- |"]
+        for c in entries:
+            v = c["verdict"]
+            text = result_text(c)
+            out.append(f"| [{c['id']}](#{_anchor(c['id'])}) | {text if text != 'FAIL' else '**FAIL**'} | "
+                       f"{_md_escape(v['quantity'])} | {_fmt(v['predicted'])} | {_fmt(v['measured'])} ± "
+                       f"{_fmt(v['se'], 2)} | {_fmt(v['tolerance'], 3)} | {resolution_text(v)} |")
+        out.append("")
     if report.get("tuning_advice"):
         out += ["", "## Tuning advice (theory)", "", report["tuning_advice"]["markdown"]]
     if report.get("bnn_figures"):
@@ -149,10 +191,11 @@ def markdown(report: dict) -> str:
     for c in report["claims"]:
         v = c["verdict"]
         out += [f"### {c['id']}", "", f"<a id=\"{_anchor(c['id'])}\"></a>", "",
-                f"**{'PASS' if v['passed'] else 'FAIL'}**: {c['statement']}", "",
+                f"**{result_text(c)}**: {c['statement']}", "",
                 f"- source: {c['source']}", f"- family: {c['family']}",
                 f"- compared: {v['quantity']}: predicted {_fmt(v['predicted'], 6)}, measured "
-                f"{_fmt(v['measured'], 6)} ± {_fmt(v['se'], 3)} (SE), tolerance {_fmt(v['tolerance'], 3)}",
+                f"{_fmt(v['measured'], 6)} ± {_fmt(v['se'], 3)} (SE), tolerance {_fmt(v['tolerance'], 3)}, "
+                f"resolution {resolution_text(v)}",
                 f"- tolerance derivation: {_md_escape(v['detail'])}",
                 f"- tasks: {c['total_tasks']} ({c['cached_tasks']} from cache), compute "
                 f"{c['compute_seconds']:.1f} s"]
@@ -167,6 +210,15 @@ def markdown(report: dict) -> str:
     return "\n".join(out) + "\n"
 
 
+def _css(entry: dict) -> str:
+    return {"PASS": "pass", "OBSERVED": "obs"}.get(result_text(entry), "fail")
+
+
+def _observed(summary: dict) -> str:
+    n = summary.get("observations") or 0
+    return f"; {n} observation{'s' if n != 1 else ''} reported (not counted)" if n else ""
+
+
 def _anchor(claim_id: str) -> str:
     return "claim-" + "".join(ch if ch.isalnum() else "-" for ch in claim_id.lower())
 
@@ -178,12 +230,12 @@ def html_page(report: dict, out_dir: Path) -> str:
     parts = ["<!DOCTYPE html><html><head><meta charset='utf-8'><title>relu-hmc verification report</title>",
              "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
              "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;"
-             "font-size:90%}.pass{color:#080;font-weight:bold}.fail{color:#b00;font-weight:bold}"
+             "font-size:90%}.pass{color:#080;font-weight:bold}.obs{color:#036;font-weight:bold}.fail{color:#b00;font-weight:bold}"
              "pre{background:#f6f6f6;padding:.5em;overflow-x:auto;font-size:80%}img{max-width:100%;width:760px;display:block;margin:0 auto}</style>",
              "</head><body><h1>relu-hmc verification report</h1>"]
     cls = "pass" if s["passed"] else "fail"
     parts.append(f"<p class='{cls}'>{'ALL CLAIMS PASSED' if s['passed'] else 'SOME CLAIMS FAILED'}: "
-                 f"{s['claims_passed']} of {s['claims']} claims passed.</p>")
+                 f"{s['claims_passed']} of {s['claims']} claims passed{e(_observed(s))}.</p>")
     git = p.get("git")
     rows = [(k, s[k]) for k in ("budget", "seed", "executor", "jobs", "tasks_run", "tasks_cached",
                                 "tasks_failed", "cache") if k in s]
@@ -204,15 +256,20 @@ def html_page(report: dict, out_dir: Path) -> str:
     if s["import_errors"]:
         parts.append("<h2>Claim modules that failed to import</h2><ul>" + "".join(
             f"<li class='fail'>{e(m)}: {e(err)}</li>" for m, err in s["import_errors"].items()) + "</ul>")
-    parts.append("<h2>Results</h2><table><tr><th>claim</th><th>result</th><th>quantity</th><th>predicted</th>"
-                 "<th>measured ± SE</th><th>tolerance</th></tr>")
-    for c in report["claims"]:
-        v = c["verdict"]
-        parts.append(f"<tr><td><a href='#{_anchor(c['id'])}'>{e(c['id'])}</a></td>"
-                     f"<td class='{'pass' if v['passed'] else 'fail'}'>{'PASS' if v['passed'] else 'FAIL'}</td>"
-                     f"<td>{e(v['quantity'])}</td><td>{_fmt(v['predicted'])}</td>"
-                     f"<td>{_fmt(v['measured'])} ± {_fmt(v['se'], 2)}</td><td>{_fmt(v['tolerance'], 3)}</td></tr>")
-    parts.append("</table>")
+    for title, entries in (("Results", claims_of(report)), ("Observations", observations_of(report))):
+        if not entries:
+            continue
+        parts.append(f"<h2>{title}</h2>" + (f"<p>{e(OBSERVATIONS_NOTE)}</p>" if title == "Observations" else ""))
+        parts.append("<table><tr><th>claim</th><th>result</th><th>quantity</th><th>predicted</th>"
+                     "<th>measured ± SE</th><th>tolerance</th><th>resolution</th></tr>")
+        for c in entries:
+            v = c["verdict"]
+            parts.append(f"<tr><td><a href='#{_anchor(c['id'])}'>{e(c['id'])}</a></td>"
+                         f"<td class='{_css(c)}'>{result_text(c)}</td>"
+                         f"<td>{e(v['quantity'])}</td><td>{_fmt(v['predicted'])}</td>"
+                         f"<td>{_fmt(v['measured'])} ± {_fmt(v['se'], 2)}</td><td>{_fmt(v['tolerance'], 3)}</td>"
+                         f"<td>{resolution_text(v)}</td></tr>")
+        parts.append("</table>")
     if report.get("tuning_advice"):
         rows = report["tuning_advice"]["rows"]
         head = ["target", "optimal acceptance", "eps ~ d^-gamma"] + [
@@ -234,10 +291,11 @@ def html_page(report: dict, out_dir: Path) -> str:
     for c in report["claims"]:
         v = c["verdict"]
         parts.append(f"<h3 id='{_anchor(c['id'])}'>{e(c['id'])}</h3>"
-                     f"<p><span class='{'pass' if v['passed'] else 'fail'}'>{'PASS' if v['passed'] else 'FAIL'}</span>"
+                     f"<p><span class='{_css(c)}'>{result_text(c)}</span>"
                      f" {e(c['statement'])}</p><ul><li>source: {e(c['source'])}</li><li>family: {e(c['family'])}</li>"
                      f"<li>compared: {e(v['quantity'])}: predicted {_fmt(v['predicted'], 6)}, measured "
-                     f"{_fmt(v['measured'], 6)} ± {_fmt(v['se'], 3)} (SE), tolerance {_fmt(v['tolerance'], 3)}</li>"
+                     f"{_fmt(v['measured'], 6)} ± {_fmt(v['se'], 3)} (SE), tolerance {_fmt(v['tolerance'], 3)}, "
+                     f"resolution {resolution_text(v)}</li>"
                      f"<li>tolerance derivation: {e(v['detail'])}</li><li>tasks: {c['total_tasks']} "
                      f"({c['cached_tasks']} from cache), compute {c['compute_seconds']:.1f} s</li></ul>")
         if v["parts"]:

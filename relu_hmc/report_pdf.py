@@ -18,7 +18,7 @@ from pathlib import Path
 
 from relu_hmc import bibliography, plots
 
-_GREEN, _RED, _GREY = (0, 120, 0), (176, 0, 0), (90, 90, 90)
+_GREEN, _RED, _GREY, _BLUE = (0, 120, 0), (176, 0, 0), (90, 90, 90), (0, 60, 120)
 #: Height a claim with a figure needs (text ~35 mm + a 150 mm wide figure ~105 mm).
 _CLAIM_WITH_FIGURE_MM = 16 + 140
 
@@ -110,16 +110,25 @@ def _figure(pdf, out_dir: Path, png: str, width: float = 150) -> None:
     pdf.ln(2)
 
 
-def _claim_rows(report: dict):
+def _colour(entry: dict):
+    from relu_hmc.report import result_text
+
+    return {"PASS": _GREEN, "OBSERVED": _BLUE}.get(result_text(entry), _RED)
+
+
+def _claim_rows(entries: list[dict]):
+    from relu_hmc.report import resolution_text, result_text
+
     rows, colors = [], []
-    for c in report["claims"]:
+    for c in entries:
         v = c["verdict"]
         if v["quantity"] == "error":  # nothing was compared: the reason is under "Failed claims"
-            rows.append((c["id"], "FAIL", "error (see Failed claims)", "-", "-", "-"))
+            rows.append((c["id"], result_text(c), "error (see Failed claims)", "-", "-", "-", "-"))
         else:
-            rows.append((c["id"], "PASS" if v["passed"] else "FAIL", v["quantity"], _fmt(v["predicted"]),
-                         f"{_fmt(v['measured'])} ± {_fmt(v['se'], 2)}", _fmt(v["tolerance"], 3)))
-        colors.append(_GREEN if v["passed"] else _RED)
+            rows.append((c["id"], result_text(c), v["quantity"], _fmt(v["predicted"]),
+                         f"{_fmt(v['measured'])} ± {_fmt(v['se'], 2)}", _fmt(v["tolerance"], 3),
+                         resolution_text(v)))
+        colors.append(_colour(c))
     return rows, colors
 
 
@@ -146,7 +155,8 @@ def _front_page(pdf, report: dict, outline) -> None:
     pdf.set_font("dejavu", "B", 16)
     pdf.multi_cell(0, 8, "relu-hmc verification report", new_x="LMARGIN", new_y="NEXT")
     verdict = "ALL CLAIMS PASSED" if s["passed"] else "SOME CLAIMS FAILED"
-    _para(pdf, f"{verdict}: {s['claims_passed']} of {s['claims']} claims passed.", 11,
+    observed = f"; {s['observations']} observations reported (not counted)" if s.get("observations") else ""
+    _para(pdf, f"{verdict}: {s['claims_passed']} of {s['claims']} claims passed{observed}.", 11,
           _GREEN if s["passed"] else _RED, "B")
     git = p.get("git")
     run_rows = [(k, str(s[k])) for k in ("budget", "seed", "executor", "jobs", "tasks_run", "tasks_cached",
@@ -198,10 +208,19 @@ def build(report: dict, out_dir: str | Path, finalize=None):
             _para(pdf, "• " + line, 8.5, _RED)
         for module, error in (s.get("import_errors") or {}).items():
             _para(pdf, f"• claim module {module} did not import: {error}", 8.5, _RED)
-    _heading(pdf, "Results", 0)
-    rows, colors = _claim_rows(report)
-    _table(pdf, ("claim", "result", "quantity", "predicted", "measured ± SE", "tolerance"), rows,
-           (48, 12, 60, 18, 24, 16), ("LEFT", "CENTER", "LEFT", "RIGHT", "RIGHT", "RIGHT"), 6.8, colors)
+    from relu_hmc.report import OBSERVATIONS_NOTE, claims_of, observations_of
+
+    for title, entries in (("Results", claims_of(report)), ("Observations", observations_of(report))):
+        if not entries:
+            continue
+        _heading(pdf, title, 0)
+        if title == "Observations":
+            _para(pdf, OBSERVATIONS_NOTE, 8.5)
+        rows, colors = _claim_rows(entries)
+        _table(pdf, ("claim", "result", "quantity", "predicted", "measured ± SE", "tolerance", "resolution"), rows,
+               (44, 16, 50, 17, 24, 14, 13), ("LEFT", "CENTER", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"), 6.6,
+               colors)
+    from relu_hmc.report import resolution_text, result_text
     from relu_hmc.report_tex import families
 
     for family, claims in families(report).items():
@@ -212,12 +231,12 @@ def build(report: dict, out_dir: str | Path, finalize=None):
             if c.get("figure") and pdf.get_y() > pdf.h - _CLAIM_WITH_FIGURE_MM:
                 pdf.add_page()  # keep a claim's text and its figure on one page
             _heading(pdf, c["id"], 1, size=10.5)
-            _para(pdf, ("PASS" if v["passed"] else "FAIL") + f": {c['statement']}", 9,
-                  _GREEN if v["passed"] else _RED, "B")
+            _para(pdf, f"{result_text(c)}: {c['statement']}", 9, _colour(c), "B")
             keys = bibliography.keys_for(c.get("source", ""))
             _para(pdf, f"Source: {c.get('source', '')}" + (f"  [{', '.join(keys)}]" if keys else ""), 8)
             _para(pdf, f"Compared: {v['quantity']}: predicted {_fmt(v['predicted'], 6)}, measured "
-                       f"{_fmt(v['measured'], 6)} ± {_fmt(v['se'], 3)} (SE), tolerance {_fmt(v['tolerance'], 3)}.", 8)
+                       f"{_fmt(v['measured'], 6)} ± {_fmt(v['se'], 3)} (SE), tolerance {_fmt(v['tolerance'], 3)}, "
+                       f"resolution {resolution_text(v)}.", 8)
             _para(pdf, f"Tolerance: {v['detail']}", 7.5, _GREY)
             _para(pdf, f"Tasks: {c['total_tasks']} ({c['cached_tasks']} from cache), compute "
                        f"{c['compute_seconds']:.1f} s.", 7.5, _GREY)

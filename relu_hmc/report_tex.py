@@ -83,33 +83,39 @@ def body(report: dict) -> str:
         f"We verified {s['claims']} claims with relu-hmc~\\cite{{relu_hmc}} "
         f"(version {escape(p['versions'].get('relu-hmc', ''))}, git revision \\texttt{{{escape(revision)}}}, "
         f"budget \\texttt{{{escape(s['budget'])}}}, seed {s['seed']}, kernels {escape(p['kernel_backend'])}): "
-        f"{s['claims_passed']} passed and {s['claims_failed']} failed. "
-        f"Table~\\ref{{relu-hmc:claims}} lists every comparison; the figures show each measurement "
-        f"with its standard error next to the prediction it is judged against. "
+        f"{s['claims_passed']} passed and {s['claims_failed']} failed"
+        + (f"; {s['observations']} observations are reported separately and not counted" if s.get("observations")
+           else "") + ". "
+        "Table~\\ref{relu-hmc:claims} lists every comparison (resolution = tolerance / $|$predicted$|$); "
+        "the figures show each measurement "
+        "with its standard error next to the prediction it is judged against. "
         + escape(report.get("tolerance_policy", "")),
         "",
         "{\\small",
-        "\\begin{longtable}{@{}p{0.36\\linewidth}lrrrr@{}}",
+        "\\begin{longtable}{@{}p{0.32\\linewidth}lrrrrr@{}}",
         "\\caption{Claims verified by relu-hmc: theory prediction, measurement with its standard error (SE) "
         "and the tolerance it must meet.}\\label{relu-hmc:claims}\\\\",
         "\\toprule",
-        "claim & result & predicted & measured & SE & tolerance \\\\",
+        "claim & result & predicted & measured & SE & tolerance & resolution \\\\",
         "\\midrule",
         "\\endfirsthead",
         "\\toprule",
-        "claim & result & predicted & measured & SE & tolerance \\\\",
+        "claim & result & predicted & measured & SE & tolerance & resolution \\\\",
         "\\midrule",
         "\\endhead",
         "\\bottomrule",
         "\\endfoot",
     ]
-    for c in report["claims"]:
+    from relu_hmc.report import claims_of, observations_of, result_text
+
+    for c in claims_of(report) + observations_of(report):
         v = c["verdict"]
         cite = _cite(c.get("source", ""))
-        result = "pass" if v["passed"] else r"\textbf{FAIL}"
+        result = {"PASS": "pass", "OBSERVED": "observed"}.get(result_text(c), r"\textbf{FAIL}")
+        resolution = "--" if v.get("resolution") is None else f"{100 * v['resolution']:.3g}\\%"
         lines.append(f"{claim_name(c['id'])}{'~' + cite if cite else ''} & "
                      f"{result} & {num(v['predicted'])} & {num(v['measured'])} & "
-                     f"{num(v['se'], 2)} & {num(v['tolerance'], 3)} \\\\")
+                     f"{num(v['se'], 2)} & {num(v['tolerance'], 3)} & {resolution} \\\\")
     lines += ["\\end{longtable}", "}", ""]
     lines.append("\\begin{description}")
     for c in report["claims"]:
@@ -121,6 +127,12 @@ def body(report: dict) -> str:
     return "\n".join(lines)
 
 
+def _caption_result(entry: dict) -> str:
+    from relu_hmc.report import result_text
+
+    return {"PASS": "passed", "OBSERVED": "observation, not counted"}.get(result_text(entry), "FAILED")
+
+
 def figure_list(report: dict) -> str:
     lines = ["% relu-hmc figures: one figure environment per claim (vector PDFs under plots/)."]
     for family, claims in families(report).items():
@@ -130,10 +142,9 @@ def figure_list(report: dict) -> str:
         lines.append(f"\\subsection*{{Claim family \\texttt{{{escape(family)}}}}}")
         for c in with_figures:
             pdf = Path(plots.vector_paths(c["figure"])["pdf"]).as_posix()
-            v = c["verdict"]
             lines += ["\\begin{figure}[htbp]", "\\centering",
                       f"\\includegraphics[width=0.8\\linewidth]{{{pdf}}}",
-                      f"\\caption{{\\texttt{{{escape(c['id'])}}} ({'passed' if v['passed'] else 'FAILED'}): "
+                      f"\\caption{{\\texttt{{{escape(c['id'])}}} ({_caption_result(c)}): "
                       f"{escape(c['statement'])}}}",
                       f"\\label{{fig:{label(c['id'])}}}", "\\end{figure}", ""]
     for f in report.get("bnn_figures") or []:

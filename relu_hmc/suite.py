@@ -9,6 +9,8 @@
    result is written to the cache the moment it arrives (a killed run resumes from there);
 3. every claim's comparison turns (prediction, measurements) into a `Verdict`. A claim one
    of whose tasks raised fails with that error; it is not skipped.
+4. observations (``Claim.kind == "observation"``) run and get a verdict like claims, but
+   `SuiteResult.passed` and the counts ignore their verdicts (only an error in one counts).
 """
 from __future__ import annotations
 
@@ -50,7 +52,7 @@ class ClaimResult:
     def as_dict(self) -> dict:
         c = self.claim
         return {
-            "id": c.id, "statement": c.statement, "source": c.source, "family": c.family,
+            "id": c.id, "kind": c.kind, "statement": c.statement, "source": c.source, "family": c.family,
             "verdict": self.verdict.as_dict(), "prediction": self.prediction,
             "measurements": self.measurements, "task_keys": self.task_keys,
             "compute_seconds": self.compute_seconds, "cached_tasks": self.cached_tasks,
@@ -70,8 +72,21 @@ class SuiteResult:
     import_errors: dict = field(default_factory=dict)
 
     @property
+    def claims(self) -> list[ClaimResult]:
+        """Results of the falsifiable claims (kind "claim"): what pass/fail counts."""
+        return [r for r in self.results if r.claim.kind == "claim"]
+
+    @property
+    def observations(self) -> list[ClaimResult]:
+        """Results of the observations: computed and reported, never counted as passed."""
+        return [r for r in self.results if r.claim.kind == "observation"]
+
+    @property
     def passed(self) -> bool:
-        return not self.import_errors and all(r.verdict.passed for r in self.results)
+        """Every claim passed and nothing broke: an observation's verdict does not count, but an
+        observation whose tasks or comparison raised (quantity "error") does."""
+        return (not self.import_errors and all(r.verdict.passed for r in self.claims)
+                and not any(r.verdict.quantity == "error" for r in self.observations))
 
 
 PREDICTION = "__prediction__"

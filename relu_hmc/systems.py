@@ -58,6 +58,10 @@ _ENTRIES = (
     TestSystem("two_kink_piecewise_linear",
                "Piecewise((-3*q/2, q < -1/2), (q/2 + 1, q < 7/10), (2*q - 1/20, True))",
                "piecewise_linear", {"kinks": [-0.5, 0.7], "slopes": [-1.5, 0.5, 2.0]}, ("kinked",)),
+    # a kink away from the mode (jump 2 at q = 0.3) on a Gaussian: the crossing rate pi(b) and
+    # the smooth part both enter; the constant -3/10 matches the kernel's u(0) = 0 on the left piece
+    TestSystem("offset_kink", "Abs(q - 3/10) + q**2/2 - 3/10", "piecewise_quadratic",
+               {"kinks": [0.3], "curvatures": [1.0, 1.0], "slopes": [-1.0, 1.0]}, ("kinked",)),
 )
 
 #: Every test system by name.

@@ -23,7 +23,8 @@ LAPLACE, GAUSSIAN, HOLDER = (SYSTEMS[name].spec for name in ("laplace", "gaussia
 IDS = ("local-order/smooth-q", "local-order/smooth-p", "acceptance-limit/holder",
        "step-size-exponent/kinked-stable", "step-size-exponent/kinked-collapse",
        "step-size-exponent/smooth-stable", "step-size-exponent/variance-linear-in-d",
-       "optimal-acceptance/kinked", "optimal-acceptance/smooth", "optimal-acceptance/kinked-below-smooth")
+       "optimal-acceptance/kinked", "optimal-acceptance/smooth", "optimal-acceptance/kinked-esjd",
+       "optimal-acceptance/smooth-esjd", "optimal-acceptance/kinked-below-smooth", "sigma0/laplace", "sigma0/holder")
 
 
 def _claims():
@@ -45,6 +46,10 @@ def test_listed_by_cli():
     out = subprocess.run([sys.executable, "-m", "relu_hmc", "claims"], capture_output=True, text=True, check=True).stdout
     for claim_id in IDS:
         assert claim_id in out
+    kinds = {line.split()[0]: line.split()[1] for line in out.splitlines() if line.strip()}
+    assert kinds["step-size-exponent/variance-linear-in-d"] == "observation"
+    assert kinds["optimal-acceptance/kinked-below-smooth"] == "observation"
+    assert kinds["sigma0/laplace"] == kinds["optimal-acceptance/kinked"] == "claim"
 
 
 def _law(potential, k, gamma, optimum):
@@ -129,16 +134,16 @@ def test_variance_in_d_negative_control():
 
 @pytest.mark.slow
 def test_holder_negative_control():
-    """Sigma_0 doubled must fail (real theory prediction, small real measurement)."""
+    """Sigma_0 four times theory's must fail the acceptance limit (real theory prediction, a small
+    real ladder d = 4^3, 8^3, 16^3 at l = 1)."""
+    from relu_hmc.theory.acceptance import acceptance_limit
+
     claim = _claims()["acceptance-limit/holder"]
     prediction = claim.prediction.run()
-    meas = {label: M.measure_sweep(HOLDER, 1 / 3, 1.0, 1.0, [d], [n], seed=5)
-            for label, d, n in (("d-small", 64, 2000), ("d-large", 4096, 60))}
+    meas = {f"d={n ** 3}": M.energy_error_moments(HOLDER, n ** 3, 1.0 / n, n, 3000, seed=5) for n in (4, 8, 16)}
     assert claim.evaluate(prediction, meas).passed
-    wrong = copy.deepcopy(prediction)
-    wrong["sigma0"] *= 2
-    wrong["sigma"] *= 2
-    wrong["acceptance"] = float(2 * __import__("scipy.stats").stats.norm.cdf(-math.sqrt(wrong["sigma"]) / 2))
+    wrong = dict(prediction, sigma0=4 * prediction["sigma0"], sigma=4 * prediction["sigma"])
+    wrong["acceptance"] = float(acceptance_limit(wrong["sigma"]))
     assert not claim.evaluate(wrong, meas).passed
 
 
@@ -148,7 +153,7 @@ def test_optimal_acceptance_negative_control():
     that puts the kinked optimum above the smooth one."""
     meas = {label: M.measure_efficiency(LAPLACE, d, 1.5, 8, 300, 8, 100, seed=6)
             for label, d in (("d-small", 64), ("d-large", 100))}
-    claim = _claims()["optimal-acceptance/kinked"]
+    claim = _claims()["optimal-acceptance/kinked-esjd"]
     assert claim.evaluate(KINKED, meas).passed
     assert not claim.evaluate(dict(KINKED, optimal_acceptance=SMOOTH["optimal_acceptance"]), meas).passed
     order = _claims()["optimal-acceptance/kinked-below-smooth"]

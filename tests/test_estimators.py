@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from relu_hmc.numerics.estimators import (acceptance_probability, half_grid_slopes, power_law_exponent,
-                                          richardson, weighted_log_slope)
+                                          richardson, richardson_weights, weighted_log_slope)
 
 
 @given(st.floats(-3, 3), st.floats(-2, 2), st.floats(-2, 2), st.sampled_from([1.5, 2.0, 3.0]))
@@ -32,6 +32,17 @@ def test_richardson_extrapolates_arrays_elementwise_and_sorts_the_grid():
     values = np.stack([2 + 3 * h, -1 + h ** 2], axis=1)
     result = richardson(h, values, [1, 2])
     np.testing.assert_allclose(result.value, [2, -1], atol=1e-12)
+
+
+def test_richardson_with_a_repeated_power_eliminates_the_log_term_too():
+    """A(h) = 2 + h (3 - 5 log h) + h^2 on a geometric grid: powers [1, 1, 2] remove h, h log h
+    and h^2 exactly (the confluent Richardson table), and the weights of a unit basis are the
+    linear functional the extrapolation applies."""
+    h = 0.2 / 2.0 ** np.arange(4)
+    values = 2 + h * (3 - 5 * np.log(h)) + h ** 2
+    assert richardson(h, values, [1, 1, 2]).value == pytest.approx(2.0, abs=1e-10)
+    weights = richardson_weights(h, [1, 1, 2])
+    assert weights @ values == pytest.approx(2.0, abs=1e-10) and weights.sum() == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize("h, powers, message", [

@@ -122,3 +122,37 @@ def test_claim_module_that_fails_to_import_fails_verify(monkeypatch, tmp_path, c
     assert "no_such_claim_module_xyz" in discovery_errors()
     assert main(["claims"]) == 1
     assert "failed to import" in capsys.readouterr().err
+
+
+def test_an_observation_runs_and_is_reported_but_never_counts_as_a_claim(tmp_path):
+    """A failing observation leaves the run passed; it is listed under "Observations" with the
+    result OBSERVED, and the summary counts claims and observations apart."""
+    import dataclasses
+
+    from relu_hmc import provenance, report
+
+    observed = dataclasses.replace(toys.CLAIMS[2], id="toy/observed-wrong", kind="observation")
+    suite = run_suite([toys.CLAIMS[0], observed], budget="quick", seed=1, progress_stream=None)
+    verdicts = {r.claim.id: r.verdict for r in suite.results}
+    assert not verdicts["toy/observed-wrong"].passed  # the verdict is still computed
+    assert suite.passed and [r.claim.id for r in suite.observations] == ["toy/observed-wrong"]
+    data = report.write(suite, tmp_path, provenance.collect(), {"executor": "inline", "jobs": 1})
+    s = data["summary"]
+    assert (s["claims"], s["claims_passed"], s["claims_failed"], s["observations"]) == (1, 1, 0, 1)
+    entry = next(c for c in data["claims"] if c["id"] == "toy/observed-wrong")
+    assert entry["kind"] == "observation" and entry["verdict"]["resolution"] == pytest.approx(
+        entry["verdict"]["tolerance"] / 2.0)
+    assert not report.failures(data) and "toy/observed-wrong" in report.table(data).split("OBSERVED")[0]
+    markdown = (tmp_path / "report.md").read_text()
+    results, observations = markdown.split("## Observations")
+    assert "toy/observed-wrong" not in results.split("## Results")[1] and "| OBSERVED |" in observations
+    assert "| resolution |" in results and "<h2>Observations</h2>" in (tmp_path / "report.html").read_text()
+    assert "& resolution" in (tmp_path / "report.tex").read_text()
+
+
+def test_an_observation_whose_tasks_raise_fails_the_run():
+    import dataclasses
+
+    broken = dataclasses.replace(toys.CLAIMS[3], id="toy/observed-raises", kind="observation")
+    suite = run_suite([toys.CLAIMS[0], broken], budget="quick", seed=1, progress_stream=None)
+    assert not suite.passed

@@ -4,24 +4,30 @@
   of dH at finite eps, L and d are exact closed forms (theory.acceptance); measured on
   stationary proposals, tolerance 4 SE (no bias term: the prediction is exact).
 - acceptance-limit: with eps = l d^(-gamma), acceptance -> a(l) = 2 Phi(-sqrt(Sigma_0 l^(2k))/2)
-  (Beskos et al. 2013 for smooth targets; derived here for kinks). Measured at two d with
-  the same l; the comparison at the larger d allows, besides 4 SE, the change of the
-  measurement between the two d (see `compare_acceptance`): a bound on the remaining
-  finite-d correction that does not depend on the prediction.
-- acceptance-limit/holder: U = |q|^alpha, eps = l d^(-1/(2 alpha)). Measured at two d a
-  factor 64 apart (same l, T, whole numbers of steps so l_eff = l exactly). b = the change of
-  the measurement between the two d. Justification: the finite-d deviation decays like
-  d^(-r); the slowest known term is the smooth part of U, d eps^4 = l^4 d^(-1/3), relative
-  size O(eps) (r = 1/3 at alpha = 3/2); with a ratio of 64 the deviation left at the larger d
-  is (64^r - 1)^(-1) times the change, at most the change for any r >= 1/6.
+  (Beskos et al. 2013 for smooth targets; derived here for kinks and Hoelder points). The
+  limit is measured as a limit: the acceptance at a geometric ladder of d (eps_j = l d_j^-gamma
+  halving, whole numbers of steps so l_eff = l exactly) extrapolated to eps -> 0 by
+  `estimators.richardson` in the powers of eps of the finite-d correction:
+  kinked: dH is a sum of d iid coordinate errors of size eps, so its standardised skewness is
+  O(d^-1/2) = O(eps) (and Var(dH)/l^2 - Sigma_0 = O(eps^2), see claims.sigma0): eliminate eps;
+  smooth: skewness O(d^-1/2) = O(eps^2), Var correction O(eps^2): eliminate eps^2;
+  Hoelder alpha = 3/2: Var(dH)/l^3 - Sigma_0 = a eps log eps + b eps (claims.sigma0) and
+  skewness O(d^-1/2) = O(eps^1.5): eliminate eps twice (eps and eps log eps).
+  Tolerance = z SE + b: SE of the extrapolated value sqrt(sum_j w_j^2 se_j^2) (independent runs
+  per d, w the Richardson weights); b = the table's remainder estimate plus its own error
+  (`Extrapolation.bound`; 2 x remainder when the ladder has no spare point). Var(dH) itself is
+  judged precisely by the sigma0/* claims (1D, eps -> 0) and is not repeated here.
 - cross-check: the optimal-acceptance equation of theory.tuning reproduces the published
   RWM (0.234) and MALA (0.574) optima; tolerance half a unit of the last published digit.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from relu_hmc import plots
 from relu_hmc.claims._predict import predict_scaling_law
-from relu_hmc.claims.base import Claim, Task, all_of, register, within
+from relu_hmc.claims.base import Claim, Task, register, within
+from relu_hmc.numerics.estimators import richardson, richardson_weights
 from relu_hmc.systems import SYSTEMS
 
 LAPLACE, GAUSSIAN, HOLDER = SYSTEMS["laplace"], SYSTEMS["gaussian"], SYSTEMS["holder_1.5"]
@@ -37,21 +43,6 @@ def predict_gaussian_moments(eps: float, n_steps: int, d: int) -> dict:
     return {"mean": float(m["mean"]) * d, "variance": float(m["variance"]) * d, "d": d}
 
 
-def predict_acceptance_limit(potential: str, regime: str, T: float, l_values: list) -> dict:
-    """Sigma_0 and a(l) at each l (the measured l_eff values) for a kinked or smooth U."""
-    from relu_hmc.theory.acceptance import acceptance_limit, gaussian_sigma0, sigma0_kinked
-    from relu_hmc.theory.parse import parse_potential
-
-    if regime == "kinked":
-        sigma0, k = float(sigma0_kinked(parse_potential(potential), T)), 1
-    elif regime == "smooth-gaussian":
-        sigma0, k = float(gaussian_sigma0(T, 1, numeric=True)), 2
-    else:
-        raise ValueError(f"unknown regime {regime!r}")
-    return {"sigma0": sigma0, "k": k, "l": l_values,
-            "acceptance": [float(acceptance_limit(sigma0 * l ** (2 * k))) for l in l_values]}
-
-
 def predict_optimal_acceptance(k: float, m: float) -> dict:
     from relu_hmc.theory.tuning import optimal_acceptance
 
@@ -60,13 +51,11 @@ def predict_optimal_acceptance(k: float, m: float) -> dict:
 
 # --- measurement that is a literature value ---------------------------------------------------
 
-def predict_holder_limit(potential: str, T: float, l: float) -> dict:
-    """Sigma_0 (theory.holder via theory.derive), Sigma = Sigma_0 l^(2k) and a(l) = 2 Phi(-sqrt(Sigma)/2)."""
+def predict_acceptance_limit(potential: str, T: float, l: float) -> dict:
+    """Sigma_0 and 2k (theory.derive), Sigma = Sigma_0 l^(2k) and a(l) = 2 Phi(-sqrt(Sigma)/2)."""
     from relu_hmc.theory.acceptance import acceptance_limit
 
     law = predict_scaling_law(potential, T)
-    if law["regularity"] != "holder":
-        raise ValueError(f"{potential} is classified {law['regularity']}, not holder")
     sigma = law["sigma0"] * l ** law["sigma_exponent"]
     return {**law, "l": l, "sigma": sigma, "acceptance": float(acceptance_limit(sigma))}
 
@@ -96,75 +85,57 @@ def compare_gaussian_variance(prediction, measurements):
                   note="SE by the delta method (fourth central moment)")
 
 
-def compare_acceptance(prediction, measurements):
-    """At the larger d: acceptance and Var dH against the limit. The finite-d allowance is the
-    change of the measurement between the two d (same l): if the deviation decays like
-    d^(-r) with r >= 1/2 (O(eps) for kinks at d ratio 4, O(eps^2) for smooth at ratio 16),
-    what remains at the larger d is at most that change. It never uses the prediction."""
-    small, large = measurements["d-small"], measurements["d-large"]
-    sigma_th = prediction["sigma0"] * prediction["l"][1] ** (2 * prediction["k"])
-    parts = []
-    for key, predicted, name in (("acceptance", prediction["acceptance"][1], "acceptance"),
-                                 ("variance", sigma_th, "Var dH = Sigma")):
-        change = abs(large[key]["value"] - small[key]["value"])
-        parts.append(within(predicted, large[key]["value"], large[key]["se"], quantity=f"{name} at d={large['d']}",
-                            bias=change or 0.0,
-                            bias_reason=f"finite-d allowance: change {change:.3g} of the measurement from "
-                                        f"d={small['d']} to d={large['d']}"))
-    return all_of(parts, quantity="a(l) = 2 Phi(-sqrt(Sigma_0 l^2k)/2)")
-
-
 def compare_literature(prediction, measurements):
     lit = measurements["literature"]
     return within(lit["value"], prediction["acceptance"], 0.0, quantity="optimal acceptance (theory vs published)",
                   bias=lit["half_unit"], bias_reason=f"published to 3 decimals: {lit['source']}")
 
 
-def compare_holder(prediction, measurements):
-    """Pooled Var(dH) against Sigma = Sigma_0 l^(2k) and acceptance against a(l) at the larger d,
-    allowance = change of the measurement from the smaller d (module docstring)."""
-    small, large = (measurements[label]["points"][0] for label in ("d-small", "d-large"))
-    for m in (small, large):
-        if abs(m["l_eff"] - prediction["l"]) > 1e-9 * prediction["l"]:
-            raise ValueError(f"l_eff = {m['l_eff']} at d = {m['d']} differs from the predicted l = {prediction['l']}")
-    parts = []
-    for key, predicted, name in (("variance", prediction["sigma"], "Var dH = Sigma_0 l^(2 alpha)"),
-                                 ("acceptance", prediction["acceptance"], "acceptance a(l)")):
-        change = abs(large[key]["value"] - small[key]["value"])
-        parts.append(within(predicted, large[key]["value"], large[key]["se"], quantity=f"{name} at d={large['d']}",
-                            bias=change or 0.0,
-                            bias_reason=f"finite-d allowance: change {change:.3g} of the measurement from "
-                                        f"d={small['d']} to d={large['d']} (ratio 64; bounds the rest for "
-                                        f"decay d^-r, r >= 1/6)"))
-    sigma0_measured = large["variance"]["value"] / prediction["l"] ** prediction["sigma_exponent"]
-    return all_of(parts, quantity=f"Hoelder alpha={prediction['k']:g}: Sigma_0 = {prediction['sigma0']:.4g} "
-                                  f"(measured {sigma0_measured:.4g} at d={large['d']})")
+def _remainder_text(limit, powers) -> str:
+    eliminated = ", ".join(f"{p:g}" for p in powers)
+    if np.isfinite(limit.remainder_error):
+        return (f"Richardson remainder {limit.remainder:.2g} + its error {limit.remainder_error:.2g} "
+                f"(eps powers {eliminated} eliminated)")
+    return f"2 x Richardson remainder {limit.remainder:.2g} (eps powers {eliminated} eliminated; no spare point)"
 
 
-def _acceptance_plot(ax, prediction, measurements):
-    ms = [measurements["d-small"], measurements["d-large"]]
-    ds = [m["d"] for m in ms]
-    plots.measured_vs_theory(ax, ds, [m["acceptance"]["value"] for m in ms], [m["acceptance"]["se"] for m in ms],
-                             theory_points=prediction["acceptance"], xlabel="d", ylabel="acceptance",
-                             theory_label="a(l_eff) limit", logx=True)
+def acceptance_limit_comparison(powers: tuple):
+    """The comparison of an acceptance-limit claim: Richardson in eps with these powers."""
+    def compare_acceptance_limit(prediction, measurements):
+        pts = sorted(measurements.values(), key=lambda m: m["d"])
+        for m in pts:
+            l_eff = m["eps"] * m["d"] ** prediction["step_size_exponent"]
+            if abs(l_eff - prediction["l"]) > 1e-9 * prediction["l"]:
+                raise ValueError(f"l_eff = {l_eff} at d = {m['d']} differs from the predicted l = {prediction['l']}")
+        eps = np.array([m["eps"] for m in pts])
+        values = np.array([m["acceptance"]["value"] for m in pts])
+        ses = np.array([m["acceptance"]["se"] for m in pts])
+        limit = richardson(eps, values, powers)
+        se = float(np.sqrt(np.sum((richardson_weights(eps, powers) * ses) ** 2)))
+        ladder = ", ".join(f"d={m['d']}: {v:.4f}±{e:.2g}" for m, v, e in zip(pts, values, ses))
+        return within(prediction["acceptance"], limit.value, se,
+                      quantity=f"acceptance limit a(l={prediction['l']:g}) as eps -> 0 "
+                               f"(Sigma_0 = {prediction['sigma0']:.5g})",
+                      bias=float(limit.bound) or 0.0,
+                      bias_reason=_remainder_text(limit, powers),
+                      note=f"acceptance at {ladder}; SE through the Richardson weights (independent runs)")
+    return compare_acceptance_limit
+
+
+def _plot_acceptance_limit(ax, prediction, measurements):
+    pts = sorted(measurements.values(), key=lambda m: m["d"])
+    plots.measured_vs_theory(ax, [m["eps"] for m in pts], [m["acceptance"]["value"] for m in pts],
+                             [m["acceptance"]["se"] for m in pts], theory_x=[0.0, pts[0]["eps"]],
+                             theory_y=[prediction["acceptance"]] * 2, xlabel="eps = l d^-gamma",
+                             ylabel="acceptance", theory_label="a(l), the d -> inf limit")
 
 
 # --- registration ----------------------------------------------------------------------------
 
-def _plot_holder(ax, prediction, measurements):
-    ms = [measurements[label]["points"][0] for label in ("d-small", "d-large")]
-    plots.measured_vs_theory(ax, [m["d"] for m in ms], [m["variance"]["value"] for m in ms],
-                             [m["variance"]["se"] for m in ms], theory_points=[prediction["sigma"]] * 2,
-                             xlabel="d", ylabel="Var(dH)", theory_label="Sigma_0 l^(2 alpha)", logx=True)
-
-
-_N = {"quick": 2000, "full": 20000}
-
-
-def _grid(d: int, gamma: float, l: float, T: float = 1.0):
-    n_steps = max(1, round(T * d ** gamma / l))
-    eps = T / n_steps
-    return eps, n_steps, eps * d ** gamma
+# Var(dH) = 0.84, E dH = 0.42 (acceptance ~0.7): at E dH ~ Var/2 ~ 1/2 the relative SE of the
+# mean, sqrt(Var/n)/E dH, is smallest for a given n; tiny dH would leave the mean unresolved
+_GAUSSIAN_DH = {"eps": 0.6, "n_steps": 3, "d": 100}
+_N = {"quick": 200_000, "full": 2_000_000}
 
 
 for _moment, _name, _compare in (("mean", "E[dH]", compare_gaussian_mean),
@@ -175,66 +146,56 @@ for _moment, _name, _compare in (("mean", "E[dH]", compare_gaussian_mean),
                   f"leapfrog map.",
         source="theory.acceptance.gaussian_energy_error_moments (trace formula for Gaussian quadratic forms)",
         family="gaussian-dh",
-        prediction=Task("relu_hmc.claims.acceptance:predict_gaussian_moments", {"eps": 0.2, "n_steps": 5, "d": 100}),
+        prediction=Task("relu_hmc.claims.acceptance:predict_gaussian_moments", _GAUSSIAN_DH),
         measurements=lambda budget: [Task("relu_hmc.claims._measure:energy_error_moments",
-                                          {"potential": GAUSSIAN.spec, "d": 100, "eps": 0.2, "n_steps": 5,
-                                           "n": 10 * _N[budget]}, "dH")],
+                                          {"potential": GAUSSIAN.spec, **_GAUSSIAN_DH, "n": _N[budget]}, "dH")],
         compare=_compare,
     ))
 
 
-def _acceptance_claim(claim_id, statement, source, potential_spec, expr, regime, gamma, l, dims):
-    grids = {d: _grid(d, gamma, l) for d in dims}
-
+# The ladders stop where one more halving of eps would cost 8x (kinked: d x L grows like eps^-3;
+# smooth eps^-5; Hoelder eps^-4): the full budget buys proposals, not another rung.
+def _acceptance_claim(key, system, statement, source, gamma, l, steps, powers, n_proposals):
+    """Tasks at d_j = (l L_j)^(1/gamma) (an integer by the choice of l and L_j) with L_j whole
+    steps at T = 1: eps_j = 1 / L_j = l d_j^(-gamma) exactly. steps, n_proposals: per budget."""
     def tasks(budget):
-        return [Task("relu_hmc.claims._measure:energy_error_moments",
-                     {"potential": potential_spec, "d": d, "eps": grids[d][0], "n_steps": grids[d][1],
-                      "n": _N[budget]}, label)
-                for label, d in zip(("d-small", "d-large"), dims)]
+        out = []
+        for n in steps[budget]:
+            d = round((l * n) ** (1 / gamma))
+            if abs(d - (l * n) ** (1 / gamma)) > 1e-6 * d:
+                raise ValueError(f"(l L)^(1/gamma) = {(l * n) ** (1 / gamma)} is not a whole dimension")
+            out.append(Task("relu_hmc.claims._measure:energy_error_moments",
+                            {"potential": system.spec, "d": d, "eps": 1.0 / n, "n_steps": n,
+                             "n": n_proposals[budget]}, f"d={d}"))
+        return out
 
-    return register(Claim(claim_id, statement, source, "acceptance-limit",
+    return register(Claim(f"acceptance-limit/{key}", statement, source, "acceptance-limit",
                           Task("relu_hmc.claims.acceptance:predict_acceptance_limit",
-                               {"potential": expr, "regime": regime, "T": 1.0,
-                                "l_values": [grids[d][2] for d in dims]}),
-                          tasks, compare_acceptance, _acceptance_plot))
+                               {"potential": system.expression, "T": 1.0, "l": l}),
+                          tasks, acceptance_limit_comparison(tuple(powers)), _plot_acceptance_limit))
 
 
 _acceptance_claim(
-    "acceptance-limit/kinked",
-    "Laplace product target, eps = l d^(-1/2): acceptance -> 2 Phi(-sqrt(Sigma_0) l/2), Sigma_0 = T J^2 pi(0) E|p|^3/12.",
+    "kinked", LAPLACE,
+    "Laplace product target, eps = l d^(-1/2): acceptance -> 2 Phi(-sqrt(Sigma_0) l/2), Sigma_0 = T J^2 pi(0) "
+    "E|p|^3/12, measured as the eps -> 0 limit of a ladder of d.",
     "derived here (theory.kink, theory.acceptance.sigma0_kinked); DESIGN.md item 3",
-    LAPLACE.spec, LAPLACE.expression, "kinked", 0.5, 1.0, (400, 1600))
+    0.5, 1.0, {"quick": (10, 20, 40), "full": (10, 20, 40)}, (1,), {"quick": 8000, "full": 40000})
 
 _acceptance_claim(
-    "acceptance-limit/smooth",
-    "Gaussian product target, eps = l d^(-1/4): acceptance -> 2 Phi(-sqrt(Sigma_0) l^2/2), Sigma_0 = sin^2(T)/16.",
+    "smooth", GAUSSIAN,
+    "Gaussian product target, eps = l d^(-1/4): acceptance -> 2 Phi(-sqrt(Sigma_0) l^2/2), Sigma_0 = sin^2(T)/16, "
+    "measured as the eps -> 0 limit of a ladder of d.",
     "Beskos, Pillai, Roberts, Sanz-Serna, Stuart, Bernoulli 19 (2013), Thm 3.6; theory.acceptance.gaussian_sigma0",
-    GAUSSIAN.spec, GAUSSIAN.expression, "smooth-gaussian", 0.25, 1.5, (81, 1296))
+    0.25, 1.5, {"quick": (2, 4, 8), "full": (2, 4, 8)}, (2,), {"quick": 6000, "full": 40000})
 
-# Hoelder: d = n^3 so that n_steps = d^(1/3) / l is whole at l = 1 (l_eff = l exactly).
-_HOLDER_DIMS = {"quick": (64, 4096), "full": (512, 32768)}
-_HOLDER_N = {"quick": (2000, 200), "full": (8000, 300)}
-
-
-def _holder_tasks(budget):
-    return [Task("relu_hmc.claims._measure:measure_sweep",
-                 {"potential": HOLDER.spec, "gamma": 1 / (2 * HOLDER_ALPHA), "l": 1.0, "T": 1.0, "dims": [d],
-                  "n_proposals": [n]}, label)
-            for label, d, n in zip(("d-small", "d-large"), _HOLDER_DIMS[budget], _HOLDER_N[budget])]
-
-
-register(Claim(
-    id="acceptance-limit/holder",
-    statement="U = |q|^1.5 product target, eps = l d^(-1/3): Var(dH) -> Sigma_0 l^3 and acceptance -> "
-              "2 Phi(-sqrt(Sigma_0 l^3)/2), Sigma_0 = T pi(0) E|p|^4 int_0^1 G_alpha^2 (Hurwitz zeta).",
-    source="derived here: theory.holder (proofs_notes/holder_interpolation.md); DESIGN.md item 3",
-    family="acceptance-limit",
-    prediction=Task("relu_hmc.claims.acceptance:predict_holder_limit",
-                    {"potential": HOLDER.expression, "T": 1.0, "l": 1.0}),
-    measurements=_holder_tasks,
-    compare=compare_holder,
-    plot=_plot_holder,
-))
+_acceptance_claim(
+    "holder", HOLDER,
+    "U = |q|^1.5 product target, eps = l d^(-1/3): acceptance -> 2 Phi(-sqrt(Sigma_0 l^3)/2), Sigma_0 = T pi(0) "
+    "E|p|^4 int_0^1 G_alpha^2 (Hurwitz zeta), measured as the eps -> 0 limit of a ladder of d.",
+    "derived here: theory.holder (proofs_notes/holder_interpolation.md); DESIGN.md item 3",
+    1 / (2 * HOLDER_ALPHA), 1.0, {"quick": (4, 8, 16), "full": (4, 8, 16)}, (1, 1),
+    {"quick": 4000, "full": 20000})
 
 
 for _name, _k, _m, _text in (("rwm", 1, 2, "random-walk Metropolis"), ("mala", 3, 2, "MALA")):

@@ -1,4 +1,4 @@
-"""`relu-hmc claims [--json]`: list the registered claims (id, family, statement, source)."""
+"""`relu-hmc claims [--json]`: list the registered claims (id, kind, family, statement, source)."""
 from __future__ import annotations
 
 import json
@@ -18,15 +18,18 @@ def run(args) -> int:
     errors = discovery_errors()
     if args.json:
         print(json.dumps({
-            "claims": [{"id": c.id, "family": c.family, "statement": c.statement, "source": c.source}
+            "claims": [{"id": c.id, "kind": c.kind, "family": c.family, "statement": c.statement,
+                        "source": c.source}
                        for c in claims],
             "import_errors": errors,
         }, indent=2))
     else:
         width = max([len(c.id) for c in claims] + [2])
         for c in claims:
-            print(f"{c.id:<{width}}  {c.statement}")
-        print(f"{len(claims)} claims", file=sys.stderr)
+            print(f"{c.id:<{width}}  {c.kind:<11}  {c.statement}")
+        n_obs = sum(c.kind == "observation" for c in claims)
+        print(f"{len(claims) - n_obs} claims, {n_obs} observations (reported, not counted as passed)",
+              file=sys.stderr)
         for module, error in errors.items():
             print(f"relu-hmc: claim module {module} failed to import: {error}", file=sys.stderr)
     return 1 if errors else 0

@@ -1,0 +1,100 @@
+"""Sigma_0 measured where it is defined: the eps -> 0 limit, at fixed T, of the per-coordinate
+energy-error variance Var(dH_1) / eps^(2k) of one coordinate of a product target.
+
+On a product target the d coordinates are independent, so Var(dH) = d Var(dH_1) exactly and
+Sigma = lim d Var(dH_1) at eps = l d^(-gamma) equals Sigma_0 l^(2k) with
+
+    Sigma_0 = lim_{eps -> 0} Var(dH_1(eps)) / eps^(2k),   L = T / eps leapfrog steps,
+
+(DESIGN.md item 3; Beskos et al., Bernoulli 19 (2013), sec. 3 for smooth U). One coordinate
+needs no large d: `sigma0_limit` runs n independent 1D trajectories from exact stationary
+starts (q ~ exp(-u), p ~ N(0, 1)) at each eps of a geometric ladder eps_j = T / L_j, the
+same starts at every eps (paired draws), and extrapolates eps -> 0 with
+`estimators.richardson` in the stated remainder powers.
+
+Error of the extrapolated value. It is the linear combination sum_j w_j V_j of the ladder's
+estimates V_j = Var(dH_1(eps_j)) / eps_j^(2k), w = the Richardson weights (the
+extrapolation of the unit vectors). The draws are split into B independent batches; each
+batch gives its own V_bj (unbiased sample variance) and its own sum_j w_j V_bj, and the SE
+of the mean over batches is their standard deviation / sqrt(B) (batch means: exact for
+independent batches, and it keeps the pairing's correlation between the V_j).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from relu_hmc.numerics.estimators import Estimate, richardson, richardson_weights
+from relu_hmc.numerics.leapfrog import leapfrog_trajectory
+from relu_hmc.numerics.orders import _jsonable
+from relu_hmc.numerics.validation import check_count, check_positive, rng_from
+
+
+@dataclass(frozen=True)
+class Sigma0Limit:
+    """The eps -> 0 extrapolation of V(eps) = Var(dH_1) / eps^power.
+
+    eps, steps: the ladder (T / steps); per_eps: V at each eps (Estimate, batch-means SE);
+    remainder_powers: the powers of eps eliminated (a repeated power also removes its
+    eps^p log eps term); weights: the Richardson weights w_j (value = sum_j w_j V_j);
+    limit: the extrapolated value with its SE propagated through w (batch means);
+    remainder, remainder_error, bound: `estimators.Extrapolation`'s estimate of the truncation
+    error left in the limit, its own error, and their sum (the allowance a check may use).
+    """
+
+    potential: dict
+    power: float
+    T: float
+    eps: list
+    steps: list
+    n: int
+    n_batches: int
+    per_eps: list
+    remainder_powers: list
+    weights: list
+    limit: Estimate
+    remainder: float
+    remainder_error: float
+    bound: float
+
+    def as_dict(self) -> dict:
+        return _jsonable(asdict(self))
+
+
+def sigma0_limit(potential, *, power: float, steps, remainder_powers, n: int, T: float = 1.0, seed=0,
+                 n_batches: int = 32) -> Sigma0Limit:
+    """Sigma_0 = lim Var(dH_1)/eps^power at fixed T from `n` paired 1D trajectories per eps.
+
+    steps: whole numbers of steps L_j, a geometric sequence (eps_j = T / L_j); power: 2k
+    (4 smooth, 2 kinked, 2 alpha Hoelder); remainder_powers: the eps powers of
+    V(eps) - Sigma_0 to eliminate, increasing (needs len(steps) >= len(remainder_powers) + 1;
+    one more point gives the remainder bound its own error)."""
+    power = check_positive("power", power)
+    T = check_positive("T", T)
+    n = check_count("n", n)
+    n_batches = check_count("n_batches", n_batches)
+    steps = [check_count("steps", s) for s in steps]
+    if n < 4 * n_batches:
+        raise ValueError(f"n = {n} draws are too few for {n_batches} batches of at least 4")
+    eps = np.array([T / s for s in steps])
+    weights = richardson_weights(eps, remainder_powers)  # validates the grid
+    rng = rng_from(seed)
+    edges = np.linspace(0, n, n_batches + 1).astype(int)
+    batch_values = np.empty((n_batches, eps.size))
+    for b in range(n_batches):
+        size = edges[b + 1] - edges[b]
+        q0 = potential.sample(rng, (size, 1))
+        p0 = rng.standard_normal((size, 1))
+        for j, (e, s) in enumerate(zip(eps, steps)):
+            dh = leapfrog_trajectory(potential, q0, p0, float(e), s).energy_error
+            batch_values[b, j] = np.var(dh, ddof=1) / e ** power
+    per_eps_values = batch_values.mean(axis=0)
+    per_eps_se = batch_values.std(axis=0, ddof=1) / np.sqrt(n_batches)
+    combined = batch_values @ weights
+    extrapolation = richardson(eps, per_eps_values, remainder_powers)
+    limit = Estimate(float(extrapolation.value), float(combined.std(ddof=1) / np.sqrt(n_batches)), n=n)
+    return Sigma0Limit(potential.config(), power, T, eps.tolist(), list(steps), n, n_batches,
+                       [Estimate(float(v), float(s), n=n) for v, s in zip(per_eps_values, per_eps_se)],
+                       [float(p) for p in remainder_powers], weights.tolist(), limit,
+                       float(extrapolation.remainder), float(extrapolation.remainder_error), float(extrapolation.bound))

@@ -1,0 +1,118 @@
+"""Sigma_0 measured where it is defined: lim_{eps -> 0} Var(dH_1)/eps^(2k) of one coordinate
+at fixed T (numerics.sigma0_limit), against theory's constant (theory.derive: sigma0_kinked,
+gaussian / smooth quadrature, sigma0_holder).
+
+Tolerance = z SE + b. SE: the extrapolated value is the Richardson-weighted sum of the
+ladder's estimates (paired draws), its SE by batch means through those weights. b: the
+Richardson table's own estimate of the truncation error left in the extrapolated value,
+remainder + its error (`estimators.Extrapolation.bound`), computed from the measurement.
+
+Remainder powers eliminated, and why (V(eps) = Var(dH_1(eps)) / eps^(2k), T fixed):
+
+- smooth (Gaussian): dH = eps^2 (S_2(end) - S_2(start)) + eps^4 (...) + ... (the shadow
+  Hamiltonian expansion is in even powers), so V = Sigma_0 + O(eps^2): eliminate eps^2.
+- kinked (Laplace, offset kink, piecewise linear): a crossing step contributes
+  J eps p (1/2 - theta) + O(eps^2). Its square averaged over the phase theta has no eps^1
+  term: the phase density is 1 + O(eps) with an O(eps) part odd about theta = 1/2, which
+  (1/2 - theta)^2 does not see; the cross term eps p (1/2 - theta) x O(eps^2) has phase mean
+  O(eps), i.e. O(eps^4); (E dH)^2 = O(eps^4); the smooth part's error eps^2 adds
+  O(eps^4)/eps^2. So V = Sigma_0 + O(eps^2): eliminate eps^2. (Measured: on the offset kink
+  V - Sigma_0 falls by 4.1 per halving of eps from eps = 1/4 to 1/8, not 2.)
+- Hoelder |q|^alpha (alpha = 3/2): the passage of the Hoelder point gives eps^alpha G(theta)
+  with relative corrections O(eps); the smooth part's O(eps^2) shadow error has
+  E[U''(q)^2] = int |q|^(2 alpha - 4) pi = infinity (alpha = 3/2), cut off at |q| ~ eps |p|,
+  giving eps^4 log(1/eps), i.e. eps log eps relative to eps^(2 alpha) = eps^3. So
+  V = Sigma_0 + a eps log eps + b eps + o(eps): eliminate eps twice (a repeated power
+  removes h^p log h, `estimators.richardson`). (Measured: eps (V - Sigma_0) grows like
+  log(1/eps).)
+"""
+from __future__ import annotations
+
+from relu_hmc import plots
+from relu_hmc.claims.base import Claim, Task, register, within
+from relu_hmc.systems import SYSTEMS
+
+#: T of every sigma0 claim.
+T = 1.0
+
+#: per regularity: steps of the geometric eps ladder (eps = T / L) and remainder powers
+_LADDER = {"smooth": ((8, 16, 32, 64), (2,)), "kinked": ((8, 16, 32, 64), (2,)),
+           "holder": ((4, 8, 16, 32), (1, 1))}
+#: draws per eps; the Hoelder kernel is ~5x slower per step (a power per gradient)
+_N = {"quick": {"smooth": 1_000_000, "kinked": 1_000_000, "holder": 1_000_000},
+      "full": {"smooth": 20_000_000, "kinked": 20_000_000, "holder": 16_000_000}}
+
+
+def measure_sigma0_limit(potential: dict, power: float, steps: list, remainder_powers: list, n: int, T: float,
+                         seed) -> dict:
+    """numerics.sigma0_limit.sigma0_limit on the potential spec (JSON dict)."""
+    from relu_hmc.numerics.potentials import from_spec
+    from relu_hmc.numerics.sigma0_limit import sigma0_limit
+
+    return sigma0_limit(from_spec(potential), power=power, steps=steps, remainder_powers=remainder_powers, n=n,
+                        T=T, seed=seed).as_dict()
+
+
+def compare_sigma0(prediction, measurements):
+    m = measurements["ladder"]
+    if abs(m["power"] - prediction["sigma_exponent"]) > 1e-12:
+        raise ValueError(f"measured Var/eps^{m['power']:g}, theory's Sigma scales like l^{prediction['sigma_exponent']:g}")
+    if prediction["sigma0"] is None:
+        raise ValueError("theory gives no Sigma_0 for this potential")
+    powers = ", ".join(f"{p:g}" for p in m["remainder_powers"])
+    ladder = ", ".join(f"{e['value']:.5g}" for e in m["per_eps"])
+    return within(prediction["sigma0"], m["limit"]["value"], m["limit"]["se"],
+                  quantity=f"Sigma_0 = lim Var(dH_1)/eps^{m['power']:g} at T = {m['T']:g}",
+                  bias=m["bound"] or 0.0,
+                  bias_reason=f"Richardson remainder {m['remainder']:.2g} + its error {m['remainder_error']:.2g} "
+                              f"(eps powers {powers} eliminated)",
+                  note=f"{m['n']} paired 1D trajectories per eps, L = {m['steps']} (V = {ladder}); SE through the "
+                       f"Richardson weights by batch means over {m['n_batches']} batches")
+
+
+def _plot(ax, prediction, measurements):
+    m = measurements["ladder"]
+    plots.measured_vs_theory(ax, m["eps"], [e["value"] for e in m["per_eps"]], [e["se"] for e in m["per_eps"]],
+                             theory_points=[prediction["sigma0"]] * len(m["eps"]), xlabel="eps",
+                             ylabel=f"Var(dH_1)/eps^{m['power']:g}", theory_label="Sigma_0 (theory)", logx=True)
+
+
+def _tasks(system):
+    regularity = system.regularity
+    steps, powers = _LADDER[regularity]
+
+    def tasks(budget):
+        return [Task("relu_hmc.claims.sigma0:measure_sigma0_limit",
+                     {"potential": system.spec, "power": _POWER[regularity], "steps": list(steps),
+                      "remainder_powers": list(powers), "n": _N[budget][regularity], "T": T}, "ladder")]
+    return tasks
+
+
+_POWER = {"smooth": 4.0, "kinked": 2.0, "holder": 2.0 * SYSTEMS["holder_1.5"].params["alpha"]}
+
+_CLAIMS = (
+    ("gaussian", "gaussian", "Gaussian: Sigma_0 = sin^2(T)/16",
+     "Beskos et al., Bernoulli 19 (2013), sec. 3; theory.acceptance.gaussian_sigma0"),
+    ("laplace", "laplace", "Laplace |q|: Sigma_0 = T J^2 pi(0) E|p|^3/12 = sqrt(2/pi)/3 at T = 1",
+     "derived here: theory.acceptance.sigma0_kinked; DESIGN.md item 3"),
+    ("offset-kink", "offset_kink", "kink at q = 0.3 on a Gaussian, |q - 0.3| + q^2/2: Sigma_0 = T J^2 pi(0.3) E|p|^3/12",
+     "derived here: theory.acceptance.sigma0_kinked; DESIGN.md item 3"),
+    ("piecewise-linear", "two_kink_piecewise_linear",
+     "two kinks (jumps 2 and 1.5): Sigma_0 = T sum_b J_b^2 pi(b) E|p|^3/12",
+     "derived here: theory.acceptance.sigma0_kinked; DESIGN.md item 3"),
+    ("holder", "holder_1.5", "|q|^1.5: Sigma_0 = T pi(0) E|p|^4 int_0^1 G_1.5^2 (Hurwitz zeta phase function)",
+     "derived here: theory.holder.sigma0_holder (proofs_notes/holder_interpolation.md)"),
+)
+
+for _id, _name, _text, _source in _CLAIMS:
+    _system = SYSTEMS[_name]
+    register(Claim(
+        id=f"sigma0/{_id}",
+        statement=f"{_text}, the eps -> 0 limit of the per-coordinate Var(dH)/eps^(2k) at fixed T.",
+        source=_source,
+        family="sigma0",
+        prediction=Task("relu_hmc.claims._predict:predict_scaling_law", {"potential": _system.expression, "T": T}),
+        measurements=_tasks(_system),
+        compare=compare_sigma0,
+        plot=_plot,
+    ))
