@@ -92,7 +92,8 @@ SHIFT = {"step-size-exponent": _shift_exponent, "optimal-acceptance/smooth-esjd"
 def _generic_wrong(result):
     wrong = copy.deepcopy(result.prediction)
     verdict = result.verdict
-    shift = SHIFT.get(result.claim.id) or SHIFT.get(result.claim.family)
+    # keyed by claim id or by the id's prefix (other modules may register claims of the same family)
+    shift = SHIFT.get(result.claim.id) or SHIFT.get(result.claim.id.split("/")[0])
     if shift is not None:
         shift(wrong, verdict, result.measurements)
         return wrong
