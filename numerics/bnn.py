@@ -58,12 +58,12 @@ from relu_hmc.numerics.validation import check_count, check_step_size
 K = _fastcore.bnn
 
 ACTIVATION_CODES = {"relu": 0, "leaky_relu": 1, "gelu": 2,
-                    "sigmoid": 3, "tanh": 4, "softplus": 5}
+                    "sigmoid": 3, "tanh": 4, "softplus": 5, "softplus_beta": 6}
 
 
 def check_activation(name) -> str:
     if name not in ACTIVATION_CODES:
-        raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(bnn_config.ACTIVATIONS)}")
+        raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATION_CODES)}")
     return name
 
 
@@ -76,6 +76,10 @@ class BNN:
     data: Dataset
     prior_sd: float = bnn_config.PRIOR_SD
     slope: float = bnn_config.LEAKY_SLOPE
+    #: softplus_beta's sharpness: sigma(z) = log(1 + e^(beta z)) / beta (-> relu as beta grows)
+    beta: float = 1.0
+    #: sigma'(0) of relu / leaky_relu at a pre-activation exactly 0 (None: the off side's slope)
+    derivative_at_zero: float | None = None
     shapes: tuple = field(init=False, repr=False)
     prior_sd_vector: np.ndarray = field(init=False, repr=False)
 
@@ -100,6 +104,11 @@ class BNN:
     @property
     def code(self) -> int:
         return ACTIVATION_CODES[self.activation]
+
+    @property
+    def kernel_parameter(self) -> float:
+        """The kernels' activation parameter: beta for softplus_beta, else the leaky slope."""
+        return self.beta if self.activation == "softplus_beta" else self.slope
 
     @property
     def kinked(self) -> bool:
@@ -131,7 +140,7 @@ class BNN:
         h = np.asarray(x, dtype=np.float64)
         params = self.unpack(theta)
         for w, b in params[:-1]:
-            h, _ = K.activate(self.code, np.matmul(h, w) + b[:, None, :], self.slope)
+            h, _ = K.activate(self.code, np.matmul(h, w) + b[:, None, :], self.kernel_parameter)
         w, b = params[-1]
         return np.matmul(h, w) + b[:, None, :]
 
@@ -143,7 +152,7 @@ class BNN:
         acts, zs, das = [h], [], []
         for w, b in params[:-1]:
             z = np.matmul(h, w) + b[:, None, :]
-            h, da = K.activate(self.code, z, self.slope)
+            h, da = K.activate(self.code, z, self.kernel_parameter, self.derivative_at_zero)
             zs.append(z)
             das.append(da)
             acts.append(h)
@@ -207,9 +216,10 @@ class Evaluation:
 
 
 def make_bnn(activation: str, width: int, layers: int = 1, data: Dataset | None = None, *,
-             prior_sd: float | None = None) -> BNN:
+             prior_sd: float | None = None, beta: float = 1.0,
+             derivative_at_zero: float | None = None) -> BNN:
     """A validated BNN: ValueError (one line) for an unknown activation, width < 1, layers
-    not in {1, 2}, non-finite data or prior_sd <= 0."""
+    not in {1, 2}, non-finite data, prior_sd <= 0, beta <= 0 or a non-finite derivative_at_zero."""
     from relu_hmc.numerics.bnn_data import synthetic
 
     activation = check_activation(activation)
@@ -220,7 +230,14 @@ def make_bnn(activation: str, width: int, layers: int = 1, data: Dataset | None 
     prior_sd = bnn_config.PRIOR_SD if prior_sd is None else float(prior_sd)
     if not math.isfinite(prior_sd) or prior_sd <= 0:
         raise ValueError(f"prior_sd must be a finite number > 0, got {prior_sd}")
-    return BNN(activation, (width,) * layers, data, prior_sd)
+    beta = float(beta)
+    if not math.isfinite(beta) or beta <= 0:
+        raise ValueError(f"beta must be a finite number > 0, got {beta}")
+    if derivative_at_zero is not None:
+        derivative_at_zero = float(derivative_at_zero)
+        if not math.isfinite(derivative_at_zero):
+            raise ValueError(f"derivative_at_zero must be finite, got {derivative_at_zero}")
+    return BNN(activation, (width,) * layers, data, prior_sd, beta=beta, derivative_at_zero=derivative_at_zero)
 
 
 def n_parameters(n_in: int, n_out: int, width: int, layers: int) -> int:
@@ -242,7 +259,8 @@ class BNNTrajectory:
     energy_error: H(end) - H(start); crossings: activation-pattern changes (sum over steps);
     predicted: sum of the predicted crossing contributions (module doc); boundary: the exact
     telescoped term (eps^2/8)(|g_L|^2 - |g_0|^2). With record=True, per-step arrays
-    (n_steps, C): step_energy_error, step_predicted, step_crossings.
+    (n_steps, C): step_energy_error, step_predicted, step_crossings, step_boundary (each
+    step's (eps^2/8)(|g'|^2 - |g|^2)).
     """
 
     q: np.ndarray
@@ -255,6 +273,7 @@ class BNNTrajectory:
     step_energy_error: np.ndarray | None = None
     step_predicted: np.ndarray | None = None
     step_crossings: np.ndarray | None = None
+    step_boundary: np.ndarray | None = None
 
 
 def _row_fsum(a: np.ndarray) -> np.ndarray:
@@ -289,14 +308,15 @@ def trajectory(model: BNN, q0: np.ndarray, p0: np.ndarray, eps: float, n_steps: 
         step_dh = np.empty((n_steps, n_chains))
         step_pred = np.zeros((n_steps, n_chains))
         step_cross = np.zeros((n_steps, n_chains), dtype=np.int64)
+        step_bound = np.empty((n_steps, n_chains))
     kinetic = 0.5 * np.einsum("cd,cd->c", p, p)
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging trajectory is rejected
         return _integrate(model, q, p, p0, u0, g0, ev, eps, n_steps, record, crossings, predicted,
-                          kinetic, *((step_dh, step_pred, step_cross) if record else (None,) * 3))
+                          kinetic, *((step_dh, step_pred, step_cross, step_bound) if record else (None,) * 4))
 
 
 def _integrate(model, q, p, p0, u0, g0, ev, eps, n_steps, record, crossings, predicted, kinetic,
-               step_dh, step_pred, step_cross):
+               step_dh, step_pred, step_cross, step_bound):
     half = 0.5 * eps
     for s in range(n_steps):
         p -= half * ev.grad
@@ -315,6 +335,8 @@ def _integrate(model, q, p, p0, u0, g0, ev, eps, n_steps, record, crossings, pre
         if record:
             new_kinetic = 0.5 * np.einsum("cd,cd->c", p, p)
             step_dh[s] = (new.u - ev.u) + (new_kinetic - kinetic)
+            step_bound[s] = (eps * eps / 8.0) * (np.einsum("cd,cd->c", new.grad, new.grad)
+                                                 - np.einsum("cd,cd->c", ev.grad, ev.grad))
             kinetic = new_kinetic
         ev = new
     energy = (ev.u - u0) + _row_fsum(0.5 * (p * p - p0 * p0))
@@ -322,7 +344,7 @@ def _integrate(model, q, p, p0, u0, g0, ev, eps, n_steps, record, crossings, pre
                                     - np.einsum("cd,cd->c", g0, g0))
     if record:
         return BNNTrajectory(q, p, energy, crossings, predicted, boundary, ev.u,
-                             step_dh, step_pred, step_cross)
+                             step_dh, step_pred, step_cross, step_bound)
     return BNNTrajectory(q, p, energy, crossings, predicted, boundary, ev.u)
 
 
