@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from relu_hmc.numerics import bnn_config, bnn_stiffness
-from relu_hmc.numerics.bnn import BNN, trajectory
+from relu_hmc.numerics.bnn import BNN, single_blas_thread, trajectory
 from relu_hmc.numerics.estimators import acceptance_probability
 from relu_hmc.numerics.validation import check_count, check_step_size, rng_from
 
@@ -52,6 +52,7 @@ class BNNRun:
         return self.accept_prob.mean(axis=0)
 
 
+@single_blas_thread
 def descend(model: BNN, theta: np.ndarray, n_steps: int, lr: float = 0.01) -> np.ndarray:
     """Adam (Kingma & Ba 2015, default betas) on U for every chain at once; deterministic."""
     theta = np.array(theta, dtype=np.float64, copy=True)
@@ -73,6 +74,7 @@ def initial_states(model: BNN, n_chains: int, rng, descent_steps: int | None = N
     return descend(model, theta, steps) if steps > 0 else theta
 
 
+@single_blas_thread
 def run_hmc(model: BNN, eps: float, n_steps: int, n_proposals: int, seed, *, n_chains: int = 8,
             warmup: int = 20, q0: np.ndarray | None = None, progress: bool = False,
             attribute: bool = False, keep_states: int = 0) -> BNNRun:

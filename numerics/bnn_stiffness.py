@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
-from relu_hmc.numerics.bnn import BNN, BNNTrajectory, K
+from relu_hmc.numerics.bnn import BNN, BNNTrajectory, K, single_blas_thread
 from relu_hmc.numerics.validation import check_count, rng_from
 
 #: The leapfrog linear stability limit of eps sqrt(lambda).
@@ -141,6 +141,7 @@ class Spectrum:
     n_iter: int
 
 
+@single_blas_thread
 def extreme_eigenvalues(model: BNN, theta: np.ndarray, seed, n_iter: int = 40) -> Spectrum:
     """Lanczos (full reorthogonalisation) on H(theta) for every row of theta (C, d); the start
     vectors are N(0, I) draws from `seed`. n_iter is capped at d."""

@@ -199,3 +199,22 @@ def test_cli_bad_new_options_exit_2(argv, needle, capsys):
     assert main(["bnn", *argv]) == 2
     err = capsys.readouterr().err
     assert needle in err and err.count("\n") == 1
+
+
+# -- chain blocks ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_chain_blocks_give_the_same_bits_as_chains_one_by_one(activation):
+    """trajectory integrates more than CHAIN_BLOCK chains block by block; chains are independent,
+    so every field equals, bit for bit, the chain integrated alone."""
+    model = bnn.make_bnn(activation, 4, 2, DATASETS["regression"])
+    rng = np.random.default_rng(21)
+    n = 2 * bnn.CHAIN_BLOCK + 3
+    q0 = model.sample_prior(rng, n) * 0.3
+    p0 = rng.standard_normal(q0.shape)
+    together = bnn.trajectory(model, q0, p0, 1e-3, 15, record=True, start=model.evaluate(q0))
+    for c in (0, bnn.CHAIN_BLOCK, n - 1):
+        alone = bnn.trajectory(model, q0[c:c + 1], p0[c:c + 1], 1e-3, 15, record=True)
+        for field in ("q", "p", "energy_error", "crossings", "predicted", "boundary"):
+            np.testing.assert_array_equal(getattr(together, field)[c], getattr(alone, field)[0], err_msg=field)
+        for field in ("step_energy_error", "step_predicted", "step_crossings", "step_boundary"):
+            np.testing.assert_array_equal(getattr(together, field)[:, c], getattr(alone, field)[:, 0], err_msg=field)
