@@ -128,13 +128,15 @@ def measure(activation: str, width: int, layers: int, data: str, eps: float | No
         raise ValueError(f"seed must be >= 0, got {seed}")
     dataset = bnn_data.load(data)
     d = bnn.n_parameters(dataset.n_in, dataset.n_out, width, layers)
-    # plus the kept states (STIFFNESS_STATES x chains x d) and one Lanczos basis (iterations x 8 x d)
+    what = f"{chains} chains x {proposals} proposals at width {width} x {layers} layer(s)"
+    sampler_bytes = limits.bnn_memory_bytes(dataset.x.shape[0], dataset.n_in, dataset.n_out, width, layers, chains,
+                                            proposals)
+    limits.check_memory("bnn", sampler_bytes, what, "lower --proposals, --chains or --width")
+    # then with the stiffness diagnostic: kept states (STIFFNESS_STATES x chains x d) and one Lanczos
+    # basis (iterations x 8 states x d)
     stiffness_bytes = 8.0 * d * (STIFFNESS_STATES * chains + (LANCZOS_ITERATIONS + 1) * min(chains, 8))
-    limits.check_memory(
-        "bnn", limits.bnn_memory_bytes(dataset.x.shape[0], dataset.n_in, dataset.n_out, width, layers, chains,
-                                       proposals) + stiffness_bytes,
-        f"{chains} chains x {proposals} proposals at width {width} x {layers} layer(s)",
-        "lower --proposals, --chains or --width")
+    limits.check_memory("bnn", sampler_bytes + stiffness_bytes, what + " with its stiffness diagnostic",
+                        "lower --chains or --width")
     model = bnn.make_bnn(activation, width, layers, dataset, beta=beta)
     warmup = bnn_config.CLI_DEFAULTS["warmup"]
     evaluations = bnn_config.INIT_DESCENT_STEPS + (warmup + proposals) * steps
