@@ -43,6 +43,9 @@ def step_size_law_run(activation: str, width: int, gamma: float, budget: str, se
             "acceptance": mean_estimate(run.chain_acceptance()).as_dict(),
             "chain_rejection": (1.0 - run.chain_acceptance()).tolist(),
             "chain_var_dH": var_per_chain.tolist(),
+            # the crossing part C of dH (predicted contributions, numerics.bnn): the kink's share
+            "chain_var_crossing": np.var(run.predicted, axis=0).tolist(),
+            "chain_var_boundary": np.var(run.boundary, axis=0).tolist(),
             "lambda_max_median": stiff["lambda_max_median"],
             "stability_number_max": stiff["stability_number_max"], "regime": stiff["regime"]}
 

@@ -13,7 +13,7 @@ from relu_hmc.numerics import bnn, bnn_networks
 
 
 def _law_measurements(exponents: dict, seed=0, chains=8):
-    """Synthetic step-size-law points: per-chain Var(dH) = C d^x times lognormal noise (sd 0.3)."""
+    """Synthetic step-size-law points: per-chain Var(dH) and Var(C) = C d^x times lognormal noise."""
     rng = np.random.default_rng(seed)
     out = {}
     for g, x in exponents.items():
@@ -22,19 +22,23 @@ def _law_measurements(exponents: dict, seed=0, chains=8):
             var = 0.01 * d ** x * np.exp(0.3 * rng.standard_normal(chains))
             out[f"g{g:g}-w{w}"] = {"activation": "relu", "gamma": g, "d": d, "width": w,
                                     "acceptance": {"value": 0.9, "se": 0.01}, "chain_var_dH": var.tolist(),
-                                    "stability_number_max": 0.5}
+                                    "chain_var_crossing": (0.5 * var).tolist(), "stability_number_max": 0.5}
     return out
 
 
-def test_relu_law_passes_on_kinked_scaling_and_fails_on_smooth_or_wrong_scaling():
+def test_relu_law_observation_reports_agreement_and_disagreement_in_its_parts():
+    """An observation passes whatever it measures; its parts still tell kinked scaling (0, 1/2)
+    from smooth scaling (-1, 0), so the reader sees which law the data follow."""
     prediction = predict_variance_pair()
-    assert claims.compare_relu_law(prediction, _law_measurements({0.5: 0.0, 0.25: 0.5})).passed
-    # smooth product-target scaling (exponents -1, 0) and "acceptance collapses at gamma = 1/2"
-    assert not claims.compare_relu_law(prediction, _law_measurements({0.5: -1.0, 0.25: 0.0})).passed
-    assert not claims.compare_relu_law(prediction, _law_measurements({0.5: 1.0, 0.25: 0.5})).passed
+    kinked = claims.compare_relu_law(prediction, _law_measurements({0.5: 0.0, 0.25: 0.5}))
+    smooth = claims.compare_relu_law(prediction, _law_measurements({0.5: -1.0, 0.25: 0.0}))
+    assert kinked.passed and smooth.passed and "observation" in kinked.detail
+    assert all(p.passed for p in kinked.parts)
+    assert not any(p.passed for p in smooth.parts)
+    assert "disagrees" in smooth.detail
 
 
-def test_relu_law_fails_when_a_chain_diverged():
+def test_relu_law_refuses_a_diverged_chain():
     m = _law_measurements({0.5: 0.0, 0.25: 0.5})
     m["g0.5-w64"]["chain_var_dH"][0] = float("inf")
     with pytest.raises(ValueError, match="diverged"):
@@ -73,13 +77,15 @@ def test_derivative_at_zero_claim_catches_a_kernel_that_uses_the_value_off_the_n
 
 def test_observations_are_registered_as_observations():
     registered = {c.id: c for c in all_claims()}
-    assert registered["bnn-network/relu-step-size-law"].kind == "claim"
+    assert registered["bnn-network/relu-step-size-law"].kind == "observation"
     assert registered["bnn-network/relu-derivative-at-zero"].kind == "claim"
     assert registered["bnn-network/smooth-step-size-law"].kind == "observation"
     assert registered["bnn-network/softplus-beta-control"].kind == "observation"
 
 
 def test_schedule_step_is_l_d_to_minus_gamma():
-    assert bnn_networks.schedule_step(49, 0.5) == pytest.approx(0.001)
-    assert bnn_networks.schedule_step(4 * 49, 0.5) == pytest.approx(0.0005)
-    assert bnn_networks.schedule_step(16 * 49, 0.25) == pytest.approx(0.0005)
+    from relu_hmc.numerics.bnn_config import NETWORK_D_REF, NETWORK_EPS_REF
+
+    assert bnn_networks.schedule_step(NETWORK_D_REF, 0.5) == pytest.approx(NETWORK_EPS_REF)
+    assert bnn_networks.schedule_step(4 * NETWORK_D_REF, 0.5) == pytest.approx(NETWORK_EPS_REF / 2)
+    assert bnn_networks.schedule_step(16 * NETWORK_D_REF, 0.25) == pytest.approx(NETWORK_EPS_REF / 2)

@@ -1,14 +1,19 @@
 """Network-level claims and observations (numerics.bnn_networks; settings in
 numerics.bnn_config.NETWORK_BUDGETS).
 
-- bnn-network/relu-step-size-law (claim): one-hidden-layer ReLU networks of widths spanning a
-  factor 16, eps = l d^(-gamma) at fixed T. Theory (product targets, kinked: Var(dH) = Sigma_0
-  l^2 d^(1 - 2 gamma), theory.derive on the Laplace target) predicts the exponent of Var(dH) in
-  d to be 0 at gamma = 1/2 (acceptance stable) and 1/2 at gamma = 1/4 (acceptance collapses).
-  Each exponent is fitted (numerics.estimators.power_law_exponent on per-chain variances, chains
-  independent, bootstrap SE) and checked within z SE. Resolution: absolute, the tolerance in
-  exponent units (in the detail); at gamma = 1/2 it separates the kinked prediction 0 from the
-  smooth one -1 when the tolerance is below 1.
+- bnn-network/relu-step-size-law (observation): one-hidden-layer ReLU networks of widths
+  spanning a factor 16, eps = l d^(-gamma) at fixed T, l chosen so that eps sqrt(lambda_max)
+  <= 1 at every width (the asymptotic regime, numerics.bnn_stiffness). The product-target law
+  (kinked: Var(dH) = Sigma_0 l^2 d^(1 - 2 gamma), theory.derive on the Laplace target) says the
+  exponent of Var(dH) in d is 0 at gamma = 1/2 and 1/2 at gamma = 1/4. Written as a claim first;
+  the full budget REJECTED it (measured while writing, seed 0: -1.37 +- 0.17 and -0.11 +- 0.11;
+  at l twice as large, -1.44 +- 0.13 and 0.12 +- 0.14; the crossing part C alone, seed 5:
+  -1.96 +- 0.42 and -1.44 +- 0.36), while the quick budget passed it only because its
+  resolution (~1 in the exponent) was too coarse. So it is reported as an observation, with
+  the z SE comparison of each exponent as its parts. A likely reason (not verified here): the
+  prior scales later weights by 1/sqrt(width), so the backpropagated signal r, hence each
+  crossing's contribution (1/2 - theta)|dz| r, shrinks like width^(-1/2) while the number of
+  crossings grows like the width: Var(C) ~ eps^2, not d eps^2 (exponents -1 and -1/2).
 - bnn-network/smooth-step-size-law (observation): the same for sigmoid networks against the
   smooth product-target law (exponents -1 and 0). Not a claim: on these posteriors lambda_max
   grows about linearly in d (numerics.bnn_stiffness; measured 2.7e4 -> 7.8e5 for widths 4 -> 256
@@ -52,11 +57,11 @@ def _points(measurements, gamma):
     return sorted(pts, key=lambda m: m["d"])
 
 
-def _exponent(points, seed=0) -> dict:
+def _exponent(points, key="chain_var_dH", seed=0) -> dict:
     from relu_hmc.numerics.estimators import power_law_exponent
 
     d = [p["d"] for p in points]
-    draws = [np.asarray(p["chain_var_dH"], dtype=float) for p in points]
+    draws = [np.asarray(p[key], dtype=float) for p in points]
     if not all(np.all(np.isfinite(x)) for x in draws):
         raise ValueError("a chain diverged: Var(dH) is not finite")
     return power_law_exponent(d, draws, seed).as_dict()
@@ -79,20 +84,32 @@ def _law_parts(prediction, measurements, regime: str):
     return parts
 
 
+def _observation(parts, quantity: str, why: str) -> Verdict:
+    """An observation's verdict: passes (it cannot refute anything); its parts keep the z SE
+    comparison of each exponent with the product-target law, for the reader."""
+    summary = "; ".join(f"{p.quantity}: measured {p.measured:.2f} +- {p.se:.2f}, product-target theory "
+                        f"{p.predicted:g} ({'agrees' if p.passed else 'disagrees'} within its tolerance)"
+                        for p in parts)
+    return Verdict(True, parts[0].predicted, parts[0].measured, parts[0].se, math.inf,
+                   f"observation (cannot fail): {why}; " + summary, quantity, tuple(parts))
+
+
 def compare_relu_law(prediction, measurements):
-    return all_of(_law_parts(prediction, measurements, "kinked"),
-                  quantity="ReLU networks: step-size law eps ~ d^-1/2 (stable) vs d^-1/4 (Var grows)")
+    parts = _law_parts(prediction, measurements, "kinked")
+    for g in _GAMMAS:  # the crossing part C alone, against the same law
+        pts = _points(measurements, g)
+        e = _exponent(pts, "chain_var_crossing")
+        parts.append(within(1.0 - prediction["kinked"]["sigma_exponent"] * g, e["value"], e["se"],
+                            quantity=f"relu: exponent of Var(crossing part C) in d at eps = l d^-{g:g}"))
+    return _observation(parts, "ReLU networks: exponents of Var(dH) in d along eps = l d^-1/2 and l d^-1/4",
+                        "the kinked product-target law was rejected at the full budget (module doc)")
 
 
 def compare_smooth_law(prediction, measurements):
-    """Observation: the product-target smooth law reported next to the measurement; passes."""
-    parts = _law_parts(prediction, measurements, "smooth")
-    summary = "; ".join(f"{p.quantity}: measured {p.measured:.2f} +- {p.se:.2f}, product-target theory "
-                        f"{p.predicted:g}" for p in parts)
-    return Verdict(True, parts[0].predicted, parts[0].measured, parts[0].se, math.inf,
-                   "observation (cannot fail): lambda_max grows ~ linearly in d on these posteriors, so "
-                   "the product-target law need not transfer; " + summary,
-                   "sigmoid networks: exponents of Var(dH) in d", tuple(parts))
+    return _observation(_law_parts(prediction, measurements, "smooth"),
+                        "sigmoid networks: exponents of Var(dH) in d",
+                        "lambda_max grows ~ linearly in d on these posteriors, so the product-target law "
+                        "need not transfer")
 
 
 def plot_law(ax, prediction, measurements):
@@ -175,14 +192,15 @@ _SOURCE = "Dinh, Ho, Nguyen, NeurIPS 2024 (arXiv 2410.22065); DESIGN.md item 3 (
 
 register(Claim(
     id="bnn-network/relu-step-size-law",
-    statement="On ReLU networks with widths spanning a factor 16, Var(dH) is flat in d under eps = l d^-1/2 "
-              "and grows like d^1/2 under eps = l d^-1/4, as for kinked product targets.",
+    statement="ReLU networks, widths spanning a factor 16: exponents of Var(dH) in d under eps = l d^-1/2 and "
+              "l d^-1/4, next to the kinked product-target law (0 and 1/2), which they do not follow.",
     source=_SOURCE,
     family="step-size-exponent",
     prediction=Task("relu_hmc.claims.step_size:predict_variance_pair"),
     measurements=_law_tasks("relu"),
     compare=compare_relu_law,
     plot=plot_law,
+    kind="observation",
 ))
 
 register(Claim(
