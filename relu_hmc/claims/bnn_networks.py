@@ -6,7 +6,8 @@ numerics.bnn_config.NETWORK_BUDGETS).
   <= 1 at every width (the asymptotic regime, numerics.bnn_stiffness). The product-target law
   (kinked: Var(dH) = Sigma_0 l^2 d^(1 - 2 gamma), theory.derive on the Laplace target) says the
   exponent of Var(dH) in d is 0 at gamma = 1/2 and 1/2 at gamma = 1/4. Written as a claim first;
-  the full budget REJECTED it (measured while writing, seed 0: -1.37 +- 0.17 and -0.11 +- 0.11;
+  the full budget REJECTED it (measured while writing, seed 0: -1.37 +- 0.17 and -0.11 +- 0.11,
+  crossing part -1.80 +- 0.24 and -0.81 +- 0.13;
   at l twice as large, -1.44 +- 0.13 and 0.12 +- 0.14; the crossing part C alone, seed 5:
   -1.96 +- 0.42 and -1.44 +- 0.36), while the quick budget passed it only because its
   resolution (~1 in the exponent) was too coarse. So it is reported as an observation, with
@@ -18,7 +19,9 @@ numerics.bnn_config.NETWORK_BUDGETS).
   smooth product-target law (exponents -1 and 0). Not a claim: on these posteriors lambda_max
   grows about linearly in d (numerics.bnn_stiffness; measured 2.7e4 -> 7.8e5 for widths 4 -> 256
   of sigmoid), so stability alone forces eps ~ d^(-1/2) and the product-target law does not
-  transfer (measured while writing: -0.50 +- 0.15 and 0.48 +- 0.14, quick budget, seed 7).
+  transfer (measured while writing: -0.50 +- 0.15 and 0.48 +- 0.14, quick budget, seed 7; at
+  the full budget, seed 0, -0.98 +- 0.15 and 0.46 +- 0.17: within 4 SE of the smooth law, not
+  checked over seeds, so still an observation).
 - bnn-network/relu-derivative-at-zero (claim): sigma'(0) in {0, 1/2, 1} does not change the
   acceptance: the same chains with the same random numbers; paired per-chain differences, within
   z SE of 0, and the number of proposals whose dH changed at all, against the expected number
