@@ -21,6 +21,7 @@ cdef enum:
     SIGMOID = 3
     TANH = 4
     SOFTPLUS = 5
+    SOFTPLUS_BETA = 6
 
 BACKEND = "cython"
 KINKED_CODES = (RELU, LEAKY_RELU)
@@ -29,9 +30,10 @@ cdef double INV_SQRT2 = 1.0 / sqrt(2.0)
 cdef double INV_SQRT2PI = 1.0 / sqrt(2.0 * 3.141592653589793)
 
 
-def activate(int code, z, double slope):
-    """(sigma(z), sigma'(z)) elementwise for activation `code`."""
-    if code < RELU or code > SOFTPLUS:
+def activate(int code, z, double slope, at_zero=None):
+    """(sigma(z), sigma'(z)) elementwise for activation `code`; `slope` is leaky_relu's negative
+    slope or softplus_beta's beta; `at_zero` (kinked only) the derivative at z == 0 exactly."""
+    if code < RELU or code > SOFTPLUS_BETA:
         raise ValueError(f"unknown activation code {code}")
     zc = np.ascontiguousarray(z, dtype=np.float64)
     cdef const double[::1] zf = zc.reshape(-1)
@@ -41,6 +43,8 @@ def activate(int code, z, double slope):
     cdef Py_ssize_t j, n = zf.shape[0]
     cdef double x, e, s, cdf, t
     cdef double neg = 0.0 if code == RELU else slope
+    cdef double beta = slope
+    cdef double zero_slope = neg if at_zero is None else <double>at_zero
     with nogil:
         if code == RELU or code == LEAKY_RELU:
             for j in range(n):
@@ -50,7 +54,7 @@ def activate(int code, z, double slope):
                     daf[j] = 1.0
                 else:
                     af[j] = neg * x
-                    daf[j] = neg
+                    daf[j] = zero_slope if x == 0.0 else neg
         elif code == GELU:
             for j in range(n):
                 x = zf[j]
@@ -69,11 +73,17 @@ def activate(int code, z, double slope):
                 t = tanh(zf[j])
                 af[j] = t
                 daf[j] = 1.0 - t * t
-        else:  # SOFTPLUS
+        elif code == SOFTPLUS:
             for j in range(n):
                 x = zf[j]
                 e = exp(-fabs(x))
                 af[j] = (x if x > 0.0 else 0.0) + log1p(e)
+                daf[j] = 1.0 / (1.0 + e) if x >= 0.0 else e / (1.0 + e)
+        else:  # SOFTPLUS_BETA: log(1 + e^(beta z)) / beta
+            for j in range(n):
+                x = zf[j]
+                e = exp(-beta * fabs(x))
+                af[j] = (x if x > 0.0 else 0.0) + log1p(e) / beta
                 daf[j] = 1.0 / (1.0 + e) if x >= 0.0 else e / (1.0 + e)
     return a, da
 

@@ -25,21 +25,25 @@ from scipy.special import erf
 BACKEND = "numpy"
 
 # Activation codes (the compiled twin's enum; tests check they agree).
-RELU, LEAKY_RELU, GELU, SIGMOID, TANH, SOFTPLUS = 0, 1, 2, 3, 4, 5
+RELU, LEAKY_RELU, GELU, SIGMOID, TANH, SOFTPLUS, SOFTPLUS_BETA = 0, 1, 2, 3, 4, 5, 6
 KINKED_CODES = (RELU, LEAKY_RELU)
 
 _INV_SQRT2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
-def activate(code, z, slope):
+def activate(code, z, slope, at_zero=None):
     """(sigma(z), sigma'(z)) elementwise for activation `code`; `slope` is leaky_relu's
-    negative-side slope (ignored by the others)."""
+    negative-side slope or softplus_beta's beta (ignored by the others); `at_zero` (kinked
+    activations only) is the derivative used at z == 0 exactly (default: the off side's)."""
     z = np.ascontiguousarray(z, dtype=np.float64)
     if code == RELU or code == LEAKY_RELU:
         s = 0.0 if code == RELU else slope
         on = z > 0.0
-        return np.where(on, z, s * z), np.where(on, 1.0, s)
+        da = np.where(on, 1.0, s)
+        if at_zero is not None:
+            da[z == 0.0] = at_zero
+        return np.where(on, z, s * z), da
     if code == GELU:
         # x Phi(x), Phi(x) = (1 + erf(x / sqrt 2)) / 2; derivative Phi(x) + x phi(x)
         cdf = 0.5 * (1.0 + erf(z * _INV_SQRT2))
@@ -54,6 +58,11 @@ def activate(code, z, slope):
     if code == SOFTPLUS:
         e = np.exp(-np.abs(z))
         a = np.maximum(z, 0.0) + np.log1p(e)
+        return a, np.where(z >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
+    if code == SOFTPLUS_BETA:
+        # log(1 + e^(beta z)) / beta = max(z, 0) + log1p(e^(-beta |z|)) / beta; -> relu as beta grows
+        e = np.exp(-slope * np.abs(z))
+        a = np.maximum(z, 0.0) + np.log1p(e) / slope
         return a, np.where(z >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
     raise ValueError(f"unknown activation code {code}")
 

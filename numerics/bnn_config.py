@@ -121,3 +121,24 @@ def budget(name: str) -> dict:
     if name not in BUDGETS:
         raise ValueError(f"budget must be one of {sorted(BUDGETS)}, got {name!r}")
     return dict(BUDGETS[name])
+
+#: Network-level claims (relu_hmc.claims.bnn_networks). Step-size law: one-hidden-layer
+#: networks of widths spanning a factor 16, eps = l d^(-gamma) with l set so that eps =
+#: NETWORK_EPS_REF at d = 49 (width 16): the stability rule eps sqrt(lambda_max) <= 1 at every
+#: width (measured: <= 0.87 at d = 13, 0.40-0.63 elsewhere; numerics.bnn_stiffness),
+#: trajectory length T fixed (L = round(T / eps)). ReLU'(0): one network, three values of
+#: sigma'(0), identical random numbers. Control: softplus_beta against relu at one eps.
+NETWORK_EPS_REF: float = 0.0005
+NETWORK_D_REF: int = 49
+NETWORK_BUDGETS = {
+    "quick": {"law_widths": (4, 16, 64), "law_T": 0.01, "law_chains": 8, "law_proposals": 30,
+              "law_warmup": 10, "law_descent": 100, "law_activations": ("relu", "sigmoid"),
+              "zero_width": 16, "zero_eps": 0.001, "zero_steps": 20, "zero_chains": 8, "zero_proposals": 30,
+              "control_width": 10, "control_eps": 0.002, "control_steps": 20, "control_chains": 8,
+              "control_proposals": 30, "control_betas": (1.0, 16.0, 256.0)},
+    "full": {"law_widths": (4, 8, 16, 32, 64), "law_T": 0.02, "law_chains": 16, "law_proposals": 100,
+             "law_warmup": 30, "law_descent": 300, "law_activations": ("relu", "leaky_relu", "sigmoid", "softplus"),
+             "zero_width": 20, "zero_eps": 0.001, "zero_steps": 50, "zero_chains": 16, "zero_proposals": 100,
+             "control_width": 20, "control_eps": 0.002, "control_steps": 50, "control_chains": 16,
+             "control_proposals": 100, "control_betas": (1.0, 4.0, 16.0, 64.0, 256.0)},
+}

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from relu_hmc.numerics import bnn_config
-from relu_hmc.numerics.bnn import BNN, trajectory
+from relu_hmc.numerics import bnn_config, bnn_stiffness
+from relu_hmc.numerics.bnn import BNN, single_blas_thread, trajectory
 from relu_hmc.numerics.estimators import acceptance_probability
 from relu_hmc.numerics.validation import check_count, check_step_size, rng_from
 
@@ -24,6 +24,11 @@ class BNNRun:
     states (C, d); jump2: squared jump distance |q_new - q_old|^2 of each proposal (0 if
     rejected); pred_mean: per-chain posterior-predictive mean on the test inputs (C, n, k)
     or None; gradient_evaluations: per chain, after warm-up.
+
+    With run_hmc(attribute=True): smooth, rest (n_proposals, n_chains), the smooth trapezoid
+    part S and the remainder R of dH = B + S + C + R (numerics.bnn_stiffness.attribute; B is
+    `boundary`, C is `predicted`). With run_hmc(keep_states=K): states (K, n_chains, d), the
+    chains' positions at the start of K proposals evenly spaced over the run.
     """
 
     energy_error: np.ndarray
@@ -38,12 +43,16 @@ class BNNRun:
     eps: float
     n_steps: int
     gradient_evaluations: int
+    smooth: np.ndarray | None = None
+    rest: np.ndarray | None = None
+    states: np.ndarray | None = None
 
     def chain_acceptance(self) -> np.ndarray:
         """Mean acceptance probability of each chain (independent units for standard errors)."""
         return self.accept_prob.mean(axis=0)
 
 
+@single_blas_thread
 def descend(model: BNN, theta: np.ndarray, n_steps: int, lr: float = 0.01) -> np.ndarray:
     """Adam (Kingma & Ba 2015, default betas) on U for every chain at once; deterministic."""
     theta = np.array(theta, dtype=np.float64, copy=True)
@@ -65,8 +74,10 @@ def initial_states(model: BNN, n_chains: int, rng, descent_steps: int | None = N
     return descend(model, theta, steps) if steps > 0 else theta
 
 
+@single_blas_thread
 def run_hmc(model: BNN, eps: float, n_steps: int, n_proposals: int, seed, *, n_chains: int = 8,
-            warmup: int = 20, q0: np.ndarray | None = None, progress: bool = False) -> BNNRun:
+            warmup: int = 20, q0: np.ndarray | None = None, progress: bool = False,
+            attribute: bool = False, keep_states: int = 0) -> BNNRun:
     """HMC with full momentum refreshment on the posterior of `model`.
 
     RNG discipline (one Generator): the prior draw of the starts (unless q0 is given), then
@@ -77,6 +88,10 @@ def run_hmc(model: BNN, eps: float, n_steps: int, n_proposals: int, seed, *, n_c
     n_proposals = check_count("n_proposals", n_proposals)
     n_chains = check_count("n_chains", n_chains)
     warmup = check_count("warmup", warmup, minimum=0)
+    keep_states = check_count("keep_states", keep_states, minimum=0)
+    if keep_states > n_proposals:
+        raise ValueError(f"keep_states = {keep_states} exceeds n_proposals = {n_proposals}")
+    kept_at = {int(i): k for k, i in enumerate(np.linspace(0, n_proposals - 1, keep_states).round())}
     rng = rng_from(seed)
     q = initial_states(model, n_chains, rng) if q0 is None else np.array(q0, dtype=np.float64)
     n_chains = q.shape[0]
@@ -84,12 +99,16 @@ def run_hmc(model: BNN, eps: float, n_steps: int, n_proposals: int, seed, *, n_c
     energy, accept_prob, predicted, boundary, jump2 = (np.empty(shape) for _ in range(5))
     accepted = np.empty(shape, dtype=bool)
     crossings = np.empty(shape, dtype=np.int64)
+    smooth, rest = (np.empty(shape), np.empty(shape)) if attribute else (None, None)
+    states = np.empty((keep_states, n_chains, model.d)) if keep_states else None
     x_test = model.data.x_test
     pred_sum = None
     ev = model.evaluate(q)
     for i in range(-warmup, n_proposals):
         p = rng.standard_normal((n_chains, model.d))
-        tr = trajectory(model, q, p, eps, n_steps, start=ev)
+        if i in kept_at:
+            states[kept_at[i]] = q
+        tr = trajectory(model, q, p, eps, n_steps, start=ev, record=attribute)
         dh = tr.energy_error
         accept = np.log(rng.random(n_chains)) < -dh
         new_q = np.where(accept[:, None], tr.q, q)
@@ -99,6 +118,9 @@ def run_hmc(model: BNN, eps: float, n_steps: int, n_proposals: int, seed, *, n_c
             energy[i], accepted[i], crossings[i] = dh, accept, tr.crossings
             accept_prob[i] = acceptance_probability(dh)
             predicted[i], boundary[i] = tr.predicted, tr.boundary
+            if attribute:
+                parts = bnn_stiffness.attribute(tr)
+                smooth[i], rest[i] = parts["smooth"], parts["rest"]
             jump2[i] = np.einsum("cd,cd->c", new_q - q, new_q - q)
             if x_test is not None and model.data.task == "regression":
                 f = model.predict(new_q, x_test)
@@ -110,4 +132,4 @@ def run_hmc(model: BNN, eps: float, n_steps: int, n_proposals: int, seed, *, n_c
         print(file=sys.stderr)
     pred_mean = None if pred_sum is None else pred_sum / n_proposals
     return BNNRun(energy, accept_prob, accepted, crossings, predicted, boundary, jump2, q,
-                  pred_mean, eps, n_steps, n_proposals * n_steps)
+                  pred_mean, eps, n_steps, n_proposals * n_steps, smooth, rest, states)

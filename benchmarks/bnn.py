@@ -1,0 +1,148 @@
+"""Throughput of the Bayesian-network kernels (numerics.bnn) against a JAX-jitted leapfrog.
+
+    python benchmarks/bnn.py [--quick] [--steps L] [--repeats R]
+
+For 1, 8 and 64 chains, widths 20, 100 and 500 and one or two hidden layers (ReLU, the
+paper's synthetic regression set, 100 points) it measures, per chain:
+
+- ``grad/s``: gradient evaluations per second of `BNN.evaluate` (U, grad U, pre-activations
+  and backpropagated signals: everything the crossing bookkeeping needs);
+- ``steps/s``: leapfrog steps per second of `numerics.bnn.trajectory` (L steps, with the
+  crossing bookkeeping: pattern changes and predicted contributions of every step);
+- ``jax steps/s``: leapfrog steps per second of the same posterior and the same leapfrog in
+  JAX (jax.grad of the same U, lax.fori_loop over the steps, vmap over chains, jit; no
+  crossing bookkeeping), when jax is installed (the optional 'peers' extra); otherwise the
+  column says "no jax".
+
+Times are CPU time (time.process_time: the machine may be shared; JAX's threads count too),
+best of R repeats, each repeat at least ~0.2 s of work. Before timing, the JAX trajectory is
+checked against numerics.bnn's on the same start (same end point to 1e-8 relative). Prints a
+Markdown table (README, Performance).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from relu_hmc import _fastcore  # noqa: E402
+from relu_hmc.numerics import bnn  # noqa: E402
+
+
+def best_cpu_time(fn, repeats: int) -> float:
+    """Best CPU time of fn() over `repeats`, each call repeated until it takes >= 0.2 s."""
+    fn()
+    n = 1
+    while True:
+        t = time.process_time()
+        for _ in range(n):
+            fn()
+        dt = time.process_time() - t
+        if dt >= 0.2 or n >= 1 << 12:
+            break
+        n *= 2
+    best = dt / n
+    for _ in range(repeats - 1):
+        t = time.process_time()
+        for _ in range(n):
+            fn()
+        best = min(best, (time.process_time() - t) / n)
+    return best
+
+
+def jax_trajectory(model: bnn.BNN, eps: float, n_steps: int):
+    """A jitted leapfrog trajectory of U for a batch of chains, or None without jax."""
+    try:
+        import jax
+        import jax.numpy as jnp
+    except ImportError:
+        return None
+    jax.config.update("jax_enable_x64", True)
+    x, y = jnp.asarray(model.data.x), jnp.asarray(model.data.y)
+    inv_var = 1.0 / model.data.noise_sd ** 2
+    inv_prior = jnp.asarray(1.0 / model.prior_sd_vector ** 2)
+    shapes = model.shapes
+
+    def potential(theta):
+        h, k = x, 0
+        for layer, (fan_in, fan_out) in enumerate(shapes):
+            w = theta[k:k + fan_in * fan_out].reshape(fan_in, fan_out)
+            k += fan_in * fan_out
+            b = theta[k:k + fan_out]
+            k += fan_out
+            h = h @ w + b
+            if layer < len(shapes) - 1:
+                h = jnp.maximum(h, 0.0)
+        r = h - y
+        return 0.5 * inv_var * jnp.sum(r * r) + 0.5 * jnp.sum(theta * theta * inv_prior)
+
+    grad = jax.grad(potential)
+
+    def one_chain(q, p):
+        def step(_, state):
+            q, p, g = state
+            p = p - 0.5 * eps * g
+            q = q + eps * p
+            g = grad(q)
+            return q, p - 0.5 * eps * g, g
+        return jax.lax.fori_loop(0, n_steps, step, (q, p, grad(q)))[:2]
+
+    run = jax.jit(jax.vmap(one_chain))
+
+    def call(q, p):
+        out = run(q, p)
+        jax.block_until_ready(out)
+        return out
+    return call
+
+
+def measure(width: int, layers: int, chains: int, n_steps: int, repeats: int, eps: float = 1e-4) -> dict:
+    model = bnn.make_bnn("relu", width, layers)
+    rng = np.random.default_rng(0)
+    q = model.sample_prior(rng, chains)
+    p = rng.standard_normal(q.shape)
+    grad_time = best_cpu_time(bnn.single_blas_thread(lambda: model.evaluate(q)), repeats)  # as in trajectory
+    traj_time = best_cpu_time(lambda: bnn.trajectory(model, q, p, eps, n_steps), repeats)
+    row = {"width": width, "layers": layers, "d": model.d, "chains": chains,
+           "grad_per_s": chains / grad_time, "steps_per_s": chains * n_steps / traj_time, "jax_steps_per_s": None}
+    jt = jax_trajectory(model, eps, n_steps)
+    if jt is not None:
+        ours = bnn.trajectory(model, q, p, eps, n_steps)
+        jq, _ = jt(q, p)
+        np.testing.assert_allclose(np.asarray(jq), ours.q, rtol=1e-8, atol=1e-10)
+        row["jax_steps_per_s"] = chains * n_steps / best_cpu_time(lambda: jt(q, p), repeats)
+    return row
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="widths 20 and 500, one layer only")
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args(argv)
+    widths = (20, 500) if args.quick else (20, 100, 500)
+    layer_set = (1,) if args.quick else (1, 2)
+    print(f"<!-- benchmarks/bnn.py {datetime.date.today()} {platform.processor() or platform.machine()}, "
+          f"bnn kernels: {_fastcore.BACKENDS['bnn']}, L = {args.steps}, per chain, CPU time -->")
+    print("| width | layers | d | chains | grad/s | steps/s (with crossings) | jax steps/s | ours / jax |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for layers in layer_set:
+        for width in widths:
+            for chains in (1, 8, 64):
+                r = measure(width, layers, chains, args.steps, args.repeats)
+                jax_col = "no jax" if r["jax_steps_per_s"] is None else f"{r['jax_steps_per_s']:,.0f}"
+                ratio = "" if r["jax_steps_per_s"] is None else f"{r['steps_per_s'] / r['jax_steps_per_s']:.2f}"
+                print(f"| {width} | {layers} | {r['d']} | {chains} | {r['grad_per_s']:,.0f} | "
+                      f"{r['steps_per_s']:,.0f} | {jax_col} | {ratio} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,84 @@
+r"""Measurements behind the network-level claims (relu_hmc.claims.bnn_networks).
+
+- `step_size_law_run`: HMC on one-hidden-layer networks of growing width with eps = l d^(-gamma)
+  (d = parameter count) at fixed trajectory length T; per-chain acceptance and Var(dH), and
+  lambda_max (numerics.bnn_stiffness) at the chains' states, for the fitted exponents in d.
+- `derivative_at_zero_run`: one ReLU network run three times with sigma'(0) = 0, 1/2, 1 and the
+  same random numbers; the set z = 0 has measure zero, so the runs should agree bit for bit.
+
+- `control_run` (numerics.bnn_control): softplus_beta networks against relu at one eps.
+
+Settings: numerics.bnn_config.NETWORK_BUDGETS.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from relu_hmc.numerics import bnn, bnn_config, bnn_hmc, bnn_stiffness
+from relu_hmc.numerics.estimators import mean_estimate
+from relu_hmc.numerics.validation import rng_from
+
+
+def schedule_step(d: int, gamma: float) -> float:
+    """eps = l d^(-gamma) with l fixed by eps(NETWORK_D_REF) = NETWORK_EPS_REF."""
+    return bnn_config.NETWORK_EPS_REF * (bnn_config.NETWORK_D_REF / d) ** gamma
+
+
+def step_size_law_run(activation: str, width: int, gamma: float, budget: str, seed) -> dict:
+    """One point of the step-size law: acceptance, Var(dH) per chain (independent units), and
+    lambda_max at 2 states per chain."""
+    cfg = bnn_config.NETWORK_BUDGETS[budget]
+    rng = rng_from(seed)
+    model = bnn.make_bnn(activation, width, 1)
+    eps = schedule_step(model.d, gamma)
+    n_steps = max(1, int(round(cfg["law_T"] / eps)))
+    q0 = bnn_hmc.initial_states(model, cfg["law_chains"], rng, cfg["law_descent"])
+    run = bnn_hmc.run_hmc(model, eps, n_steps, cfg["law_proposals"], rng, warmup=cfg["law_warmup"], q0=q0,
+                          keep_states=2)
+    stiff = bnn_stiffness.state_stiffness(model, run.states, eps, rng, 30)
+    dh = run.energy_error
+    finite = np.isfinite(dh).all(axis=0)
+    var_per_chain = np.where(finite, np.var(np.where(np.isfinite(dh), dh, 0.0), axis=0), np.inf)
+    return {"activation": activation, "width": width, "d": model.d, "gamma": gamma, "eps": eps, "n_steps": n_steps,
+            "acceptance": mean_estimate(run.chain_acceptance()).as_dict(),
+            "chain_rejection": (1.0 - run.chain_acceptance()).tolist(),
+            "chain_var_dH": var_per_chain.tolist(),
+            # the crossing part C of dH (predicted contributions, numerics.bnn): the kink's share
+            "chain_var_crossing": np.var(run.predicted, axis=0).tolist(),
+            "chain_var_boundary": np.var(run.boundary, axis=0).tolist(),
+            "lambda_max_median": stiff["lambda_max_median"],
+            "stability_number_max": stiff["stability_number_max"], "regime": stiff["regime"]}
+
+
+def derivative_at_zero_run(budget: str, seed) -> dict:
+    """The same ReLU chains (same starts, momenta and uniforms) with sigma'(0) = 0, 1/2, 1."""
+    cfg = bnn_config.NETWORK_BUDGETS[budget]
+    out = {"values": [0.0, 0.5, 1.0], "eps": cfg["zero_eps"], "n_steps": cfg["zero_steps"], "runs": [],
+           # pre-activation evaluations (warm-up included), for the bound on exact zeros
+           "unit_evaluations": float((cfg["zero_proposals"] + 10) * (cfg["zero_steps"] + 1) * cfg["zero_chains"]
+                                     * bnn_config.SYNTHETIC["n"] * cfg["zero_width"])}
+    base = None
+    for value in out["values"]:
+        model = bnn.make_bnn("relu", cfg["zero_width"], 1, derivative_at_zero=value)
+        run = bnn_hmc.run_hmc(model, cfg["zero_eps"], cfg["zero_steps"], cfg["zero_proposals"], int(seed),
+                              n_chains=cfg["zero_chains"], warmup=10)
+        if base is None:
+            base = run
+        out["runs"].append({
+            "derivative_at_zero": value,
+            "chain_acceptance": run.chain_acceptance().tolist(),
+            "identical_to_first": bool(np.array_equal(run.energy_error, base.energy_error)
+                                       and np.array_equal(run.q, base.q)),
+            "changed_proposals": int(np.count_nonzero(run.energy_error != base.energy_error)),
+            "n_proposals": int(run.energy_error.size),
+            "crossings_per_trajectory": float(run.crossings.mean())})
+    return out
+
+
+def control_point(activation: str, beta: float, budget: str, seed) -> dict:
+    """One point of the softplus_beta control (numerics.bnn_control.control_run)."""
+    from relu_hmc.numerics.bnn_control import control_run
+
+    cfg = bnn_config.NETWORK_BUDGETS[budget]
+    return control_run(activation, beta, cfg["control_width"], cfg["control_eps"], cfg["control_steps"],
+                       cfg["control_proposals"], cfg["control_chains"], 10, seed, n_states=2)

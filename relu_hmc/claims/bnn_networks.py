@@ -1,0 +1,244 @@
+"""Network-level claims and observations (numerics.bnn_networks; settings in
+numerics.bnn_config.NETWORK_BUDGETS).
+
+- bnn-network/relu-step-size-law (observation): one-hidden-layer ReLU networks of widths
+  spanning a factor 16, eps = l d^(-gamma) at fixed T, l chosen so that eps sqrt(lambda_max)
+  <= 1 at every width (the asymptotic regime, numerics.bnn_stiffness). The product-target law
+  (kinked: Var(dH) = Sigma_0 l^2 d^(1 - 2 gamma), theory.derive on the Laplace target) says the
+  exponent of Var(dH) in d is 0 at gamma = 1/2 and 1/2 at gamma = 1/4. Written as a claim first;
+  the full budget REJECTED it (measured while writing, seed 0: -1.37 +- 0.17 and -0.11 +- 0.11,
+  crossing part -1.80 +- 0.24 and -0.81 +- 0.13;
+  at l twice as large, -1.44 +- 0.13 and 0.12 +- 0.14; the crossing part C alone, seed 5:
+  -1.96 +- 0.42 and -1.44 +- 0.36), while the quick budget passed it only because its
+  resolution (~1 in the exponent) was too coarse. So it is reported as an observation, with
+  the z SE comparison of each exponent as its parts. A likely reason (not verified here): the
+  prior scales later weights by 1/sqrt(width), so the backpropagated signal r, hence each
+  crossing's contribution (1/2 - theta)|dz| r, shrinks like width^(-1/2) while the number of
+  crossings grows like the width: Var(C) ~ eps^2, not d eps^2 (exponents -1 and -1/2).
+- bnn-network/smooth-step-size-law (observation): the same for sigmoid networks against the
+  smooth product-target law (exponents -1 and 0). Not a claim: on these posteriors lambda_max
+  grows about linearly in d (numerics.bnn_stiffness; measured 2.7e4 -> 7.8e5 for widths 4 -> 256
+  of sigmoid), so stability alone forces eps ~ d^(-1/2) and the product-target law does not
+  transfer (measured while writing: -0.50 +- 0.15 and 0.48 +- 0.14, quick budget, seed 7; at
+  the full budget, seed 0, -0.98 +- 0.15 and 0.46 +- 0.17: within 4 SE of the smooth law, not
+  checked over seeds, so still an observation).
+- bnn-network/relu-derivative-at-zero (claim): sigma'(0) in {0, 1/2, 1} does not change the
+  acceptance: the same chains with the same random numbers; paired per-chain differences, within
+  z SE of 0, and the number of proposals whose dH changed at all, against the expected number
+  of exact zeros (unit evaluations x 2^-52 ~ 1e-9: any change fails). The pre-activations z = 0
+  form a null set, so the runs are identical bit for bit unless a pre-activation is exactly 0.
+  The statistical part alone is weak (a kernel applying sigma'(0) on |z| < 0.05 moved the
+  acceptance by 0.29 +- 0.09, within 4 SE); the bit-identity part catches it.
+- bnn-network/softplus-beta-control (observation): acceptance of softplus_beta networks
+  (beta = 1 .. 256) and of relu at the same eps, with lambda_max: whether the loss at that eps
+  is stiffness (already at beta = 1) or the kink (growing with beta).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from relu_hmc.claims.base import Claim, Task, Verdict, all_of, register, within
+
+_GAMMAS = (0.5, 0.25)
+
+
+def _law_tasks(activation: str):
+    from relu_hmc.numerics import bnn_config
+
+    def tasks(budget):
+        cfg = bnn_config.NETWORK_BUDGETS[budget]
+        return [Task("relu_hmc.numerics.bnn_networks:step_size_law_run",
+                     {"activation": activation, "width": w, "gamma": g, "budget": budget}, f"g{g:g}-w{w}")
+                for g in _GAMMAS for w in cfg["law_widths"]]
+    return tasks
+
+
+def _points(measurements, gamma):
+    pts = [m for m in measurements.values() if m["gamma"] == gamma]
+    return sorted(pts, key=lambda m: m["d"])
+
+
+def _exponent(points, key="chain_var_dH", seed=0) -> dict:
+    from relu_hmc.numerics.estimators import power_law_exponent
+
+    d = [p["d"] for p in points]
+    draws = [np.asarray(p[key], dtype=float) for p in points]
+    if not all(np.all(np.isfinite(x)) for x in draws):
+        raise ValueError("a chain diverged: Var(dH) is not finite")
+    return power_law_exponent(d, draws, seed).as_dict()
+
+
+def _law_parts(prediction, measurements, regime: str):
+    law = prediction[regime]
+    parts = []
+    for g in _GAMMAS:
+        pts = _points(measurements, g)
+        e = _exponent(pts)
+        predicted = 1.0 - law["sigma_exponent"] * g
+        acc = ", ".join(f"{p['acceptance']['value']:.3f}" for p in pts)
+        stab = ", ".join(f"{p['stability_number_max']:.2f}" for p in pts)
+        parts.append(within(predicted, e["value"], e["se"],
+                            quantity=f"{pts[0]['activation']}: exponent of Var(dH) in d at eps = l d^-{g:g} "
+                                     f"(theory 1 - 2k gamma, 2k = {law['sigma_exponent']:g})",
+                            note=f"d = {[p['d'] for p in pts]}, acceptance {acc}, eps sqrt(lambda_max) {stab}; "
+                                 f"resolution: +-{4 * e['se']:.2g} in the exponent (absolute)"))
+    return parts
+
+
+def _observation(parts, quantity: str, why: str) -> Verdict:
+    """An observation's verdict: passes (it cannot refute anything); its parts keep the z SE
+    comparison of each exponent with the product-target law, for the reader."""
+    summary = "; ".join(f"{p.quantity}: measured {p.measured:.2f} +- {p.se:.2f}, product-target theory "
+                        f"{p.predicted:g} ({'agrees' if p.passed else 'disagrees'} within its tolerance)"
+                        for p in parts)
+    return Verdict(True, parts[0].predicted, parts[0].measured, parts[0].se, math.inf,
+                   f"observation (cannot fail): {why}; " + summary, quantity, tuple(parts))
+
+
+def compare_relu_law(prediction, measurements):
+    parts = _law_parts(prediction, measurements, "kinked")
+    for g in _GAMMAS:  # the crossing part C alone, against the same law
+        pts = _points(measurements, g)
+        e = _exponent(pts, "chain_var_crossing")
+        parts.append(within(1.0 - prediction["kinked"]["sigma_exponent"] * g, e["value"], e["se"],
+                            quantity=f"relu: exponent of Var(crossing part C) in d at eps = l d^-{g:g}"))
+    return _observation(parts, "ReLU networks: exponents of Var(dH) in d along eps = l d^-1/2 and l d^-1/4",
+                        "the kinked product-target law was rejected at the full budget (module doc)")
+
+
+def compare_smooth_law(prediction, measurements):
+    return _observation(_law_parts(prediction, measurements, "smooth"),
+                        "sigmoid networks: exponents of Var(dH) in d",
+                        "lambda_max grows ~ linearly in d on these posteriors, so the product-target law "
+                        "need not transfer")
+
+
+def plot_law(ax, prediction, measurements):
+    for g, marker in zip(_GAMMAS, ("o", "s")):
+        pts = _points(measurements, g)
+        ax.errorbar([p["d"] for p in pts], [p["acceptance"]["value"] for p in pts],
+                    yerr=[p["acceptance"]["se"] for p in pts], fmt=marker + "-", label=f"eps = l d^-{g:g}")
+    ax.set_xscale("log")
+    ax.set_xlabel("parameters d")
+    ax.set_ylabel("acceptance")
+    ax.legend(fontsize=7)
+
+
+def compare_derivative_at_zero(prediction, measurements):
+    m = measurements["runs"]
+    first = np.asarray(m["runs"][0]["chain_acceptance"])
+    parts = []
+    for run in m["runs"][1:]:
+        diff = np.asarray(run["chain_acceptance"]) - first
+        se = float(diff.std(ddof=1) / math.sqrt(diff.size))
+        parts.append(within(prediction["difference"], float(diff.mean()), se,
+                            quantity=f"acceptance(sigma'(0) = {run['derivative_at_zero']:g}) - acceptance(sigma'(0) = 0)",
+                            note=f"paired chains, same random numbers; identical trajectories: "
+                                 f"{run['identical_to_first']}; resolution: absolute, {4 * se:.2g} "
+                                 f"(0 when identical: any change fails)"))
+        parts.append(within(0.0, float(run["changed_proposals"]), 0.0, bias=_exact_zero_bound(m),
+                            bias_reason="expected number of pre-activations exactly 0: unit evaluations x 2^-52 "
+                                        "(an exact 0 needs a cancellation to the last bit)",
+                            quantity=f"proposals whose dH changed with sigma'(0) = {run['derivative_at_zero']:g}",
+                            note=f"of {run['n_proposals']}; a change without an exact zero is a kernel bug"))
+    return all_of(parts, quantity="ReLU'(0) choice and acceptance")
+
+
+def _exact_zero_bound(m) -> float:
+    return m["unit_evaluations"] * 2.0 ** -52
+
+
+def predict_null_set() -> dict:
+    """sigma'(0) enters the gradient only where a pre-activation is exactly 0: a null set of
+    parameters, hit with probability 0 by continuous draws, so the acceptance cannot depend on it."""
+    return {"difference": 0.0}
+
+
+def _control_tasks(budget):
+    from relu_hmc.numerics import bnn_config
+
+    cfg = bnn_config.NETWORK_BUDGETS[budget]
+    fn = "relu_hmc.numerics.bnn_networks:control_point"
+    return ([Task(fn, {"activation": "softplus_beta", "beta": b, "budget": budget}, f"beta{b:g}")
+             for b in cfg["control_betas"]]
+            + [Task(fn, {"activation": "relu", "beta": 1.0, "budget": budget}, "relu")])
+
+
+def compare_control(prediction, measurements):
+    rows = []
+    for label, m in measurements.items():
+        name = "relu" if m["activation"] == "relu" else f"softplus_{m['beta']:g}"
+        rows.append(f"{name}: acceptance {m['acceptance']['value']:.3f} +- {m['acceptance']['se']:.2g}, "
+                    f"rms(dH - B) {m['rms_non_telescoped'] if m['rms_non_telescoped'] is None else format(m['rms_non_telescoped'], '.3g')}, "
+                    f"eps sqrt(lambda_max) <= {m['stiffness']['stability_number_max']:.2f}")
+    relu = measurements["relu"]
+    return Verdict(True, math.nan, relu["acceptance"]["value"], relu["acceptance"]["se"], math.inf,
+                   f"observation (cannot fail) at eps = {relu['eps']:g}, L = {relu['n_steps']}: " + "; ".join(rows),
+                   "softplus_beta control: acceptance against beta")
+
+
+def plot_control(ax, prediction, measurements):
+    smooth = sorted((m for m in measurements.values() if m["activation"] != "relu"), key=lambda m: m["beta"])
+    ax.errorbar([m["beta"] for m in smooth], [m["acceptance"]["value"] for m in smooth],
+                yerr=[m["acceptance"]["se"] for m in smooth], fmt="o-", label="softplus_beta")
+    relu = measurements["relu"]["acceptance"]
+    ax.axhspan(relu["value"] - relu["se"], relu["value"] + relu["se"], color="tab:red", alpha=0.3, label="relu")
+    ax.set_xscale("log")
+    ax.set_xlabel("beta")
+    ax.set_ylabel("acceptance")
+    ax.legend(fontsize=7)
+
+
+_SOURCE = "Dinh, Ho, Nguyen, NeurIPS 2024 (arXiv 2410.22065); DESIGN.md item 3 (product-target law, theory.derive)"
+
+register(Claim(
+    id="bnn-network/relu-step-size-law",
+    statement="ReLU networks, widths spanning a factor 16: exponents of Var(dH) in d under eps = l d^-1/2 and "
+              "l d^-1/4, next to the kinked product-target law (0 and 1/2), which they do not follow.",
+    source=_SOURCE,
+    family="step-size-exponent",
+    prediction=Task("relu_hmc.claims.step_size:predict_variance_pair"),
+    measurements=_law_tasks("relu"),
+    compare=compare_relu_law,
+    plot=plot_law,
+    kind="observation",
+))
+
+register(Claim(
+    id="bnn-network/smooth-step-size-law",
+    statement="Sigmoid networks under the same schedules: the exponents of Var(dH) in d, next to the "
+              "smooth product-target law (-1 and 0).",
+    source=_SOURCE,
+    family="step-size-exponent",
+    prediction=Task("relu_hmc.claims.step_size:predict_variance_pair"),
+    measurements=_law_tasks("sigmoid"),
+    compare=compare_smooth_law,
+    plot=plot_law,
+    kind="observation",
+))
+
+register(Claim(
+    id="bnn-network/relu-derivative-at-zero",
+    statement="The value chosen for ReLU'(0) (0, 1/2 or 1) does not change the acceptance of HMC on a ReLU network.",
+    source="Dinh, Ho, Nguyen, NeurIPS 2024 (arXiv 2410.22065), claim (d); derived here: z = 0 is a null set",
+    family="bnn-acceptance",
+    prediction=Task("relu_hmc.claims.bnn_networks:predict_null_set"),
+    measurements=lambda budget: [Task("relu_hmc.numerics.bnn_networks:derivative_at_zero_run",
+                                      {"budget": budget}, "runs")],
+    compare=compare_derivative_at_zero,
+))
+
+register(Claim(
+    id="bnn-network/softplus-beta-control",
+    statement="softplus_beta networks (smooth, -> ReLU as beta grows) against ReLU at one step: acceptance "
+              "against beta separates stiffness from the kink.",
+    source="derived here: numerics.bnn_control",
+    family="bnn-acceptance",
+    prediction=Task("relu_hmc.claims.bnn_networks:predict_null_set"),
+    measurements=_control_tasks,
+    compare=compare_control,
+    plot=plot_control,
+    kind="observation",
+))

@@ -1,0 +1,91 @@
+"""Network-level claims (relu_hmc.claims.bnn_networks): each claim passes on data that obeys it
+and fails on data, or a kernel, that does not (negative controls)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from relu_hmc._fastcore import _bnn_py
+from relu_hmc.claims import all_claims
+from relu_hmc.claims import bnn_networks as claims
+from relu_hmc.claims.step_size import predict_variance_pair
+from relu_hmc.numerics import bnn, bnn_networks
+
+
+def _law_measurements(exponents: dict, seed=0, chains=8):
+    """Synthetic step-size-law points: per-chain Var(dH) and Var(C) = C d^x times lognormal noise."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for g, x in exponents.items():
+        for w in (4, 16, 64):
+            d = 3 * w + 1
+            var = 0.01 * d ** x * np.exp(0.3 * rng.standard_normal(chains))
+            out[f"g{g:g}-w{w}"] = {"activation": "relu", "gamma": g, "d": d, "width": w,
+                                    "acceptance": {"value": 0.9, "se": 0.01}, "chain_var_dH": var.tolist(),
+                                    "chain_var_crossing": (0.5 * var).tolist(), "stability_number_max": 0.5}
+    return out
+
+
+def test_relu_law_observation_reports_agreement_and_disagreement_in_its_parts():
+    """An observation passes whatever it measures; its parts still tell kinked scaling (0, 1/2)
+    from smooth scaling (-1, 0), so the reader sees which law the data follow."""
+    prediction = predict_variance_pair()
+    kinked = claims.compare_relu_law(prediction, _law_measurements({0.5: 0.0, 0.25: 0.5}))
+    smooth = claims.compare_relu_law(prediction, _law_measurements({0.5: -1.0, 0.25: 0.0}))
+    assert kinked.passed and smooth.passed and "observation" in kinked.detail
+    assert all(p.passed for p in kinked.parts)
+    assert not any(p.passed for p in smooth.parts)
+    assert "disagrees" in smooth.detail
+
+
+def test_relu_law_refuses_a_diverged_chain():
+    m = _law_measurements({0.5: 0.0, 0.25: 0.5})
+    m["g0.5-w64"]["chain_var_dH"][0] = float("inf")
+    with pytest.raises(ValueError, match="diverged"):
+        claims.compare_relu_law(predict_variance_pair(), m)
+
+
+def test_derivative_at_zero_claim_fails_when_acceptance_moves():
+    runs = {"unit_evaluations": 1e7,
+            "runs": [{"derivative_at_zero": v, "chain_acceptance": [0.9, 0.8, 0.95, 0.85], "identical_to_first": True,
+                      "changed_proposals": 0, "n_proposals": 120} for v in (0.0, 0.5, 1.0)]}
+    assert claims.compare_derivative_at_zero(claims.predict_null_set(), {"runs": runs}).passed
+    runs["runs"][2] = {"derivative_at_zero": 1.0, "chain_acceptance": [0.8, 0.7, 0.86, 0.74],
+                       "identical_to_first": False, "changed_proposals": 90, "n_proposals": 120}
+    assert not claims.compare_derivative_at_zero(claims.predict_null_set(), {"runs": runs}).passed
+
+
+def test_derivative_at_zero_claim_catches_a_kernel_that_uses_the_value_off_the_null_set(monkeypatch):
+    """Negative control: a kernel that applies sigma'(0) on a band |z| < 0.05 (not a null set)
+    changes the trajectories, and the claim fails (on its bit-identity part: the acceptance moved
+    by ~0.29 +- 0.09 at seed 3, within 4 SE of the statistical part)."""
+    def sloppy(code, z, slope, at_zero=None):
+        a, da = _bnn_py.activate(code, z, slope, at_zero)
+        if at_zero is not None:
+            da = np.where(np.abs(z) < 0.05, at_zero, da)
+        return a, da
+
+    class Sloppy:
+        def __getattr__(self, name):
+            return sloppy if name == "activate" else getattr(_bnn_py, name)
+
+    monkeypatch.setattr(bnn, "K", Sloppy())
+    m = bnn_networks.derivative_at_zero_run("quick", 3)
+    assert not m["runs"][2]["identical_to_first"] and m["runs"][2]["changed_proposals"] > 0
+    assert not claims.compare_derivative_at_zero(claims.predict_null_set(), {"runs": m}).passed
+
+
+def test_observations_are_registered_as_observations():
+    registered = {c.id: c for c in all_claims()}
+    assert registered["bnn-network/relu-step-size-law"].kind == "observation"
+    assert registered["bnn-network/relu-derivative-at-zero"].kind == "claim"
+    assert registered["bnn-network/smooth-step-size-law"].kind == "observation"
+    assert registered["bnn-network/softplus-beta-control"].kind == "observation"
+
+
+def test_schedule_step_is_l_d_to_minus_gamma():
+    from relu_hmc.numerics.bnn_config import NETWORK_D_REF, NETWORK_EPS_REF
+
+    assert bnn_networks.schedule_step(NETWORK_D_REF, 0.5) == pytest.approx(NETWORK_EPS_REF)
+    assert bnn_networks.schedule_step(4 * NETWORK_D_REF, 0.5) == pytest.approx(NETWORK_EPS_REF / 2)
+    assert bnn_networks.schedule_step(16 * NETWORK_D_REF, 0.25) == pytest.approx(NETWORK_EPS_REF / 2)
