@@ -18,10 +18,12 @@ Experiments (names as in the report):
   acceptance at fixed trajectory time T (paper Fig. 2);
 - `fig3`: acceptance against the number of parameters, one vs two hidden layers (Fig. 3);
 - `acceptance_sweeps`: acceptance against eps and against width, every activation;
-- `energy_orders`: one-step energy-error order (crossing steps of relu, all steps of smooth
-  activations) and the fixed-T order, with bootstrap intervals;
+- `energy_orders`: one-step energy-error order (constructed crossing steps of relu, steps
+  without crossings, all steps of smooth activations) and the fixed-T order, with bootstrap
+  intervals;
 - `crossing_decomposition`: the share of the energy-error variance of ReLU trajectories
-  explained by the predicted crossing contributions (derivation in `numerics.bnn`);
+  explained by the predicted crossing contributions at one eps (derivation in `numerics.bnn`),
+  and the orders in eps of the crossing part and of the remainder on a fixed-T ladder;
 - `real_data_table`: average acceptance, average test MSE, MSE at the best acceptance.
 """
 from __future__ import annotations
@@ -159,7 +161,11 @@ def energy_orders(activation: str, cfg: dict, seed: int = bnn_config.SEED) -> di
     crossing (prediction: order 1) and, separately, the steps without crossings (order 3);
     for a smooth activation all steps (order 3). The headline no-crossing / smooth fit is
     paired: one step from the same (q, p) at every eps, so the eps-to-eps noise cancels
-    (the along-trajectory samples are kept as `..._unpaired`). Fixed T: |dH| of the whole trajectory
+    (the along-trajectory samples are kept as `..._unpaired`). The headline crossing fit
+    (`crossing_step_order`) is paired too: constructed one-surface crossings at a fixed phase
+    on the ladder `crossing_eps_grid` (numerics.bnn_crossings); the along-trajectory crossing
+    steps (uniform phase, unpaired, bent by the smooth eps^3 part at these eps) stay as
+    `one_step_order_crossing` for the figures. Fixed T: |dH| of the whole trajectory
     (prediction: 2 smooth; 1 kinked once the crossing term dominates, with the smooth
     eps^2 part mixed in at larger eps, which is also reported: the order of |dH - B|,
     B the exact telescoped term (numerics.bnn)), and the order of the mean rejection
