@@ -219,7 +219,7 @@ register(Claim(
     plot=_plot_order("one-step", "energy_order", "|H(step) - H(start)|"),
 ))
 
-_LOCAL_STATES = {"quick": 16, "full": 60}
+_LOCAL_STATES = {"quick": 64, "full": 240}
 
 for _which, _name in (("q", "position"), ("p", "momentum")):
     register(Claim(
