@@ -82,9 +82,14 @@ BUDGETS = {
         "sweep_activations": ACTIVATIONS,
         # energy-error orders on a network (start states from short HMC runs)
         "order_starts": 32, "order_paired_momenta": 16, "order_eps_grid": (2.5e-5, 5e-5, 1e-4, 2e-4), "order_T": 0.01,
-        "order_fixed_T_eps_grid": (1.25e-4, 2.5e-4, 5e-4, 1e-3), "order_fixed_T": 0.02,
-        # crossing decomposition of ReLU trajectories
+        "order_fixed_T_eps_grid": (2.5e-5, 5e-5, 1e-4, 2e-4), "order_fixed_T": 0.02,
+        # constructed one-surface crossing steps (numerics.bnn_crossings): far enough below the
+        # stability edge that the eps^2 and eps^3 terms bend the slope by < 0.05
+        "crossing_eps_grid": (1.25e-6, 2.5e-6, 5e-6, 1e-5, 2e-5), "crossing_momenta": 32,
+        # crossing decomposition of ReLU trajectories: the share explained at one eps, and the
+        # fixed-T ladder of the remainder's order
         "decomp_eps": 0.001, "decomp_steps": 20, "decomp_trajectories": 320,
+        "decomp_eps_grid": (2.5e-5, 5e-5, 1e-4, 2e-4, 4e-4), "decomp_T": 0.02, "decomp_momenta": 20,
         # claim: ReLU acceptance below sigmoid's at equal eps and L
         "claim_eps": 0.002, "claim_steps": 20,
         # real-data table
@@ -106,9 +111,12 @@ BUDGETS = {
         "sweep_widths": (5, 10, 20, 40, 80), "sweep_width_eps": 0.002,
         "sweep_activations": ACTIVATIONS,
         "order_starts": 256, "order_paired_momenta": 128, "order_eps_grid": (1.25e-5, 2.5e-5, 5e-5, 1e-4, 2e-4), "order_T": 0.02,
-        "order_fixed_T_eps_grid": (6.25e-5, 1.25e-4, 2.5e-4, 5e-4, 1e-3), "order_fixed_T": 0.04,
-        # the decomposition claim: same eps and L as quick (the network is width 20 here)
+        "order_fixed_T_eps_grid": (1.25e-5, 2.5e-5, 5e-5, 1e-4, 2e-4), "order_fixed_T": 0.02,
+        "crossing_eps_grid": (6.25e-7, 1.25e-6, 2.5e-6, 5e-6, 1e-5), "crossing_momenta": 128,
+        # the decomposition: same eps and L as quick (the network is width 20 here, stiffer:
+        # the ladder sits a factor 2 lower)
         "decomp_eps": 0.001, "decomp_steps": 20, "decomp_trajectories": 2000,
+        "decomp_eps_grid": (1.25e-5, 2.5e-5, 5e-5, 1e-4, 2e-4), "decomp_T": 0.02, "decomp_momenta": 64,
         "claim_eps": 0.002, "claim_steps": 20,
         "real_data": "diabetes", "real_eps_grid": (0.005, 0.01, 0.015, 0.02, 0.03), "real_steps": 20,
         "real_activations": ACTIVATIONS,

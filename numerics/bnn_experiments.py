@@ -18,10 +18,12 @@ Experiments (names as in the report):
   acceptance at fixed trajectory time T (paper Fig. 2);
 - `fig3`: acceptance against the number of parameters, one vs two hidden layers (Fig. 3);
 - `acceptance_sweeps`: acceptance against eps and against width, every activation;
-- `energy_orders`: one-step energy-error order (crossing steps of relu, all steps of smooth
-  activations) and the fixed-T order, with bootstrap intervals;
+- `energy_orders`: one-step energy-error order (constructed crossing steps of relu, steps
+  without crossings, all steps of smooth activations) and the fixed-T order, with bootstrap
+  intervals;
 - `crossing_decomposition`: the share of the energy-error variance of ReLU trajectories
-  explained by the predicted crossing contributions (derivation in `numerics.bnn`);
+  explained by the predicted crossing contributions at one eps (derivation in `numerics.bnn`),
+  and the orders in eps of the crossing part and of the remainder on a fixed-T ladder;
 - `real_data_table`: average acceptance, average test MSE, MSE at the best acceptance.
 """
 from __future__ import annotations
@@ -30,7 +32,7 @@ import functools
 
 import numpy as np
 
-from relu_hmc.numerics import bnn, bnn_config, bnn_data, bnn_hmc
+from relu_hmc.numerics import bnn, bnn_config, bnn_crossings, bnn_data, bnn_hmc
 from relu_hmc.numerics.estimators import Estimate, acceptance_probability, bootstrap_estimate, mean_estimate
 from relu_hmc.numerics.orders import order_summary
 
@@ -159,7 +161,11 @@ def energy_orders(activation: str, cfg: dict, seed: int = bnn_config.SEED) -> di
     crossing (prediction: order 1) and, separately, the steps without crossings (order 3);
     for a smooth activation all steps (order 3). The headline no-crossing / smooth fit is
     paired: one step from the same (q, p) at every eps, so the eps-to-eps noise cancels
-    (the along-trajectory samples are kept as `..._unpaired`). Fixed T: |dH| of the whole trajectory
+    (the along-trajectory samples are kept as `..._unpaired`). The headline crossing fit
+    (`crossing_step_order`) is paired too: constructed one-surface crossings at a fixed phase
+    on the ladder `crossing_eps_grid` (numerics.bnn_crossings); the along-trajectory crossing
+    steps (uniform phase, unpaired, bent by the smooth eps^3 part at these eps) stay as
+    `one_step_order_crossing` for the figures. Fixed T: |dH| of the whole trajectory
     (prediction: 2 smooth; 1 kinked once the crossing term dominates, with the smooth
     eps^2 part mixed in at larger eps, which is also reported: the order of |dH - B|,
     B the exact telescoped term (numerics.bnn)), and the order of the mean rejection
@@ -217,7 +223,16 @@ def energy_orders(activation: str, cfg: dict, seed: int = bnn_config.SEED) -> di
         rows.append(np.column_stack([np.abs(t.energy_error) for t in steps])[no_cross])
     out["one_step_order_no_crossing"] = paired_fit(one_grid, np.concatenate(rows), seed)
     out["one_step_order_no_crossing_unpaired"] = fit(one_grid, smooth_steps)
+    # along-trajectory crossing steps (uniform phase, unpaired: kept for the figures) and the
+    # headline: constructed one-surface crossings at a fixed phase, paired across eps
     out["one_step_order_crossing"] = fit(one_grid, crossing_steps) if model.kinked else None
+    out["crossing_eps_grid"] = list(cfg["crossing_eps_grid"])
+    out["crossing_step_order"] = None
+    if model.kinked:
+        built = bnn_crossings.constructed_crossing_steps(model, q0, cfg["crossing_eps_grid"],
+                                                         cfg["crossing_momenta"], rng)
+        out["crossing_step_order"] = paired_fit(cfg["crossing_eps_grid"], np.abs(built["dH"]), seed)
+        out["crossing_steps_built"], out["crossing_steps_kept"] = built["n_built"], built["n_kept"]
     out["fixed_T_order"] = paired_fit(fixed_grid, np.column_stack(totals), seed)
     out["fixed_T_order_minus_boundary"] = paired_fit(fixed_grid, np.column_stack(totals_minus_b), seed)
     # rejection probability 1 - min(1, e^-dH): ~ sqrt(Var dH) ~ eps (kinked) or eps^2 (smooth)
@@ -238,7 +253,8 @@ def _explained(dh, pred):
 
 
 def crossing_decomposition(activation: str, cfg: dict, seed: int = bnn_config.SEED) -> dict:
-    """How much of the energy error of kinked-network trajectories the crossings explain.
+    """How much of the energy error of kinked-network trajectories the crossings explain, and
+    the orders in eps of the crossing part and of the remainder on a fixed-T ladder.
 
     For each trajectory: dH, the sum S of predicted crossing contributions, and the exact
     telescoped term B = (eps^2/8)(|g_L|^2 - |g_0|^2). Reported (bootstrap over trajectories):
@@ -266,8 +282,17 @@ def crossing_decomposition(activation: str, cfg: dict, seed: int = bnn_config.SE
     def headline(x):
         return _explained(x[:, 0] - x[:, 2], x[:, 1])
 
+    ladder = bnn_crossings.decomposition_ladder(model, q0, cfg["decomp_eps_grid"], cfg["decomp_T"],
+                                                 cfg["decomp_momenta"], rng)
+    grid = cfg["decomp_eps_grid"]
     return {
         "activation": activation, "eps": eps, "n_steps": L, "n_trajectories": int(dh.size),
+        # fixed-T ladder (numerics.bnn_crossings): orders of the remainder R = dH - B - S (2) and
+        # of the crossing part S (1), paired across eps
+        "ladder_eps_grid": list(grid), "ladder_T": cfg["decomp_T"], "ladder_trajectories": int(len(ladder["dH"])),
+        "remainder_order": paired_fit(grid, np.abs(ladder["dH"] - ladder["B"] - ladder["S"]), seed),
+        "crossing_part_order": paired_fit(grid, np.abs(ladder["S"]), seed),
+        "ladder_crossings_per_trajectory": _est(ladder["crossings"][:, 0]),
         "explained_fraction": bootstrap_estimate(data, headline, seed, n_boot=500).as_dict(),
         "explained_fraction_raw": bootstrap_estimate(
             data, lambda x: _explained(x[:, 0], x[:, 1]), seed, n_boot=500).as_dict(),

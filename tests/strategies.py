@@ -91,8 +91,10 @@ def kinked_potentials(draw, max_kinks: int = 3, quadratic: bool | None = None) -
     """Piecewise linear or piecewise quadratic u with 1..max_kinks kinks at least 0.5 apart,
     nonzero gradient jumps of size >= 0.2, normalisable outer pieces."""
     n = draw(st.integers(1, max_kinks))
-    gaps = [draw(reals(0.5, 1.5)) for _ in range(n - 1)]
-    first = draw(reals(-1.0, 0.5))
+    # kinks on a 1/1024 grid: a float such as 2.4e-59 makes the SymPy form (Float offsets,
+    # rationalised by theory.parse) discontinuous by ~1e-75, which theory rightly refuses
+    gaps = [round(draw(reals(0.5, 1.5)) * 1024) / 1024 for _ in range(n - 1)]
+    first = round(draw(reals(-1.0, 0.5)) * 1024) / 1024
     kinks = np.cumsum([first] + gaps)
     quadratic = draw(st.booleans()) if quadratic is None else quadratic
     curvatures = [draw(st.one_of(st.just(0.0), reals(0.05, 1.5))) if quadratic else 0.0 for _ in range(n + 1)]

@@ -19,23 +19,28 @@ def cfg():
     return bnn_config.budget("quick")
 
 
+def curvature(fit):
+    """The finite-eps bend of a log-log fit: |slope(small-eps half) - slope(large-eps half)|."""
+    return abs(fit["slope_small_eps"] - fit["slope_large_eps"])
+
+
 @pytest.mark.slow
-def test_crossing_decomposition_explains_relu_energy_error(cfg):
+def test_energy_error_minus_crossings_is_second_order_at_fixed_T(cfg):
     d = bnn_experiments.crossing_decomposition("relu", cfg, SEED)
-    e = d["explained_fraction"]
-    # the derivation says the unexplained share is O(eps^2); at eps = 1e-3 it is < 1%
-    assert e["value"] - 4 * e["se"] > 0.99
-    s = d["slope"]  # the prediction has the right size, not just the right shape
-    assert abs(s["value"] - 1.0) <= 4 * s["se"] + 0.01
+    r = d["remainder_order"]  # dH - B - S: smooth trapezoid errors and crossing corrections
+    assert abs(r["value"] - 2.0) <= 4 * r["se"] + curvature(r)
+    c = d["crossing_part_order"]  # the crossing sum itself is first order
+    assert abs(c["value"] - 1.0) <= 4 * c["se"] + curvature(c)
+    assert c["value"] + 4 * c["se"] < r["value"] - 4 * r["se"]
 
 
 @pytest.mark.slow
 def test_relu_crossing_steps_first_order_sigmoid_third(cfg):
     relu = bnn_experiments.energy_orders("relu", cfg, SEED)
     sig = bnn_experiments.energy_orders("sigmoid", cfg, SEED)
-    c = relu["one_step_order_crossing"]
+    c = relu["crossing_step_order"]
     s = sig["one_step_order_no_crossing"]
-    curvature = lambda f: abs(f["slope_small_eps"] - f["slope_large_eps"])  # noqa: E731
+    assert relu["crossing_steps_kept"] >= relu["crossing_steps_built"] // 2
     assert abs(c["value"] - 1.0) <= 4 * c["se"] + curvature(c)
     assert abs(s["value"] - 3.0) <= 4 * s["se"] + curvature(s)
     assert c["value"] + 4 * c["se"] < s["value"]

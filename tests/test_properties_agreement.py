@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 import strategies as S
 from relu_hmc.numerics import potentials as _potentials
+from relu_hmc.numerics.estimators import richardson
 from relu_hmc.numerics.leapfrog import leapfrog_trajectory
 from relu_hmc.theory.shadow import shadow_hamiltonian
 from relu_hmc.theory.smooth import energy_error_leading_coefficient, generic_potential
@@ -44,15 +45,18 @@ def test_smooth_local_energy_error_leading_coefficient_matches_symbolic(potentia
     """(H(Psi_eps) - H) / eps^3 -> C(q, p) = p U' U''/4 - p^3 U'''/12 (theory.smooth)."""
     q0, p0 = state
     coefficient = to_numpy(specialise(energy_error_leading_coefficient(), potential.expr))(q0, p0)
-    # E(h) = err(h)/h^3 = C + D h + O(h^2); Richardson R(h) = 2 E(h/2) - E(h) = C + O(h^2).
-    h = 0.02
-    scaled = [one_step_energy_error(potential.numeric, q0, p0, h / 2 ** k) / (h / 2 ** k) ** 3 for k in range(3)]
-    richardson = [2 * scaled[k + 1] - scaled[k] for k in range(2)]
-    # R(h/2) - C ≈ (R(h) - R(h/2)) / 3 for an O(h^2) remainder; allow the full difference,
-    # plus the round-off of an energy difference (~1e-15 |H|) amplified by 1/h^3 at h/4.
-    roundoff = 4 * 1e-15 * (1 + abs(float(potential.numeric.u(np.array([q0]))[0])) + p0 * p0) / (h / 4) ** 3
-    tolerance = abs(richardson[0] - richardson[1]) + roundoff
-    assert abs(richardson[1] - coefficient) <= tolerance, (richardson, coefficient, tolerance)
+    # E(h) = err(h)/h^3 = C + D h + F h^2 + O(h^3): Richardson eliminating h and h^2 on four
+    # halvings; its bound is the eliminated h^2 term's size widened by that estimate's own error.
+    h = 0.02 / 2.0 ** np.arange(4)
+    scaled = np.array([one_step_energy_error(potential.numeric, q0, p0, e) / e ** 3 for e in h])
+    extrapolated = richardson(h, scaled, [1, 2])
+    # round-off: each energy difference carries ~4 ulps of the energy scale, divided by h^3 and
+    # carried through the table with the weights of the extrapolation (|w| summed exactly)
+    weights = richardson(h, np.eye(h.size), [1, 2]).value
+    energy_scale = 1 + abs(float(potential.numeric.u(np.array([q0]))[0])) + p0 * p0
+    roundoff = float(np.sum(np.abs(weights) * 4 * np.finfo(float).eps * energy_scale / h ** 3))
+    tolerance = extrapolated.bound + roundoff
+    assert abs(extrapolated.value - coefficient) <= tolerance, (scaled, coefficient, extrapolated)
 
 
 def energy_drifts(potential, q0: float, p0: float, eps: float, T: float, hamiltonians):

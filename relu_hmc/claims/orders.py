@@ -219,7 +219,7 @@ register(Claim(
     plot=_plot_order("one-step", "energy_order", "|H(step) - H(start)|"),
 ))
 
-_LOCAL_STATES = {"quick": 16, "full": 60}
+_LOCAL_STATES = {"quick": 64, "full": 240}
 
 for _which, _name in (("q", "position"), ("p", "momentum")):
     register(Claim(
@@ -270,6 +270,39 @@ register(Claim(
 _LAPLACE_KINK = {"slope_left": -1.0 / LAPLACE["scale"], "slope_right": 1.0 / LAPLACE["scale"], "kink": 0.0}
 
 
+def fixed_phase_crossing_errors(potential: dict, eps: list, n: int, seed) -> dict:
+    """|dH| of one leapfrog step across the potential's first kink b at a FIXED crossing phase,
+    the object theory.kink expands (dH = J eps p_h (1/2 - theta) + O(eps^2) at fixed theta):
+    theta ~ U(0, 1) and p_h ~ N(0, 1) are drawn once per row; at every eps the start is
+    q = b - theta eps p_h, p = p_h + (eps/2) U'(q), so the half kick returns p_h and the drift
+    crosses b at the fraction theta of the step (numerics.orders' crossing states). Paired
+    across eps (same theta, p_h), so the log-log slope's eps-to-eps noise cancels."""
+    from relu_hmc.claims._measure import paired_slope
+    from relu_hmc.numerics.leapfrog import leapfrog_trajectory
+    from relu_hmc.numerics.potentials import from_spec
+
+    pot = from_spec(potential)
+    b = float(pot.kinks[0])
+    rng = np.random.default_rng(seed)
+    theta = rng.uniform(size=(n, 1))
+    p_half = rng.standard_normal((n, 1))
+    columns, crossed = [], []
+    for e in eps:
+        q0 = b - theta * e * p_half
+        p0 = p_half + 0.5 * e * pot.grad(q0)
+        tr = leapfrog_trajectory(pot, q0, p0, e, 1)
+        columns.append(tr.energy_error)
+        crossed.append(tr.crossings == 1)
+    single = np.all(np.column_stack(crossed), axis=1)
+    return {"eps": list(eps), "n_rows": int(n), "n_single_crossing": int(single.sum()),
+            **paired_slope(eps, np.column_stack(columns)[single], rng)}
+
+
+def _fixed_phase_tasks(budget):
+    return [Task("relu_hmc.claims.orders:fixed_phase_crossing_errors",
+                 {"potential": LAPLACE, "eps": [0.1 / 2 ** k for k in range(6)], "n": _CROSS_N[budget]}, "crossing")]
+
+
 def _crossing_tasks(budget):
     return [Task("relu_hmc.claims._measure:crossing_step_energy_errors",
                  {"potential": LAPLACE, "eps": [0.1 / 2 ** k for k in range(6)], "n": _CROSS_N[budget]}, "crossing")]
@@ -281,7 +314,7 @@ register(Claim(
     source="Dinh, Ho, Nguyen, NeurIPS 2024 (arXiv 2410.22065); theory.kink (derived); DESIGN.md item 2",
     family="crossing-step",
     prediction=Task("relu_hmc.claims.orders:predict_crossing_order", _LAPLACE_KINK),
-    measurements=_crossing_tasks,
+    measurements=_fixed_phase_tasks,
     compare=compare_crossing_order,
     plot=_plot_order("crossing", "order", "mean |dH| of crossing steps"),
 ))
