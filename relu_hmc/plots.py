@@ -81,6 +81,16 @@ def verdict_title(claim_id: str, verdict: dict | None = None, passed: bool | Non
     return title
 
 
+def _sparse_minor_log_ticks(ax) -> None:
+    """Minor ticks of a log axis at 2 and 5 times the powers of ten only: on a range under a
+    decade matplotlib labels every minor tick and the labels overlap."""
+    from matplotlib.ticker import LogLocator
+
+    for axis, scale in ((ax.xaxis, ax.get_xscale()), (ax.yaxis, ax.get_yscale())):
+        if scale == "log":
+            axis.set_minor_locator(LogLocator(base=10.0, subs=(2.0, 5.0)))
+
+
 def render(claim, prediction: dict, measurements: dict, path: Path, *, passed: bool | None = None,
            verdict: dict | None = None) -> bool:
     """Draw `claim.plot` into `path` (PNG) and its PDF/SVG twins; False (and no file) when the
@@ -90,6 +100,7 @@ def render(claim, prediction: dict, measurements: dict, path: Path, *, passed: b
     fig, ax = plt.subplots(figsize=FIGSIZE, dpi=DPI)
     try:
         claim.plot(ax, prediction, measurements)
+        _sparse_minor_log_ticks(ax)
         title = verdict_title(claim.id, verdict, passed)
         failed = verdict is not None and not verdict.get("passed") or passed is False
         ax.set_title(title, fontsize=8, color="#b00000" if failed else "black")

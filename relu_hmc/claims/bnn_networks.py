@@ -119,8 +119,6 @@ def plot_law(ax, prediction, measurements):
     """Var(dH) (mean of the chains' variances ± SE) against d for both schedules, each with a
     line of the product-target law's exponent 1 - 2k gamma (the regime by the activation: ReLU
     against the kinked law, smooth activations against the smooth law)."""
-    import matplotlib.ticker
-
     from relu_hmc import plots
 
     for g, color in zip(_GAMMAS, plots.color_cycle()):
@@ -140,7 +138,6 @@ def plot_law(ax, prediction, measurements):
                     label=f"product-target law: d^{exponent:g}")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())  # minor labels overlap on a short range
     ax.set_xlabel(plots.axis_label("parameters", "d"))
     ax.set_ylabel("Var(dH) (energy units squared)")
     ax.legend(fontsize=6)
