@@ -81,6 +81,16 @@ def verdict_title(claim_id: str, verdict: dict | None = None, passed: bool | Non
     return title
 
 
+def _sparse_minor_log_ticks(ax) -> None:
+    """Minor ticks of a log axis at 2 and 5 times the powers of ten only: on a range under a
+    decade matplotlib labels every minor tick and the labels overlap."""
+    from matplotlib.ticker import LogLocator
+
+    for axis, scale in ((ax.xaxis, ax.get_xscale()), (ax.yaxis, ax.get_yscale())):
+        if scale == "log":
+            axis.set_minor_locator(LogLocator(base=10.0, subs=(2.0, 5.0)))
+
+
 def render(claim, prediction: dict, measurements: dict, path: Path, *, passed: bool | None = None,
            verdict: dict | None = None) -> bool:
     """Draw `claim.plot` into `path` (PNG) and its PDF/SVG twins; False (and no file) when the
@@ -90,11 +100,12 @@ def render(claim, prediction: dict, measurements: dict, path: Path, *, passed: b
     fig, ax = plt.subplots(figsize=FIGSIZE, dpi=DPI)
     try:
         claim.plot(ax, prediction, measurements)
+        _sparse_minor_log_ticks(ax)
         title = verdict_title(claim.id, verdict, passed)
         failed = verdict is not None and not verdict.get("passed") or passed is False
         ax.set_title(title, fontsize=8, color="#b00000" if failed else "black")
         ax.grid(True, which="both", alpha=0.3)
-        if ax.get_legend_handles_labels()[0]:
+        if ax.get_legend() is None and ax.get_legend_handles_labels()[0]:  # keep a claim's own placement
             ax.legend(fontsize=7)
         fig.tight_layout()
         save(fig, path)
@@ -103,6 +114,24 @@ def render(claim, prediction: dict, measurements: dict, path: Path, *, passed: b
         return False
     finally:
         plt.close(fig)
+
+
+def color_cycle() -> list:
+    """The colours of matplotlib's default cycle (to draw a series and its prediction alike)."""
+    return plt.rcParams["axes.prop_cycle"].by_key()["color"]
+
+
+def predicted_value(ax, measured: float, se: float | None, predicted: float, *, ylabel: str,
+                    label: str = "measured", theory_label: str = "theory") -> None:
+    """One measured value ± SE (at x = 0) against the predicted value as a horizontal line; with
+    no SE the legend says so rather than drawing an invented bar."""
+    no_se = se is None or not math.isfinite(float(se))
+    ax.errorbar([0.0], [measured], yerr=None if no_se else [se],
+                label=f"{label}" + (" (no SE)" if no_se else " (± SE)"), **MEASURED_STYLE)
+    ax.axhline(predicted, color=THEORY_COLOR, ls="--", lw=1.2, label=f"{theory_label}: {predicted:.5g}")
+    ax.set_xlim(-1.0, 1.0)
+    ax.set_xticks([])
+    ax.set_ylabel(ylabel)
 
 
 def axis_label(what: str, symbol: str = "", unit: str = "") -> str:

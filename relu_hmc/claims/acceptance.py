@@ -123,11 +123,27 @@ def acceptance_limit_comparison(powers: tuple):
 
 
 def _plot_acceptance_limit(ax, prediction, measurements):
+    """Acceptance (± SE) at each rung of the ladder against eps = l d^-gamma, with the predicted
+    d -> infinity limit a(l) as a line from eps = 0 (where the ladder is extrapolated to)."""
     pts = sorted(measurements.values(), key=lambda m: m["d"])
-    plots.measured_vs_theory(ax, [m["eps"] for m in pts], [m["acceptance"]["value"] for m in pts],
-                             [m["acceptance"]["se"] for m in pts], theory_x=[0.0, pts[0]["eps"]],
-                             theory_y=[prediction["acceptance"]] * 2, xlabel="eps = l d^-gamma",
-                             ylabel="acceptance", theory_label="a(l), the d -> inf limit")
+    eps = [m["eps"] for m in pts]
+    plots.measured_vs_theory(ax, eps, [m["acceptance"]["value"] for m in pts],
+                             [m["acceptance"]["se"] for m in pts], theory_x=[0.0, max(eps)],
+                             theory_y=[prediction["acceptance"]] * 2,
+                             xlabel="step size eps = l d^-gamma (d on the ladder)",
+                             ylabel="acceptance probability (dimensionless)",
+                             label="measured acceptance at d = " + ", ".join(str(m["d"]) for m in pts),
+                             theory_label=f"theory: limit a(l = {prediction['l']:g}) = {prediction['acceptance']:.4f}")
+    ax.set_xlim(left=0.0)
+
+
+def _plot_gaussian_moment(moment: str, name: str):
+    def plot(ax, prediction, measurements):
+        m = measurements["dH"][moment]
+        plots.predicted_value(ax, m["value"], m.get("se"), prediction[moment],
+                              ylabel=f"{name} (energy units{' squared' if moment == 'variance' else ''})",
+                              label=f"measured {name}", theory_label="exact closed form")
+    return plot
 
 
 # --- registration ----------------------------------------------------------------------------
@@ -150,6 +166,7 @@ for _moment, _name, _compare in (("mean", "E[dH]", compare_gaussian_mean),
         measurements=lambda budget: [Task("relu_hmc.claims._measure:energy_error_moments",
                                           {"potential": GAUSSIAN.spec, **_GAUSSIAN_DH, "n": _N[budget]}, "dH")],
         compare=_compare,
+        plot=_plot_gaussian_moment(_moment, _name),
     ))
 
 

@@ -169,34 +169,54 @@ def compare_acceptance(prediction, measurements):
 
 # -- plots -----------------------------------------------------------------------------------------
 def plot_orders(ax, prediction, measurements):
+    """Mean |dH| of one step against eps per series (± SE), each with a line of the PREDICTED
+    order (prediction["crossing_step_order"] or ["smooth_step_order"]) through its points."""
     import numpy as np
 
-    series = [("relu", "crossing_step_order", "crossing_eps_grid", "ReLU, one crossing (fixed phase)", "o"),
-              ("relu", "one_step_order_no_crossing", "one_step_eps_grid", "ReLU, no crossing", "s"),
-              ("softplus", "one_step_order_no_crossing", "one_step_eps_grid", "softplus", "v"),
-              ("sigmoid", "one_step_order_no_crossing", "one_step_eps_grid", "sigmoid", "^")]
-    for act, key, grid, label, marker in series:
+    from relu_hmc import plots
+
+    series = [("relu", "crossing_step_order", "crossing_eps_grid", "ReLU, one crossing (fixed phase)", "o",
+               "crossing_step_order"),
+              ("relu", "one_step_order_no_crossing", "one_step_eps_grid", "ReLU, no crossing", "s", "smooth_step_order"),
+              ("softplus", "one_step_order_no_crossing", "one_step_eps_grid", "softplus", "v", "smooth_step_order"),
+              ("sigmoid", "one_step_order_no_crossing", "one_step_eps_grid", "sigmoid", "^", "smooth_step_order")]
+    cycle = plots.color_cycle()
+    for i, (act, key, grid, label, marker, predicted_key) in enumerate(series):
         fit = measurements[act].get(key)
         if fit is None:
+            ax.plot([], [], " ", label=f"{label}: too few samples, not measured")
             continue
-        eps = np.asarray(measurements[act][grid])
-        ax.errorbar(eps, fit["mean_abs"], yerr=fit["mean_abs_se"], fmt=marker, ms=4,
-                    label=f"{label}: slope {fit['value']:.2f} ± {fit['se']:.2f}")
-        ax.plot(eps, fit["mean_abs"][0] * (eps / eps[0]) ** round(fit["value"]), "--", lw=0.8, color="grey")
+        color = cycle[i % len(cycle)]
+        eps = np.asarray(measurements[act][grid], float)
+        y = np.asarray(fit["mean_abs"], float)
+        ax.errorbar(eps, y, yerr=fit.get("mean_abs_se"), fmt=marker, ms=4, capsize=2, color=color,
+                    label=f"{label}: slope {fit['value']:.2f} ± {fit['se']:.2f} (± SE)"
+                          + ("" if fit.get("mean_abs_se") is not None else " [no SE per point]"))
+        order = prediction[predicted_key]
+        positive = y > 0
+        if order is not None and positive.any():
+            cx, cy = np.exp(np.mean(np.log(eps[positive]))), np.exp(np.mean(np.log(y[positive])))
+            ax.plot(eps, cy * (eps / cx) ** order, "--", lw=1.0, color=color, label=f"theory: order {order:g}")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("eps")
-    ax.set_ylabel("mean |dH| of one step")
-    ax.legend(fontsize=7)
+    ax.set_xlabel(plots.axis_label("step size", "eps"))
+    ax.set_ylabel("mean |dH| of one step (energy units)")
+    ax.legend(fontsize=6, loc="lower left")
 
 
 def plot_acceptance(ax, prediction, measurements):
+    """Observation: acceptance (± SE) of ReLU and sigmoid at equal eps, L; theory predicts only
+    the order of the fixed-T errors (kinked below smooth), shown in the legend."""
     names = ["relu", "sigmoid"]
     values = [measurements[n]["acceptance"]["value"] for n in names]
     errors = [measurements[n]["acceptance"]["se"] for n in names]
-    ax.bar(names, values, yerr=errors, capsize=4, color=["tab:red", "tab:blue"])
-    ax.set_ylabel("acceptance probability")
+    ax.bar(names, values, yerr=errors, capsize=4, color=["tab:red", "tab:blue"], label="measured acceptance (± SE)")
+    ax.plot([], [], " ", label=f"theory: fixed-T error order kinked {prediction['kinked']:g} "
+                               f"< smooth {prediction['smooth']:g} (no acceptance level predicted)")
+    ax.set_xlabel("network activation")
+    ax.set_ylabel("acceptance probability (dimensionless)")
     ax.set_ylim(0, 1.05)
+    ax.legend(fontsize=6)
 
 
 def _tasks(fn: str, activations, label_prefix=""):

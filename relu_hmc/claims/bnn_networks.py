@@ -116,14 +116,31 @@ def compare_smooth_law(prediction, measurements):
 
 
 def plot_law(ax, prediction, measurements):
-    for g, marker in zip(_GAMMAS, ("o", "s")):
+    """Var(dH) (mean of the chains' variances ± SE) against d for both schedules, each with a
+    line of the product-target law's exponent 1 - 2k gamma (the regime by the activation: ReLU
+    against the kinked law, smooth activations against the smooth law)."""
+    from relu_hmc import plots
+
+    for g, color in zip(_GAMMAS, plots.color_cycle()):
         pts = _points(measurements, g)
-        ax.errorbar([p["d"] for p in pts], [p["acceptance"]["value"] for p in pts],
-                    yerr=[p["acceptance"]["se"] for p in pts], fmt=marker + "-", label=f"eps = l d^-{g:g}")
+        law = prediction["kinked" if pts[0]["activation"] == "relu" else "smooth"]
+        draws = [np.asarray(p["chain_var_dH"], float) for p in pts]
+        d = np.array([p["d"] for p in pts], float)
+        var = np.array([x.mean() for x in draws])
+        se = np.array([x.std(ddof=1) / math.sqrt(x.size) if x.size > 1 else math.nan for x in draws])
+        ax.errorbar(d, var, yerr=se, fmt="o", ms=4, capsize=2.5, color=color,
+                    label=f"eps = l d^-{g:g}: Var(dH) over chains (± SE)")
+        exponent = 1.0 - law["sigma_exponent"] * g
+        positive = var > 0
+        if positive.any():
+            cx, cy = np.exp(np.mean(np.log(d[positive]))), np.exp(np.mean(np.log(var[positive])))
+            ax.plot(d, cy * (d / cx) ** exponent, "--", color=color, lw=1.2,
+                    label=f"product-target law: d^{exponent:g}")
     ax.set_xscale("log")
-    ax.set_xlabel("parameters d")
-    ax.set_ylabel("acceptance")
-    ax.legend(fontsize=7)
+    ax.set_yscale("log")
+    ax.set_xlabel(plots.axis_label("parameters", "d"))
+    ax.set_ylabel("Var(dH) (energy units squared)")
+    ax.legend(fontsize=6)
 
 
 def compare_derivative_at_zero(prediction, measurements):
@@ -180,14 +197,21 @@ def compare_control(prediction, measurements):
 
 
 def plot_control(ax, prediction, measurements):
+    """Observation: softplus_beta acceptance (± SE) against beta next to the ReLU band (± SE);
+    the prediction is only the null difference of the kink-free limit, so no curve is drawn."""
+    from relu_hmc import plots
+
     smooth = sorted((m for m in measurements.values() if m["activation"] != "relu"), key=lambda m: m["beta"])
     ax.errorbar([m["beta"] for m in smooth], [m["acceptance"]["value"] for m in smooth],
-                yerr=[m["acceptance"]["se"] for m in smooth], fmt="o-", label="softplus_beta")
+                yerr=[m["acceptance"]["se"] for m in smooth], fmt="o-", capsize=2.5,
+                label="softplus_beta acceptance (± SE)")
     relu = measurements["relu"]["acceptance"]
-    ax.axhspan(relu["value"] - relu["se"], relu["value"] + relu["se"], color="tab:red", alpha=0.3, label="relu")
+    ax.axhspan(relu["value"] - relu["se"], relu["value"] + relu["se"], color="tab:red", alpha=0.3,
+               label="ReLU acceptance (± SE band)")
+    ax.plot([], [], " ", label="observation: no predicted curve (stiffness vs kink)")
     ax.set_xscale("log")
-    ax.set_xlabel("beta")
-    ax.set_ylabel("acceptance")
+    ax.set_xlabel(plots.axis_label("softplus sharpness", "beta") + " (dimensionless)")
+    ax.set_ylabel("acceptance probability (dimensionless)")
     ax.legend(fontsize=7)
 
 

@@ -121,11 +121,21 @@ def compare_step_exponent(prediction, measurements):
 
 
 def _plot_curve(ax, prediction, measurements):
-    large = measurements["d-large"]
-    plots.measured_vs_theory(ax, large["l"], [a["value"] for a in large["acceptance"]],
-                             [a["se"] for a in large["acceptance"]], theory_x=prediction["l"],
-                             theory_y=prediction["acceptance"], xlabel="l", ylabel="acceptance",
-                             theory_label="limit a(l)")
+    """Acceptance (± SE) against l at both dimensions and the predicted limit curve a(l), with the
+    predicted optimal l marked (the optimal-acceptance claim is judged there)."""
+    for label, marker in (("d-small", "s"), ("d-large", "o")):
+        m = measurements.get(label)
+        if m is None:
+            continue
+        ax.errorbar(m["l"], [a["value"] for a in m["acceptance"]], yerr=[a["se"] for a in m["acceptance"]],
+                    fmt=marker, ms=4, capsize=2.5, label=f"measured, d = {m['d']} (± SE)")
+    ax.plot(prediction["l"], prediction["acceptance"], "-", color=plots.THEORY_COLOR, lw=1.2,
+            label="theory: limit a(l)")
+    if prediction.get("optimal_l") is not None:
+        ax.axvline(prediction["optimal_l"], color="grey", ls=":", lw=1.0,
+                   label=f"theory: optimal l = {prediction['optimal_l']:.3g}")
+    ax.set_xlabel(plots.axis_label("scaled step", "l") + " (dimensionless)")
+    ax.set_ylabel("acceptance probability (dimensionless)")
 
 
 # --- registration ----------------------------------------------------------------------------

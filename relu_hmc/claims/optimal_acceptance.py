@@ -31,6 +31,7 @@ import math
 
 import numpy as np
 
+from relu_hmc import plots
 from relu_hmc.claims._predict import predict_scaling_law
 from relu_hmc.claims.base import Claim, Task, all_of, at_most, register, within
 from relu_hmc.numerics.cost_optimum import argmax_acceptance
@@ -101,14 +102,23 @@ def compare_cost_optimum(prediction, measurements):
 
 
 def _plot_cost_optimum(ax, prediction, measurements):
-    for m in sorted(measurements.values(), key=lambda m: m["d"]):
+    """l a(l) (± SE, relative to its maximum) against acceptance (± SE) at each d, each d's
+    measured optimum (± SE) on top, and the predicted d -> infinity optimum as a line."""
+    colors = plots.color_cycle()
+    for i, m in enumerate(sorted(measurements.values(), key=lambda m: m["d"])):
         acc = np.array([a["value"] for a in m["acceptance"]])
-        eff = acc * np.array(m["l"])
-        ax.plot(acc, eff / eff.max(), "o-", ms=3, label=f"d={m['d']}")
-    ax.axvline(prediction["optimal_acceptance"], color="k", ls="--", label="theory optimum")
-    ax.set_xlabel("acceptance")
-    ax.set_ylabel("l a(l) (relative)")
-    ax.legend(fontsize=7)
+        acc_se = np.array([a["se"] for a in m["acceptance"]])
+        l = np.array(m["l"], float)
+        color = colors[i % len(colors)]
+        plots.efficiency_curve(ax, acc, acc * l, acc_se * l, acceptance_se=acc_se, label=f"l a(l), d = {m['d']}",
+                               color=color, ylabel="cost-normalised efficiency l a(l)")
+        opt = m.get("optimum")
+        if opt is not None:
+            ax.errorbar([opt["value"]], [1.04 + 0.03 * i], xerr=[opt["se"]], fmt="v", ms=5, capsize=2.5,
+                        color=color, label=f"measured optimum, d = {m['d']} (± SE)")
+    ax.axvline(prediction["optimal_acceptance"], color=plots.THEORY_COLOR, ls="--", lw=1.2,
+               label=f"theory optimum (d -> inf) {prediction['optimal_acceptance']:.3f}")
+    ax.legend(fontsize=6)
 
 
 def _esjd_optimum(curve: dict) -> dict:
@@ -174,14 +184,31 @@ def compare_optimum_order(prediction, measurements):
 
 
 def _plot_optimum(ax, prediction, measurements):
-    for label in ("d-small", "d-large"):
+    """ESJD per gradient (± SE, relative to its maximum) against acceptance (± SE) at both d,
+    each d's measured optimum (± SE) on top; the prediction: the asymptotic optimum as a line
+    and, where theory has finite-d curves (prediction["table"], the Gaussian), those curves."""
+    colors = plots.color_cycle()
+    table = prediction.get("table") or {}
+    for i, label in enumerate(("d-small", "d-large")):
         c = measurements[label]
+        color = colors[i % len(colors)]
         acc = [p["acceptance"]["value"] for p in c["points"]]
-        eff = np.array([p["esjd_per_grad"]["value"] for p in c["points"]])
-        ax.plot(acc, eff / eff.max(), "o-", ms=3, label=f"d={c['d']}")
-    ax.axvline(prediction["optimal_acceptance"], color="k", ls="--", label="theory optimum")
-    ax.set_xlabel("acceptance")
-    ax.set_ylabel("ESJD per gradient (relative)")
+        acc_se = [p["acceptance"]["se"] for p in c["points"]]
+        eff = [p["esjd_per_grad"]["value"] for p in c["points"]]
+        eff_se = [p["esjd_per_grad"]["se"] for p in c["points"]]
+        plots.efficiency_curve(ax, acc, eff, eff_se, acceptance_se=acc_se, label=f"measured, d = {c['d']}",
+                               color=color)
+        rows = sorted(table.get(str(c["d"]), []), key=lambda r: r["acceptance"])
+        if rows:
+            theory_eff = np.array([r["esjd_per_grad"] for r in rows])
+            ax.plot([r["acceptance"] for r in rows], theory_eff / theory_eff.max(), "-", lw=1.0, color=color,
+                    alpha=0.7, label=f"theory at finite d = {c['d']}")
+        opt = c["optima"]["esjd"]["acceptance"]
+        ax.errorbar([opt["value"]], [1.04 + 0.03 * i], xerr=[opt["se"]], fmt="v", ms=5, capsize=2.5, color=color,
+                    label=f"measured optimum, d = {c['d']} (± SE)")
+    ax.axvline(prediction["optimal_acceptance"], color=plots.THEORY_COLOR, ls="--", lw=1.2,
+               label=f"theory optimum (d -> inf) {prediction['optimal_acceptance']:.3f}")
+    ax.legend(fontsize=6)
 
 
 # --- budgets and registration -------------------------------------------------------------------

@@ -186,8 +186,33 @@ def compare_crossing_exact(prediction, measurements):
 def _plot_order(key: str, slope_key: str, ylabel: str):
     def plot(ax, prediction, measurements):
         m = measurements[key]
-        plots.loglog_with_slope(ax, m["eps"], m["mean_abs"], m["mean_abs_se"], slope=prediction[slope_key],
-                                label="mean |error|", xlabel="eps", ylabel=ylabel, fitted=m["slope"])
+        plots.loglog_with_slope(ax, m["eps"], m["mean_abs"], m.get("mean_abs_se"), slope=prediction[slope_key],
+                                label="mean |error|" + ("" if m.get("mean_abs_se") is not None else " [no SE]"),
+                                xlabel=plots.axis_label("step size", "eps"), ylabel=f"{ylabel} (energy units)",
+                                fitted=m["slope"])
+        ax.plot([], [], " ", label=f"fitted slope SE {m['slope_se']:.2g}")
+    return plot
+
+
+def _plot_local(which: str):
+    """Mean |q or p error| (± SE, the Estimate dicts of numerics.orders) of one step against eps
+    when the measurement stores them, else the fitted order (± SE) against the predicted one."""
+    def plot(ax, prediction, measurements):
+        m = measurements["one-step"]
+        fit = m[which]
+        order = prediction[f"{which}_order"]
+        if fit.get("mean_abs") is not None:
+            values = [e["value"] for e in fit["mean_abs"]]
+            ses = [e["se"] if e.get("se") is not None else np.nan for e in fit["mean_abs"]]
+            plots.loglog_with_slope(ax, m["eps"], values, ses, slope=order,
+                                    label=f"mean |{which} error|", xlabel=plots.axis_label("step size", "eps"),
+                                    ylabel=f"one-step |{which} error| ({'length' if which == 'q' else 'momentum'} units)",
+                                    fitted=fit["order"]["value"])
+            return
+        plots.predicted_value(ax, fit["order"]["value"], fit["order"].get("se"), order,
+                              ylabel=f"one-step {which} error order in eps (dimensionless)",
+                              label=f"measured order, eps in [{min(m['eps']):.3g}, {max(m['eps']):.3g}]",
+                              theory_label="theory order")
     return plot
 
 
@@ -195,9 +220,29 @@ def _plot_shadow(ax, prediction, measurements):
     m = measurements["trajectory"]
     errors = np.abs(shadow_errors(prediction["S2"], m))
     plots.loglog_with_slope(ax, m["eps"], errors.mean(axis=0), errors.std(axis=0, ddof=1) / np.sqrt(len(errors)),
-                            slope=prediction["order"], label="mean |H~ error|", xlabel="eps",
-                            ylabel="|H~(end) - H~(start)|")
-    ax.plot(m["eps"], m["mean_abs"], "s", ms=3, label="mean |H error| (for contrast)")
+                            slope=prediction["order"], label="mean |H~ error|", xlabel=plots.axis_label("step size", "eps"),
+                            ylabel="|H~(end) - H~(start)| (energy units)")
+    ax.errorbar(m["eps"], m["mean_abs"], yerr=m.get("mean_abs_se"), fmt="s", ms=3, capsize=2,
+                label="mean |H error| (± SE; for contrast: order 2)")
+
+
+def _plot_crossing_exact(ax, prediction, measurements):
+    """|measured dH - exact formula| per stored crossing step against its q (no sampling error:
+    the prediction is 0 up to float64 round-off)."""
+    eps_sym = sp.Symbol("epsilon", positive=True)
+    formula = sp.lambdify((_Q, _P, eps_sym), sp.sympify(prediction["dH"], locals={
+        "q": _Q, "p": _P, "epsilon": eps_sym}), "numpy")
+    s = measurements["crossing"]["sample"]
+    q, p, dh = np.asarray(s["q"], float), np.asarray(s["p"], float), np.asarray(s["dH"], float)
+    deviation = np.abs(dh - formula(q, p, s["eps"]))
+    floor = np.finfo(float).eps
+    ax.plot(q, np.maximum(deviation, floor), "o", ms=2.5, label="|measured dH - formula| per step (exact: no SE; zeros drawn at 2^-52)")
+    scale = float(np.max(np.abs(q) + np.abs(np.asarray(s["q1"])) + p ** 2 + 1.0)) if q.size else 1.0
+    ax.axhline(64 * floor * scale, color=plots.THEORY_COLOR, ls="--", lw=1.2,
+               label="theory: 0 up to round-off (64 ulp of the energy scale)")
+    ax.set_yscale("log")
+    ax.set_xlabel(plots.axis_label("start position", "q") + " (length units)")
+    ax.set_ylabel("|dH - formula| (energy units)")
 
 
 # --- budgets and registration ----------------------------------------------------------------
@@ -235,6 +280,7 @@ for _which, _name in (("q", "position"), ("p", "momentum")):
                                           {"potential": QUADRATIC_PLUS_QUARTIC.spec, "budget": budget,
                                            "n_states": _LOCAL_STATES[budget]}, "one-step")],
         compare=compare_local_q if _which == "q" else compare_local_p,
+        plot=_plot_local(_which),
     ))
 
 
@@ -327,4 +373,5 @@ register(Claim(
     prediction=Task("relu_hmc.claims.orders:predict_crossing_exact", _LAPLACE_KINK),
     measurements=_crossing_tasks,
     compare=compare_crossing_exact,
+    plot=_plot_crossing_exact,
 ))

@@ -71,10 +71,20 @@ def compare_sigma0(prediction, measurements):
 
 
 def _plot(ax, prediction, measurements):
+    """Var(dH_1)/eps^(2k) (± SE) at each eps of the ladder, the Richardson limit at eps -> 0
+    (± its SE, drawn at the smallest eps / 2), and the predicted Sigma_0 as a line."""
     m = measurements["ladder"]
-    plots.measured_vs_theory(ax, m["eps"], [e["value"] for e in m["per_eps"]], [e["se"] for e in m["per_eps"]],
-                             theory_points=[prediction["sigma0"]] * len(m["eps"]), xlabel="eps",
-                             ylabel=f"Var(dH_1)/eps^{m['power']:g}", theory_label="Sigma_0 (theory)", logx=True)
+    eps = [float(e) for e in m["eps"]]
+    plots.measured_vs_theory(ax, eps, [e["value"] for e in m["per_eps"]], [e["se"] for e in m["per_eps"]],
+                             xlabel=plots.axis_label("step size", "eps"),
+                             ylabel=f"Var(dH_1)/eps^{m['power']:g} (energy units squared)",
+                             label="measured ratio", logx=True)
+    limit = m.get("limit")
+    if limit is not None:
+        ax.errorbar([min(eps) / 2], [limit["value"]], yerr=[limit["se"]], fmt="D", ms=5, capsize=2.5,
+                    color="tab:green", label="Richardson limit eps -> 0 (± SE), drawn at eps_min/2")
+    ax.axhline(prediction["sigma0"], color=plots.THEORY_COLOR, ls="--", lw=1.2,
+               label=f"theory: Sigma_0 = {prediction['sigma0']:.5g}")
 
 
 def _tasks(system):

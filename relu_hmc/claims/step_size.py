@@ -95,10 +95,18 @@ def compare_variance_in_d(prediction, measurements):
 
 
 def _plot_sweep(ax, prediction, measurements):
-    pts = measurements["sweep"]["points"]
-    plots.measured_vs_theory(ax, [p["d"] for p in pts], [p["acceptance"]["value"] for p in pts],
-                             [p["acceptance"]["se"] for p in pts], xlabel="d", ylabel="acceptance",
-                             label=f"eps = l d^-{measurements['sweep']['gamma']:g}", logx=True)
+    """Var(dH) (± SE) against d along eps = l d^-gamma with a line of the predicted exponent
+    1 - 2k gamma through the points; the acceptance at each d is in the legend."""
+    sweep = measurements["sweep"]
+    pts = sweep["points"]
+    g = sweep["gamma"]
+    exponent = 1.0 - prediction["sigma_exponent"] * g
+    acc = ", ".join(f"{p['acceptance']['value']:.2f}" for p in pts)
+    plots.loglog_with_slope(ax, [p["d"] for p in pts], [p["variance"]["value"] for p in pts],
+                            [p["variance"]["se"] for p in pts], slope=exponent,
+                            label=f"Var(dH) at eps = l d^-{g:g}", xlabel=plots.axis_label("dimension", "d"),
+                            ylabel="Var(dH) (energy units squared)")
+    ax.plot([], [], " ", label=f"measured acceptance {acc}")
 
 
 # --- budgets and registration -------------------------------------------------------------------
