@@ -156,3 +156,25 @@ def test_an_observation_whose_tasks_raise_fails_the_run():
     broken = dataclasses.replace(toys.CLAIMS[3], id="toy/observed-raises", kind="observation")
     suite = run_suite([toys.CLAIMS[0], broken], budget="quick", seed=1, progress_stream=None)
     assert not suite.passed
+
+
+def test_a_failure_drawing_the_bnn_figures_keeps_the_report_and_fails_the_run(toy_env, tmp_path,
+                                                                            capsys, monkeypatch):
+    """The claims' verdicts are written even when the network figure data cannot be computed;
+    the run exits 1 with one stderr line saying why, and report.json records it."""
+    from relu_hmc import report_extras
+    from relu_hmc.commands import verify
+
+    def broken(*args, **kwargs):
+        raise TypeError("activate() takes exactly 3 positional arguments (4 given)\nsecond line")
+
+    monkeypatch.setattr(verify, "select_claims", lambda only: [toys.CLAIMS[0]])
+    monkeypatch.setattr(report_extras, "bnn_figures", broken)
+    out = tmp_path / "rep"
+    assert main(["verify", "--out", str(out), "--jobs", "1", "--quiet"]) == 1
+    err = [line for line in capsys.readouterr().err.splitlines() if "BNN figures" in line]
+    assert err == ["relu-hmc verify: BNN figures not drawn: TypeError: activate() takes exactly 3 "
+                   "positional arguments (4 given)"]
+    report = json.loads((out / "report.json").read_text())
+    assert report["summary"]["passed"] is True  # every claim passed; the figures did not
+    assert report["summary"]["bnn_figures_error"].startswith("BNN figures not drawn: TypeError")

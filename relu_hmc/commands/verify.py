@@ -1,7 +1,8 @@
 """`relu-hmc verify`: run every claim, show progress, print the table, write the report.
 
 Exit status: 0 when every claim passes, 1 when any fails (or a claim module does not
-import), 2 on bad usage (checked before anything runs; cached results are never lost).
+import, or the BNN figure data cannot be computed: the report is still written
+and says why), 2 on bad usage (checked before anything runs; cached results are never lost).
 The run ends with the list of failed claims (id, failing part, measured vs predicted); the
 summary's wall time covers the whole run, figures and report included.
 """
@@ -129,16 +130,24 @@ def run(args) -> int:
     from relu_hmc import report_extras
 
     extras = {"tuning_advice": report_extras.tuning_advice()}
+    figure_error = None
     with cache, executor:
         suite = run_suite(claims, budget=args.budget, seed=args.seed, executor=executor, cache=cache,
                           progress_stream=stream, import_errors=import_errors,
                           task_times=TaskTimes(out / TASK_TIMES))
         if not args.only:  # a selection is a partial run: no figure sections beyond its claims
             with Phase("BNN figures (acceptance sweeps; cached after a first run)", stream):
-                extras["bnn_figures"] = report_extras.bnn_figures(out, args.seed, cache, progress=None)
+                try:
+                    extras["bnn_figures"] = report_extras.bnn_figures(out, args.seed, cache, progress=None)
+                except Exception as exc:  # noqa: BLE001 - the claims' report must not be lost
+                    first = (str(exc).splitlines() or [""])[0]
+                    figure_error = f"BNN figures not drawn: {type(exc).__name__}: {first}"
+                    print(f"relu-hmc verify: {figure_error}", file=sys.stderr)
     settings = {"executor": executor.description, "jobs": jobs if args.executor == "local" else None,
                 "cache": str(cache_path) if cache_path else "disabled", "selected": args.only,
                 "out": str(out)}
+    if figure_error:
+        settings["bnn_figures_error"] = figure_error
     with Phase("writing the report (figures; .md .json .html .pdf .tex)", stream):
         data = report.write(suite, out, provenance.collect(), settings, extras, started=start)
     if args.json:
@@ -147,4 +156,4 @@ def run(args) -> int:
         print(report.table(data))
         print(f"report: {out / 'report.html'} and {out / 'report.pdf'} (also report.md, .json, .tex, .bib); "
               f"{time.perf_counter() - start:.1f} s in all")
-    return 0 if suite.passed else 1
+    return 0 if suite.passed and not figure_error else 1
