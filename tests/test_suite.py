@@ -170,6 +170,8 @@ def test_a_failure_drawing_the_bnn_figures_keeps_the_report_and_fails_the_run(to
 
     monkeypatch.setattr(verify, "select_claims", lambda only: [toys.CLAIMS[0]])
     monkeypatch.setattr(report_extras, "bnn_figures", broken)
+    # the tuning table derives laws with SymPy (tens of seconds); it is not what is tested here
+    monkeypatch.setattr(report_extras, "tuning_advice", lambda: {"rows": [], "markdown": ""})
     out = tmp_path / "rep"
     assert main(["verify", "--out", str(out), "--jobs", "1", "--quiet"]) == 1
     err = [line for line in capsys.readouterr().err.splitlines() if "BNN figures" in line]
