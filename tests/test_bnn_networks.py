@@ -110,3 +110,25 @@ def test_schedule_step_is_l_d_to_minus_gamma():
     assert bnn_networks.schedule_step(NETWORK_D_REF, 0.5) == pytest.approx(NETWORK_EPS_REF)
     assert bnn_networks.schedule_step(4 * NETWORK_D_REF, 0.5) == pytest.approx(NETWORK_EPS_REF / 2)
     assert bnn_networks.schedule_step(16 * NETWORK_D_REF, 0.25) == pytest.approx(NETWORK_EPS_REF / 2)
+
+
+def _depth_measurements(shallow_acceptance=0.9, deep_acceptance=0.95, chains=8):
+    out = {}
+    for d in (100, 400):
+        for layers, acc, width in ((1, shallow_acceptance, d // 3), (2, deep_acceptance, int(d ** 0.5))):
+            out[f"layers{layers}-d{d}"] = {
+                "layers": layers, "width": width, "d": d, "eps": 5e-4, "n_steps": 40,
+                "chain_acceptance": (acc + 0.01 * np.arange(chains) / chains).tolist(),
+                "chain_crossings": [40.0 * layers] * chains, "chain_var_crossing": [1e-3] * chains,
+                "chain_var_rest": [2e-3] * chains, "stability_number_median": 0.5, "stability_number_max": 0.6}
+    return out
+
+
+def test_shallow_vs_deep_is_an_observation_that_reports_the_difference_and_its_parts():
+    from relu_hmc.claims import bnn_depth
+
+    verdict = bnn_depth.compare_depth(bnn_depth.predict_nothing(), _depth_measurements())
+    assert verdict.passed and verdict.measured == pytest.approx(-0.05)
+    assert "crossings per trajectory" in verdict.detail and "Var(C)" in verdict.detail
+    registered = {c.id: c for c in all_claims()}
+    assert registered["bnn-network/shallow-vs-deep"].kind == "observation"

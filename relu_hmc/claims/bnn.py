@@ -22,7 +22,13 @@ numerics.bnn_crossings).
   mean |dH - B - S| on a ladder of eps at fixed T. A crossing term off by a factor 1 + delta
   leaves delta S = O(eps) in R and pulls the slope toward 1, so the check has power
   against a wrong crossing formula (the explained share of Var(dH - B) at one eps is still
-  reported, as information: it depends on eps and is not a theory constant).
+  reported, as information: it depends on eps and is not a theory constant). Its allowance
+  (`_order`: |slope of the small-eps half - slope of the large-eps half|) is the drift between
+  two noisy half-grid slopes, not a bound: at quick budget, seed 7, the relu part's is 0.21
+  (half slopes 1.86 and 2.07, each with an SE near 0.1) on 4 SE = 0.16, tolerance 0.365
+  (resolution 18%, above the 10% target), while leaky_relu's is 0.05 + 0.05. The relu
+  remainder is noisier (its crossing corrections are heavy-tailed); whether the full budget
+  resolves it to 0.1 on every seed was not checked. Known weakness, left as it is (issue 15).
 - bnn/relu-acceptance-below-sigmoid (observation, not counted): at equal eps and L the
   ReLU network's acceptance against the sigmoid network's. It cannot refute the kink
   theory: near the stability edge (eps ~ 3e-3 at width 10) the smooth but unbounded
@@ -236,7 +242,7 @@ def plot_decomposition(ax, prediction, measurements):
     ax.set_yscale("log")
     ax.set_xlabel(plots.axis_label("step size", "eps"))
     ax.set_ylabel("mean over trajectories, fixed T (energy units)")
-    ax.legend(fontsize=6, loc="lower right")
+    ax.legend(fontsize=6, loc="upper left")
 
 
 def plot_acceptance(ax, prediction, measurements):
