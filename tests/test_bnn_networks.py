@@ -59,10 +59,16 @@ def test_crossing_count_claim_passes_a_count_linear_in_width_and_fails_otherwise
         assert not claims.compare_crossing_count(prediction, _law_measurements(law, count_exponent=wrong)).passed
 
 
-def test_relu_law_observation_names_the_factors_of_the_law():
+def test_relu_law_observation_names_the_factors_of_the_law_and_their_sum():
+    """Var(C) = count x eps^2 x kappa^2: with kappa^2 ~ d^-1 and the count ~ width, the factor
+    exponents add up to the exponent of Var(C) (here -1 - 2 gamma + ~1)."""
     m = _law_measurements({0.5: 0.0, 0.25: 0.5})
+    for point in m.values():
+        point["chain_crossing_mean_square"] = (1e3 / point["d"] * np.ones(8)).tolist()
     verdict = claims.compare_relu_law(predict_variance_pair(), m)
     assert "crossings per trajectory" in verdict.detail and "does not transfer" in verdict.detail
+    assert "kappa^2 (one crossing's mean square / eps^2) -1.00" in verdict.detail
+    assert "sum count + kappa^2 - 2 gamma" in verdict.detail
 
 
 def test_derivative_at_zero_claim_fails_when_acceptance_moves():

@@ -115,13 +115,18 @@ _FACTORS = (("chain_crossings", "crossings per trajectory"),
             ("chain_output_weight_rms", "rms output weight"))
 
 
-def _factor_exponents(pts, seed=0) -> str:
-    """The fitted exponents in d of the law's factors (module doc), for the observation text."""
-    rows = []
+def _factor_exponents(pts, gamma: float, seed=0) -> str:
+    """The fitted exponents in d of the law's factors (module doc), and their sum count + kappa^2
+    - 2 gamma next to the exponent of Var(C) itself, for the observation text."""
+    rows, fitted = [], {}
     for key, name in _FACTORS:
         if all(key in p for p in pts):
-            e = _exponent(pts, key, seed)
+            e = fitted[key] = _exponent(pts, key, seed)
             rows.append(f"{name} {e['value']:.2f} +- {e['se']:.2f}")
+    if "chain_crossings" in fitted and "chain_crossing_mean_square" in fitted:
+        total = fitted["chain_crossings"]["value"] + fitted["chain_crossing_mean_square"]["value"] - 2 * gamma
+        rows.append(f"sum count + kappa^2 - 2 gamma = {total:.2f} (Var(C) itself: "
+                    f"{_exponent(pts, 'chain_var_crossing', seed)['value']:.2f})")
     return ", ".join(rows)
 
 
@@ -133,7 +138,7 @@ def compare_relu_law(prediction, measurements):
         e = _exponent(pts, "chain_var_crossing")
         parts.append(within(1.0 - prediction["kinked"]["sigma_exponent"] * g, e["value"], e["se"],
                             quantity=f"relu: exponent of Var(crossing part C) in d at eps = l d^-{g:g}"))
-        factors.append(f"gamma = {g:g}: exponents in d of {_factor_exponents(pts)}")
+        factors.append(f"gamma = {g:g}: exponents in d of {_factor_exponents(pts, g)}")
     return _observation(parts, "ReLU networks: exponents of Var(dH) in d along eps = l d^-1/2 and l d^-1/4",
                         "the kinked product-target law does not transfer: the count of crossings grows like "
                         "the kinked units but one crossing's size falls with width (module doc; "
