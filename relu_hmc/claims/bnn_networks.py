@@ -189,7 +189,7 @@ def plot_crossing_count(ax, prediction, measurements):
         ax.plot(w, cy * (w / cx) ** k, "--", color=color, lw=1.2, label=f"theory: width^{k:g}")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel(plots.axis_label("hidden units", "width"))
+    ax.set_xlabel(plots.axis_label("hidden-layer width", "W", "units"))
     ax.set_ylabel("activation crossings per trajectory (count)")
     ax.legend(fontsize=6)
 
