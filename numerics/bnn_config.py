@@ -153,6 +153,6 @@ NETWORK_BUDGETS = {
              "zero_width": 20, "zero_eps": 0.001, "zero_steps": 50, "zero_chains": 16, "zero_proposals": 100,
              "control_width": 20, "control_eps": 0.002, "control_steps": 50, "control_chains": 16,
              "control_proposals": 100, "control_betas": (1.0, 4.0, 16.0, 64.0, 256.0),
-             "depth_params": (100, 200, 400, 800), "depth_eps": 0.0005, "depth_steps": 40, "depth_chains": 16,
-             "depth_proposals": 60},
+             "depth_params": (100, 400, 800), "depth_eps": 0.0005, "depth_steps": 40, "depth_chains": 8,
+             "depth_proposals": 50},
 }
