@@ -136,6 +136,8 @@ def budget(name: str) -> dict:
 #: width (measured: <= 0.87 at d = 13, 0.40-0.63 elsewhere; numerics.bnn_stiffness),
 #: trajectory length T fixed (L = round(T / eps)). ReLU'(0): one network, three values of
 #: sigma'(0), identical random numbers. Control: softplus_beta against relu at one eps.
+#: Shallow against deep (Fig. 3): one and two hidden layers at about the same d, at one eps (T
+#: = 0.02, the law's), with lambda_max measured so the regime of each network is stated.
 NETWORK_EPS_REF: float = 0.0005
 NETWORK_D_REF: int = 49
 NETWORK_BUDGETS = {
@@ -143,10 +145,14 @@ NETWORK_BUDGETS = {
               "law_warmup": 10, "law_descent": 100, "law_activations": ("relu", "sigmoid"),
               "zero_width": 16, "zero_eps": 0.001, "zero_steps": 20, "zero_chains": 8, "zero_proposals": 30,
               "control_width": 10, "control_eps": 0.002, "control_steps": 20, "control_chains": 8,
-              "control_proposals": 30, "control_betas": (1.0, 16.0, 256.0)},
+              "control_proposals": 30, "control_betas": (1.0, 16.0, 256.0),
+              "depth_params": (100, 400), "depth_eps": 0.0005, "depth_steps": 40, "depth_chains": 8,
+              "depth_proposals": 20},
     "full": {"law_widths": (4, 8, 16, 32, 64), "law_T": 0.02, "law_chains": 16, "law_proposals": 100,
              "law_warmup": 30, "law_descent": 300, "law_activations": ("relu", "leaky_relu", "sigmoid", "softplus"),
              "zero_width": 20, "zero_eps": 0.001, "zero_steps": 50, "zero_chains": 16, "zero_proposals": 100,
              "control_width": 20, "control_eps": 0.002, "control_steps": 50, "control_chains": 16,
-             "control_proposals": 100, "control_betas": (1.0, 4.0, 16.0, 64.0, 256.0)},
+             "control_proposals": 100, "control_betas": (1.0, 4.0, 16.0, 64.0, 256.0),
+             "depth_params": (100, 400, 800), "depth_eps": 0.0005, "depth_steps": 40, "depth_chains": 8,
+             "depth_proposals": 50},
 }

@@ -3,6 +3,14 @@ r"""Measurements behind the network-level claims (relu_hmc.claims.bnn_networks).
 - `step_size_law_run`: HMC on one-hidden-layer networks of growing width with eps = l d^(-gamma)
   (d = parameter count) at fixed trajectory length T; per-chain acceptance and Var(dH), and
   lambda_max (numerics.bnn_stiffness) at the chains' states, for the fitted exponents in d.
+  Besides Var(dH) and the crossing part C it records the factors of the kinked product-target
+  law Var(C) ~ (crossings per trajectory) x eps^2 x (mean square of one crossing's contribution
+  / eps^2): the count, that mean square, and the pieces of the signal r = (f - y) w_out / s^2 that
+  set it (residual / noise sd, output-weight rms). Why the law failed is read off these factors
+  (relu_hmc.claims.bnn_networks).
+- `depth_point`: a ReLU network of one or two hidden layers with about a given parameter
+  count d, at one (eps, L): acceptance, crossings per trajectory and eps sqrt(lambda_max), for
+  the shallow-against-deep comparison at equal d (the paper's Fig. 3).
 - `derivative_at_zero_run`: one ReLU network run three times with sigma'(0) = 0, 1/2, 1 and the
   same random numbers; the set z = 0 has measure zero, so the runs should agree bit for bit.
 
@@ -38,6 +46,7 @@ def step_size_law_run(activation: str, width: int, gamma: float, budget: str, se
     stiff = bnn_stiffness.state_stiffness(model, run.states, eps, rng, 30)
     dh = run.energy_error
     finite = np.isfinite(dh).all(axis=0)
+    crossings = run.crossings.mean(axis=0)
     var_per_chain = np.where(finite, np.var(np.where(np.isfinite(dh), dh, 0.0), axis=0), np.inf)
     return {"activation": activation, "width": width, "d": model.d, "gamma": gamma, "eps": eps, "n_steps": n_steps,
             "acceptance": mean_estimate(run.chain_acceptance()).as_dict(),
@@ -46,8 +55,50 @@ def step_size_law_run(activation: str, width: int, gamma: float, budget: str, se
             # the crossing part C of dH (predicted contributions, numerics.bnn): the kink's share
             "chain_var_crossing": np.var(run.predicted, axis=0).tolist(),
             "chain_var_boundary": np.var(run.boundary, axis=0).tolist(),
+            # the law's factors (module doc): crossings per trajectory (count ~ number of kinked
+            # units), the mean square of one crossing's contribution in units of eps^2, and the two
+            # pieces of the backpropagated signal r = (residual / s^2) w_out that set that size
+            "chain_crossings": crossings.tolist(),
+            "chain_crossing_mean_square": ((run.predicted ** 2).mean(axis=0)
+                                           / np.maximum(crossings, 1e-300) / eps ** 2).tolist(),
+            **_signal_scales(model, run.q),
             "lambda_max_median": stiff["lambda_max_median"],
             "stability_number_max": stiff["stability_number_max"], "regime": stiff["regime"]}
+
+
+def depth_point(layers: int, parameters: int, budget: str, seed) -> dict:
+    """One network of `layers` hidden layers and about `parameters` parameters (widths by
+    numerics.bnn.width_for_parameters) at eps = depth_eps, L = depth_steps: per-chain acceptance
+    and crossings per trajectory, and lambda_max at 2 states per chain."""
+    cfg = bnn_config.NETWORK_BUDGETS[budget]
+    rng = rng_from(seed)
+    width = bnn.width_for_parameters(parameters, 1, 1, layers)
+    model = bnn.make_bnn("relu", width, layers)
+    eps, n_steps = cfg["depth_eps"], cfg["depth_steps"]
+    q0 = bnn_hmc.initial_states(model, cfg["depth_chains"], rng, cfg["law_descent"])
+    run = bnn_hmc.run_hmc(model, eps, n_steps, cfg["depth_proposals"], rng, warmup=cfg["law_warmup"], q0=q0,
+                          keep_states=2)
+    stiff = bnn_stiffness.state_stiffness(model, run.states, eps, rng, 30)
+    return {"layers": layers, "width": width, "d": model.d, "eps": eps, "n_steps": n_steps,
+            "chain_acceptance": run.chain_acceptance().tolist(),
+            "chain_crossings": run.crossings.mean(axis=0).tolist(),
+            # Var(dH) split into the crossing part C and the rest dH - C (smooth + telescoped + remainder)
+            "chain_var_crossing": np.var(run.predicted, axis=0).tolist(),
+            "chain_var_rest": np.var(run.energy_error - run.predicted, axis=0).tolist(),
+            "lambda_max_median": stiff["lambda_max_median"],
+            "stability_number_median": stiff["stability_number_median"],
+            "stability_number_max": stiff["stability_number_max"], "regime": stiff["regime"]}
+
+
+def _signal_scales(model: bnn.BNN, q: np.ndarray) -> dict:
+    """Per chain at its final state: rms residual / noise sd on the training data, and the rms
+    output weight (the two factors of the backpropagated signal r_{n,i} = (f_n - y_n) w_out,i / s^2
+    of a one-hidden-layer regression network)."""
+    data = model.data
+    resid = (model.predict(q, data.x) - data.y) / data.noise_sd
+    w_out = model.unpack(q)[-1][0]
+    return {"chain_residual_rms": np.sqrt((resid ** 2).mean(axis=(1, 2))).tolist(),
+            "chain_output_weight_rms": np.sqrt((w_out ** 2).mean(axis=(1, 2))).tolist()}
 
 
 def derivative_at_zero_run(budget: str, seed) -> dict:

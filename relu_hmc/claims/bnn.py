@@ -22,7 +22,13 @@ numerics.bnn_crossings).
   mean |dH - B - S| on a ladder of eps at fixed T. A crossing term off by a factor 1 + delta
   leaves delta S = O(eps) in R and pulls the slope toward 1, so the check has power
   against a wrong crossing formula (the explained share of Var(dH - B) at one eps is still
-  reported, as information: it depends on eps and is not a theory constant).
+  reported, as information: it depends on eps and is not a theory constant). Its allowance
+  (`_order`: |slope of the small-eps half - slope of the large-eps half|) is the drift between
+  two noisy half-grid slopes, not a bound: at quick budget, seed 7, the relu part's is 0.21
+  (half slopes 1.86 and 2.07, each with an SE near 0.1) on 4 SE = 0.16, tolerance 0.365
+  (resolution 18%, above the 10% target), while leaky_relu's is 0.05 + 0.05. The relu
+  remainder is noisier (its crossing corrections are heavy-tailed); whether the full budget
+  resolves it to 0.1 on every seed was not checked. Known weakness, left as it is (issue 15).
 - bnn/relu-acceptance-below-sigmoid (observation, not counted): at equal eps and L the
   ReLU network's acceptance against the sigmoid network's. It cannot refute the kink
   theory: near the stability edge (eps ~ 3e-3 at width 10) the smooth but unbounded
@@ -204,6 +210,41 @@ def plot_orders(ax, prediction, measurements):
     ax.legend(fontsize=6, loc="lower left")
 
 
+def plot_decomposition(ax, prediction, measurements):
+    """On the fixed-T ladder: mean |dH - B - S| (the remainder R, ± SE) and mean |S| (the crossing
+    part) against eps for relu and leaky_relu, each with a line of its PREDICTED order
+    (prediction["remainder_order"], prediction["crossing_order"]) through its points."""
+    import numpy as np
+
+    from relu_hmc import plots
+
+    cycle = plots.color_cycle()
+    series = [("remainder_order", "remainder_order", "|dH - B - S| (remainder)", "o"),
+              ("crossing_part_order", "crossing_order", "|S| (crossing part)", "s")]
+    for i, act in enumerate(("relu", "leaky_relu")):
+        m = measurements.get(act)
+        if m is None:
+            continue
+        eps = np.asarray(m["ladder_eps_grid"], float)
+        for key, predicted_key, label, marker in series:
+            fit = m.get(key)
+            if fit is None:
+                continue
+            color = cycle[(2 * i + (key == "crossing_part_order")) % len(cycle)]
+            y = np.asarray(fit["mean_abs"], float)
+            ax.errorbar(eps, y, yerr=fit.get("mean_abs_se"), fmt=marker, ms=4, capsize=2, color=color,
+                        label=f"{act}: mean {label}, slope {fit['value']:.2f} ± {fit['se']:.2f} (± SE)")
+            order = prediction[predicted_key]
+            if np.all(y > 0):
+                cx, cy = np.exp(np.mean(np.log(eps))), np.exp(np.mean(np.log(y)))
+                ax.plot(eps, cy * (eps / cx) ** order, "--", lw=1.0, color=color, label=f"theory: order {order:g}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(plots.axis_label("step size", "eps"))
+    ax.set_ylabel("mean over trajectories, fixed T (energy units)")
+    ax.legend(fontsize=6, loc="upper left")
+
+
 def plot_acceptance(ax, prediction, measurements):
     """Observation: acceptance (± SE) of ReLU and sigmoid at equal eps, L; theory predicts only
     the order of the fixed-T errors (kinked below smooth), shown in the legend."""
@@ -246,6 +287,7 @@ register(Claim(
     prediction=Task("relu_hmc.claims.bnn:predict_decomposition"),
     measurements=_tasks("measure_decomposition", ("relu", "leaky_relu")),
     compare=compare_decomposition,
+    plot=plot_decomposition,
 ))
 
 register(Claim(
