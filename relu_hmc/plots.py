@@ -2,8 +2,11 @@
 
 A claim with a ``plot(ax, prediction, measurements)`` gets one figure, saved three times:
 PNG (HTML and Markdown), PDF and SVG (vector, for the PDF report and for a paper's appendix).
-`render` puts the verdict in the title (PASS / FAIL and measured ± SE against the
-prediction). The helpers draw the common kinds so that claim modules stay short; every one
+`render` puts PASS / FAIL (OBSERVED for an observation) and the compared quantity in the title
+and draws the verdict strip under the claim's axes (relu_hmc.plots_verdict: per verdict part
+the prediction, the tolerance band predicted ± tolerance, the measurement ± z SE, pass/fail,
+quantity and resolution). A plot function with the attribute ``panels = n`` gets a tuple of n
+axes side by side (e.g. Var(dH) and acceptance of two contrasting regimes). The helpers draw the common kinds so that claim modules stay short; every one
 draws the measurement with its error bars *and* the prediction it is judged against:
 
 - `loglog_with_slope`: |error| against eps on log-log axes with the predicted slope (and an
@@ -86,12 +89,18 @@ def verdict_title(claim_id: str, verdict: dict | None = None, passed: bool | Non
 
 def _sparse_minor_log_ticks(ax) -> None:
     """Minor ticks of a log axis at 2 and 5 times the powers of ten only: on a range under a
-    decade matplotlib labels every minor tick and the labels overlap."""
-    from matplotlib.ticker import LogLocator
+    decade matplotlib labels every minor tick and the labels overlap. Under a decade the tick
+    labels are plain numbers ('0.266'), not '2.66 x 10^-1'."""
+    from matplotlib.ticker import FuncFormatter, LogLocator
 
+    plain = FuncFormatter(lambda value, _: f"{value:.3g}")
     for axis, scale in ((ax.xaxis, ax.get_xscale()), (ax.yaxis, ax.get_yscale())):
         if scale == "log":
             axis.set_minor_locator(LogLocator(base=10.0, subs=(2.0, 5.0)))
+            lo, hi = sorted(axis.get_view_interval())
+            if lo > 0 and hi / lo < 10.0:
+                axis.set_major_formatter(plain)
+                axis.set_minor_formatter(plain)
 
 
 def render(claim, prediction: dict, measurements: dict, path: Path, *, passed: bool | None = None,

@@ -133,14 +133,14 @@ def _plot_sweep(axes, prediction, measurements):
             acc_ax.axhline(s["limit"], color=color, ls="--", lw=1.2, label=f"theory a(l) = {s['limit']:.3f} (d → ∞)")
         else:
             acc_ax.annotate(f"theory: → {s['heads_to']} as d → ∞", (s["d"][-1], s["acceptance"][-1]),
-                            xytext=(-4, -14 if s["heads_to"] == "0" else 10), textcoords="offset points",
+                            xytext=(-6, 10 if s["heads_to"] == "0" else -14), textcoords="offset points",
                             fontsize=6.5, color=color, ha="right")
     var_ax.legend(fontsize=6)
     acc_ax.set_xscale("log")
     acc_ax.set_ylim(0.0, 1.05)
     acc_ax.set_xlabel(plots.axis_label("dimension", "d"))
     acc_ax.set_ylabel("acceptance probability (dimensionless)")
-    acc_ax.legend(fontsize=6, loc="lower left")
+    acc_ax.legend(fontsize=6, loc="best")
 
 
 _plot_sweep.panels = 2  # relu_hmc.plots.render: two axes side by side
