@@ -61,14 +61,14 @@ def _g(x, digits: int = 3) -> str:
 
 
 def one_sided_text(row: dict) -> str:
-    """'; one-sided: passes left of the band' (or right) when the part's detail states a one-sided
+    """'; one-sided, pass: left of band' (or right) when the part's detail states a one-sided
     rule ('measured + z SE < bound' passes left, 'gap > z SE + b' right); '' for a two-sided part."""
     detail = str(row.get("detail") or "")
     if not detail.startswith("one-sided"):
         return ""
     rule = detail.split(";")[0]
     side = "left" if "<" in rule and ">" not in rule else "right" if ">" in rule and "<" not in rule else ""
-    return f"; one-sided: passes {side} of the band" if side else "; one-sided (rule in the report)"
+    return f"; one-sided, pass: {side} of band" if side else "; one-sided (rule in the report)"
 
 
 def row_label(row: dict, status: str, width: int = LABEL_WIDTH) -> str:
@@ -83,7 +83,7 @@ def row_label(row: dict, status: str, width: int = LABEL_WIDTH) -> str:
     elif resolution is not None and math.isfinite(float(resolution)):
         how = f"tolerance {_g(tol, 2)}, resolution {100 * float(resolution):.2g}%"
     else:
-        how = f"tolerance {_g(tol, 2)} (absolute: the prediction is 0)"
+        how = f"tolerance {_g(tol, 2)} (absolute)"
     quantity = f"{status} {row.get('quantity') or ''}"
     quantity = quantity if len(quantity) <= width else quantity[:width - 1] + "…"
     return f"{quantity}\npredicted {_g(p, 4)}, measured {_g(m, 4)} ± {_g(se, 2)} (SE); {how}{one_sided_text(row)}"

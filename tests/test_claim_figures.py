@@ -83,7 +83,7 @@ def test_strip_has_one_row_per_part_with_the_standardised_deviation_and_the_z_se
     labels = [t.get_text() for t in texts if "\n" in t.get_text()]
     assert [label.split("\n")[0] for label in labels] == ["PASS exponent", "PASS acceptance collapses",
                                                           "FAIL a wrong prediction"]
-    assert "resolution 5.2%" in labels[0] and "passes left of the band" in labels[1]
+    assert "resolution 5.2%" in labels[0] and "pass: left of band" in labels[1]
     # the in-range part: x = (measured - predicted) / tolerance, bar = z SE / tolerance
     (point,) = points
     tol = Z * 0.004 + 0.01

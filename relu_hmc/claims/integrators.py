@@ -239,17 +239,18 @@ def _plot_global_order(ax, prediction, measurements):
                             ylabel="mean |H(T) - H(0)| at T = 1 (energy units)")
 
 
-def _draw_sigma0_ladder(ax, m, predicted, *, color=None, label="") -> None:
+def _draw_sigma0_ladder(ax, m, predicted, *, color=None, prefix="") -> None:
     """Var(dH) / (T eps^2) per eps (the measurement reports no per-eps SE: drawn without bars)
-    and its Richardson limit eps -> 0 (± SE) at eps = 0, with the predicted rate as a line."""
+    and its Richardson limit eps -> 0 (± SE) at eps = 0, with the predicted rate as a line;
+    `prefix` starts each legend label (one ladder among several)."""
     from relu_hmc import plots
 
     eps = np.asarray(m["eps"], float)
-    ax.plot(eps, m["per_eps"], "o", ms=4, color=color, label=f"measured{label} per eps (no per-eps SE)")
+    ax.plot(eps, m["per_eps"], "o", ms=4, color=color, label=f"{prefix}measured per eps (no per-eps SE)")
     ax.errorbar([0.0], [m["value"]], yerr=[m["se"]], fmt="D", ms=5, capsize=3, color=color or "tab:green",
-                zorder=4, label=f"Richardson limit eps -> 0{label} (± SE)")
+                zorder=4, label=f"{prefix}Richardson limit eps -> 0 (± SE)")
     ax.plot([0.0, float(eps.max())], [predicted] * 2, "--", lw=1.2, color=color or plots.THEORY_COLOR,
-            label=f"theory{label}: {predicted:.5g}")
+            label=f"{prefix}theory {predicted:.5g}")
 
 
 def _plot_kinked_sigma0(ax, prediction, measurements):
@@ -260,7 +261,7 @@ def _plot_kinked_sigma0(ax, prediction, measurements):
     _draw_sigma0_ladder(ax, measurements["kinked"], prediction["sigma0_rate"])
     ax.set_xlim(left=-0.05 * max(measurements["kinked"]["eps"]))
     ax.set_xlabel(plots.axis_label("step size", "eps"))
-    ax.set_ylabel("Var(dH) / (T eps^2) per coordinate (energy^2 / time^3)")
+    ax.set_ylabel("Var(dH) / (T eps^2) (energy^2 / time^3)")
 
 
 def _plot_two_stage_optimum(ax, prediction, measurements):
@@ -270,11 +271,11 @@ def _plot_two_stage_optimum(ax, prediction, measurements):
 
     for b, color in zip(prediction["b"], plots.color_cycle()):
         m = measurements[f"b={b}"]
-        _draw_sigma0_ladder(ax, m, prediction["by_b"][b]["sigma0_rate"], color=color, label=f" b = {b}")
+        _draw_sigma0_ladder(ax, m, prediction["by_b"][b]["sigma0_rate"], color=color, prefix=f"b = {b}: ")
         ax.set_xlim(left=-0.05 * max(m["eps"]))
     ax.set_xlabel(plots.axis_label("step size", "eps"))
-    ax.set_ylabel("Var(dH) / (T eps^2) per coordinate (energy^2 / time^3)")
-    ax.legend(fontsize=5.5, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.16))
+    ax.set_ylabel("Var(dH) / (T eps^2) (energy^2 / time^3)")
+    ax.legend(fontsize=5.5, ncol=2, loc="center")  # the b = 1/4 ladder lies well below the other two
 
 
 # --- registration --------------------------------------------------------------------------
