@@ -24,6 +24,9 @@ _GREEN, _RED, _GREY, _BLUE = (0, 120, 0), (176, 0, 0), (90, 90, 90), (0, 60, 120
 #: Height of a claim's text above its figure (statement, source, comparison, tolerance, parts: ~40 mm)
 #: plus the bottom margin.
 _CLAIM_TEXT_MM = 16 + 40
+#: A figure that does not fit under its claim's text is shrunk to fit down to this fraction of its
+#: size (still legible as a vector), else moved to the next page.
+_MIN_FIGURE_SCALE = 0.7
 
 
 def _fmt(x, digits: int = 4) -> str:
@@ -140,7 +143,10 @@ def _figure(pdf, out_dir: Path, png: str, width: float = 150) -> None:
     import logging
 
     height = figure_height(out_dir, png, width)
-    if pdf.get_y() > pdf.h - 16 - height:
+    room = pdf.h - 16 - pdf.get_y()
+    if height > room >= _MIN_FIGURE_SCALE * height:  # shrink a little rather than part it from its claim
+        width, height = width * room / height, room
+    elif height > room:
         pdf.add_page()
     source, reason = figure_source(out_dir, png)
     svg_log = logging.getLogger("fpdf.svg")
