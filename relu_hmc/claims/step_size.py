@@ -146,6 +146,18 @@ def _plot_sweep(axes, prediction, measurements):
 _plot_sweep.panels = 2  # relu_hmc.plots.render: two axes side by side
 
 
+def _plot_variance_in_d(ax, prediction, measurements):
+    """Var(dH) (± SE) against d at fixed eps for the kinked and the smooth target, each with a
+    line of its predicted exponent 2k gamma (= 1) through its points."""
+    for label, color in zip(sorted(measurements), plots.color_cycle()):
+        m = measurements[label]
+        plots.loglog_with_slope(ax, m["x"], [v["value"] for v in m["var"]], [v["se"] for v in m["var"]],
+                                slope=prediction[label]["d_exponent_fixed_eps"], color=color,
+                                label=f"Var(dH), {label} target",
+                                theory_label=f"theory ({label}): d^{prediction[label]['d_exponent_fixed_eps']:g}",
+                                xlabel=plots.axis_label("dimension", "d"), ylabel="Var(dH) at fixed eps (energy units squared)")
+
+
 # --- budgets and registration -------------------------------------------------------------------
 
 # Whole numbers of steps at T = l = 1: d = n^2 for gamma = 1/2, d = n^4 for gamma = 1/4.
@@ -205,6 +217,7 @@ register(Claim(
                                       {"potential": system.spec, "eps": 0.1, "budget": budget}, label)
                                  for label, system in (("kinked", LAPLACE), ("smooth", GAUSSIAN))],
     compare=compare_variance_in_d,
+    plot=_plot_variance_in_d,
     # Var(dH) = d Var(dH_1) holds by construction for iid coordinates: it checks the sampler,
     # not the theory (the theory's exponents are judged at eps = l d^-gamma above)
     kind="observation",
