@@ -148,6 +148,17 @@ def _plot_acceptance_limit(powers: tuple):
     return plot
 
 
+def _plot_literature(ax, prediction, measurements):
+    """The optimum theory.tuning computes (no SE: a root of an equation) against the published
+    value, with the band of its last published digit (± half a unit) the comparison allows."""
+    lit = measurements["literature"]
+    plots.predicted_value(ax, prediction["acceptance"], None, lit["value"],
+                          ylabel="optimal acceptance probability (dimensionless)",
+                          label="theory.tuning optimum", theory_label="published")
+    ax.axhspan(lit["value"] - lit["half_unit"], lit["value"] + lit["half_unit"], color="grey", alpha=0.2,
+               label="published ± half a unit of its last digit")
+
+
 def _plot_gaussian_moment(moment: str, name: str):
     def plot(ax, prediction, measurements):
         m = measurements["dH"][moment]
@@ -237,4 +248,5 @@ for _name, _k, _m, _text in (("rwm", 1, 2, "random-walk Metropolis"), ("mala", 3
         measurements=lambda budget, _name=_name: [Task("relu_hmc.claims.acceptance:literature_value",
                                                        {"name": _name}, "literature")],
         compare=compare_literature,
+        plot=_plot_literature,
     ))
