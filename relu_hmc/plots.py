@@ -6,7 +6,8 @@ PNG (HTML and Markdown), PDF and SVG (vector, for the PDF report and for a paper
 and draws the verdict strip under the claim's axes (relu_hmc.plots_verdict: per verdict part
 the prediction, the tolerance band predicted ± tolerance, the measurement ± z SE, pass/fail,
 quantity and resolution). A plot function with the attribute ``panels = n`` gets a tuple of n
-axes side by side (e.g. Var(dH) and acceptance of two contrasting regimes). The helpers draw the common kinds so that claim modules stay short; every one
+axes side by side (e.g. Var(dH) and acceptance of two contrasting regimes). The helpers
+draw the common kinds so that claim modules stay short; every one
 draws the measurement with its error bars *and* the prediction it is judged against:
 
 - `loglog_with_slope`: |error| against eps on log-log axes with the predicted slope (and an
@@ -76,7 +77,8 @@ def verdict_title(claim_id: str, verdict: dict | None = None, passed: bool | Non
     claim); the numbers of every part are in the verdict strip under the figure."""
     if verdict is not None:
         passed = bool(verdict.get("passed"))
-    status = ": OBSERVED (not counted)" if observation else ("" if passed is None else (": PASS" if passed else ": FAIL"))
+    status = "" if passed is None else (": PASS" if passed else ": FAIL")
+    status = ": OBSERVED (not counted)" if observation else status
     title = f"{claim_id}{status}"
     if verdict is not None and verdict.get("quantity") == "error":
         title += "\ncomparison raised an error: see the report"

@@ -51,7 +51,8 @@ def test_a_value_without_se_is_labelled_so_and_drawn_without_an_invented_bar():
 def test_every_claim_with_figures_in_the_report_has_a_plot_including_the_closed_form_ones():
     by_id = {c.id: c for c in all_claims()}
     for claim_id in ("gaussian-dh/mean", "gaussian-dh/variance", "local-order/smooth-q", "local-order/smooth-p",
-                     "crossing-step/exact-formula", "integrator/leapfrog/global-order", "integrator/yoshida4/kinked-sigma0",
+                     "crossing-step/exact-formula", "integrator/leapfrog/global-order",
+                     "integrator/yoshida4/kinked-sigma0",
                      "integrator/two-stage/kinked-optimum-b", "cross-check/rwm-optimal-acceptance",
                      "step-size-exponent/variance-linear-in-d"):
         assert by_id[claim_id].plot is not None, claim_id

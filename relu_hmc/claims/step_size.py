@@ -130,7 +130,8 @@ def _plot_sweep(axes, prediction, measurements):
         acc_ax.errorbar(s["d"], s["acceptance"], yerr=s["acceptance_se"], color=color, label=s["label"],
                         **plots.MEASURED_STYLE)
         if s["limit"] is not None:
-            acc_ax.axhline(s["limit"], color=color, ls="--", lw=1.2, label=f"theory a(l) = {s['limit']:.3f} (d → ∞)")
+            acc_ax.axhline(s["limit"], color=color, ls="--", lw=1.2,
+                           label=f"theory a(l) = {s['limit']:.3f} (d → ∞)")
         else:
             acc_ax.annotate(f"theory: → {s['heads_to']} as d → ∞", (s["d"][-1], s["acceptance"][-1]),
                             xytext=(-6, 10 if s["heads_to"] == "0" else -14), textcoords="offset points",
@@ -155,7 +156,8 @@ def _plot_variance_in_d(ax, prediction, measurements):
                                 slope=prediction[label]["d_exponent_fixed_eps"], color=color,
                                 label=f"Var(dH), {label} target",
                                 theory_label=f"theory ({label}): d^{prediction[label]['d_exponent_fixed_eps']:g}",
-                                xlabel=plots.axis_label("dimension", "d"), ylabel="Var(dH) at fixed eps (energy units squared)")
+                                xlabel=plots.axis_label("dimension", "d"),
+                                ylabel="Var(dH) at fixed eps (energy units squared)")
 
 
 # --- budgets and registration -------------------------------------------------------------------
