@@ -2,8 +2,12 @@
 
 A claim with a ``plot(ax, prediction, measurements)`` gets one figure, saved three times:
 PNG (HTML and Markdown), PDF and SVG (vector, for the PDF report and for a paper's appendix).
-`render` puts the verdict in the title (PASS / FAIL and measured ± SE against the
-prediction). The helpers draw the common kinds so that claim modules stay short; every one
+`render` puts PASS / FAIL (OBSERVED for an observation) and the compared quantity in the title
+and draws the verdict strip under the claim's axes (relu_hmc.plots_verdict: per verdict part
+the prediction, the tolerance band predicted ± tolerance, the measurement ± z SE, pass/fail,
+quantity and resolution). A plot function with the attribute ``panels = n`` gets a tuple of n
+axes side by side (e.g. Var(dH) and acceptance of two contrasting regimes). The helpers
+draw the common kinds so that claim modules stay short; every one
 draws the measurement with its error bars *and* the prediction it is judged against:
 
 - `loglog_with_slope`: |error| against eps on log-log axes with the predicted slope (and an
@@ -66,47 +70,74 @@ def _fmt(x, digits=3) -> str:
     return f"{x:.{digits}g}" if math.isfinite(x) else "nan"
 
 
-def verdict_title(claim_id: str, verdict: dict | None = None, passed: bool | None = None) -> str:
-    """'claim-id: PASS' and, given the verdict dict, a second line with the compared quantity (the
-    headline part of a composite claim) and its measured ± SE, prediction and tolerance."""
+def verdict_title(claim_id: str, verdict: dict | None = None, passed: bool | None = None, *,
+                  observation: bool = False) -> str:
+    """'claim-id: PASS' (OBSERVED for an observation, which is never counted) and, given the
+    verdict dict, a second line with the compared quantity (the headline part of a composite
+    claim); the numbers of every part are in the verdict strip under the figure."""
     if verdict is not None:
         passed = bool(verdict.get("passed"))
     status = "" if passed is None else (": PASS" if passed else ": FAIL")
+    status = ": OBSERVED (not counted)" if observation else status
     title = f"{claim_id}{status}"
-    if verdict is not None and verdict.get("quantity") != "error":
+    if verdict is not None and verdict.get("quantity") == "error":
+        title += "\ncomparison raised an error: see the report"
+    elif verdict is not None:
         quantity = str(verdict.get("quantity") or "")
         quantity = quantity if len(quantity) <= TITLE_WIDTH else quantity[:TITLE_WIDTH - 1] + "…"
-        title += (f"\n{quantity}\nmeasured {_fmt(verdict.get('measured'))} ± {_fmt(verdict.get('se'), 2)}, "
-                  f"predicted {_fmt(verdict.get('predicted'))}, tolerance {_fmt(verdict.get('tolerance'), 2)}")
+        title += f"\n{quantity}"
     return title
 
 
 def _sparse_minor_log_ticks(ax) -> None:
     """Minor ticks of a log axis at 2 and 5 times the powers of ten only: on a range under a
-    decade matplotlib labels every minor tick and the labels overlap."""
-    from matplotlib.ticker import LogLocator
+    decade matplotlib labels every minor tick and the labels overlap. Under a decade the tick
+    labels are plain numbers ('0.266'), not '2.66 x 10^-1'."""
+    from matplotlib.ticker import FuncFormatter, LogLocator
 
+    plain = FuncFormatter(lambda value, _: f"{value:.3g}")
     for axis, scale in ((ax.xaxis, ax.get_xscale()), (ax.yaxis, ax.get_yscale())):
         if scale == "log":
             axis.set_minor_locator(LogLocator(base=10.0, subs=(2.0, 5.0)))
+            lo, hi = sorted(axis.get_view_interval())
+            if lo > 0 and hi / lo < 10.0:
+                axis.set_major_formatter(plain)
+                axis.set_minor_formatter(plain)
 
 
 def render(claim, prediction: dict, measurements: dict, path: Path, *, passed: bool | None = None,
            verdict: dict | None = None) -> bool:
-    """Draw `claim.plot` into `path` (PNG) and its PDF/SVG twins; False (and no file) when the
-    claim has no plot or its plot raised (the report then says so)."""
+    """Draw `claim.plot` into `path` (PNG) and its PDF/SVG twins, with the verdict strip
+    (relu_hmc.plots_verdict) under it when the verdict dict is given; False (and no file) when
+    the claim has no plot or its plot raised (the report then says so)."""
+    from relu_hmc import plots_verdict
+
     if claim.plot is None or prediction is None or any(v is None for v in measurements.values()):
         return False
-    fig, ax = plt.subplots(figsize=FIGSIZE, dpi=DPI)
+    strip = plots_verdict.strip_inches(verdict)
+    panels = getattr(claim.plot, "panels", 1)  # a plot that wants several axes side by side gets a tuple
+    width = FIGSIZE[0] * (1.0 if panels == 1 else 1.45)
+    fig = plt.figure(figsize=(width, FIGSIZE[1] + strip), dpi=DPI)
+    grid = fig.add_gridspec(2 if strip else 1, panels, height_ratios=(FIGSIZE[1], strip) if strip else None)
+    axes = [fig.add_subplot(grid[0, i]) for i in range(panels)]
+    strip_ax = fig.add_subplot(grid[1, :]) if strip else None
+    observation = getattr(claim, "kind", "claim") == "observation"
     try:
-        claim.plot(ax, prediction, measurements)
-        _sparse_minor_log_ticks(ax)
-        title = verdict_title(claim.id, verdict, passed)
-        failed = verdict is not None and not verdict.get("passed") or passed is False
-        ax.set_title(title, fontsize=8, color="#b00000" if failed else "black")
-        ax.grid(True, which="both", alpha=0.3)
-        if ax.get_legend() is None and ax.get_legend_handles_labels()[0]:  # keep a claim's own placement
-            ax.legend(fontsize=7)
+        claim.plot(axes[0] if panels == 1 else tuple(axes), prediction, measurements)
+        title = verdict_title(claim.id, verdict, passed, observation=observation)
+        failed = not observation and (verdict is not None and not verdict.get("passed") or passed is False)
+        for ax in axes:
+            _sparse_minor_log_ticks(ax)
+            ax.grid(True, which="both", alpha=0.3)
+            if ax.get_legend() is None and ax.get_legend_handles_labels()[0]:  # keep a claim's own placement
+                ax.legend(fontsize=7)
+        title_color = "#b00000" if failed else "black"
+        if panels == 1:
+            axes[0].set_title(title, fontsize=8, color=title_color)
+        else:
+            fig.suptitle(title, fontsize=8, color=title_color)
+        if strip_ax is not None:
+            plots_verdict.draw(strip_ax, verdict, observation=observation, width=width / FIGSIZE[0])
         fig.tight_layout()
         save(fig, path)
         return True
@@ -141,21 +172,24 @@ def axis_label(what: str, symbol: str = "", unit: str = "") -> str:
 
 
 def loglog_with_slope(ax, x, y, se=None, *, slope: float, label: str, xlabel: str, ylabel: str,
-                      fitted: float | None = None, slope_band: float | None = None) -> None:
+                      fitted: float | None = None, slope_band: float | None = None, color=None,
+                      theory_label: str | None = None) -> None:
     """Measured |y| against x on log-log axes (with ±SE bars) and a reference line of the
     predicted slope through the geometric centre of the points; with ``slope_band`` the
-    lines of slope ± slope_band (the tolerance) bound a shaded band."""
+    lines of slope ± slope_band (the tolerance) bound a shaded band. With ``color`` the
+    points and their theory line share it (several series on one axes)."""
     x, y = np.asarray(x, float), np.abs(np.asarray(y, float))
     yerr = None if se is None else np.asarray(se, float)
-    ax.errorbar(x, y, yerr=yerr, label=f"measured {label} (± SE)", **MEASURED_STYLE)
+    ax.errorbar(x, y, yerr=yerr, label=f"measured {label} (± SE)", color=color, **MEASURED_STYLE)
     positive = y > 0
     cx = math.exp(np.mean(np.log(x[positive]))) if positive.any() else 1.0
     cy = math.exp(np.mean(np.log(y[positive]))) if positive.any() else 1.0
     xs = np.geomspace(x.min(), x.max(), 50)
-    ax.plot(xs, cy * (xs / cx) ** slope, "--", color=THEORY_COLOR, label=f"theory: slope {slope:g}")
+    ax.plot(xs, cy * (xs / cx) ** slope, "--", color=color or THEORY_COLOR,
+            label=theory_label or f"theory: slope {slope:g}")
     if slope_band:
         ax.fill_between(xs, cy * (xs / cx) ** (slope - slope_band), cy * (xs / cx) ** (slope + slope_band),
-                        color="grey", alpha=0.2, label=f"slope {slope:g} ± {slope_band:.2g} (tolerance)")
+                        color=color or "grey", alpha=0.2, label=f"slope {slope:g} ± {slope_band:.2g} (tolerance)")
     if fitted is not None:
         ax.plot([], [], " ", label=f"fitted slope {fitted:.3f}")
     ax.set_xscale("log")

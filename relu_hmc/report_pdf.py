@@ -5,10 +5,12 @@ and any other Unicode in a statement print as written). Contents, in order: the 
 the run, the failed claims, the table of every claim, one section per claim family (each
 claim's statement, source, comparison, tolerance derivation, parts and its figure), the BNN
 figures, the tuning advice, the tolerance policy, the provenance, and the references
-(relu_hmc.bibliography). Figures are embedded as their PNGs (drawn at 200 dpi: about 190 dpi
-at the printed width): fpdf2 would take ~0.3 s per figure to parse the SVG twins, and the
-summary's wall time is measured before the formats are written; the vector PDF and SVG of
-every figure are beside it under plots/. The PDF has an outline (bookmarks) per section.
+(relu_hmc.bibliography). Figures are embedded as vectors: the SVG twin of each figure
+(relu_hmc.plots.save) drawn by fpdf2's SVG reader (text as paths, markers, error bars, fills
+and clipping render as matplotlib drew them); a figure using an element that reader skips
+(hatching, an SVG <pattern>) is embedded as its 200-dpi PNG with the reason printed under it
+(`figure_source`). Parsing an SVG takes fpdf2 ~0.3 s per figure, counted in the run's wall time
+(`build`'s finalize). The PDF has an outline (bookmarks) per section.
 """
 from __future__ import annotations
 
@@ -19,8 +21,12 @@ from pathlib import Path
 from relu_hmc import bibliography, plots
 
 _GREEN, _RED, _GREY, _BLUE = (0, 120, 0), (176, 0, 0), (90, 90, 90), (0, 60, 120)
-#: Height a claim with a figure needs (text ~35 mm + a 150 mm wide figure ~105 mm).
-_CLAIM_WITH_FIGURE_MM = 16 + 140
+#: Height of a claim's text above its figure (statement, source, comparison, tolerance, parts: ~40 mm)
+#: plus the bottom margin.
+_CLAIM_TEXT_MM = 16 + 40
+#: A figure that does not fit under its claim's text is shrunk to fit down to this fraction of its
+#: size (still legible as a vector), else moved to the next page.
+_MIN_FIGURE_SCALE = 0.7
 
 
 def _fmt(x, digits: int = 4) -> str:
@@ -103,10 +109,56 @@ def _table(pdf, header, rows, widths, align=None, size: float = 7.5, colors=None
     pdf.ln(2)
 
 
+#: SVG elements fpdf2 (2.8) does not draw, and what a figure loses with them.
+_SVG_UNSUPPORTED = {"<pattern": "hatching (an SVG <pattern>)", "<image": "an embedded raster image",
+                    "<mask": "a mask", "<filter": "a filter effect"}
+
+
+def figure_source(out_dir: Path, png: str) -> tuple[Path, str | None]:
+    """The file to embed for a figure and, when it is not the vector SVG, why: the SVG twin
+    (relu_hmc.plots.save) unless it is missing or uses an element fpdf2 does not draw."""
+    svg = (out_dir / png).with_suffix(".svg")
+    if not svg.is_file():
+        return out_dir / png, "no SVG twin of this figure"
+    text = svg.read_text(encoding="utf-8", errors="replace")
+    lost = [what for tag, what in _SVG_UNSUPPORTED.items() if tag in text]
+    if lost:
+        return out_dir / png, f"raster PNG ({plots.DPI} dpi): the figure uses {', '.join(lost)}, which fpdf2 does " \
+                              f"not draw from SVG; the vector PDF/SVG are under plots/"
+    return svg, None
+
+
+def figure_height(out_dir: Path, png: str, width: float) -> float:
+    """Printed height (mm) of a figure at `width` mm (aspect ratio of its PNG)."""
+    from PIL import Image
+
+    with Image.open(out_dir / png) as image:
+        w, h = image.size
+    return width * h / w
+
+
 def _figure(pdf, out_dir: Path, png: str, width: float = 150) -> None:
-    if pdf.get_y() > pdf.h - 16 - width * 0.7:
+    """Place a figure centred at `width` mm: its vector SVG where fpdf2 draws it (figure_source),
+    else its PNG with the reason printed under it."""
+    import logging
+
+    height = figure_height(out_dir, png, width)
+    room = pdf.h - 16 - pdf.get_y()
+    if height > room >= _MIN_FIGURE_SCALE * height:  # shrink a little rather than part it from its claim
+        width, height = width * room / height, room
+    elif height > room:
         pdf.add_page()
-    pdf.image(str(out_dir / png), x=(pdf.w - width) / 2, w=width)
+    source, reason = figure_source(out_dir, png)
+    svg_log = logging.getLogger("fpdf.svg")
+    level = svg_log.level
+    svg_log.setLevel(logging.ERROR)  # <metadata> is skipped with a warning per figure: nothing is lost
+    try:
+        pdf.image(str(source), x=(pdf.w - width) / 2, y=pdf.get_y(), w=width, h=height)
+    finally:
+        svg_log.setLevel(level)
+    pdf.set_y(pdf.get_y() + height)
+    if reason:
+        _para(pdf, f"(Figure embedded as {reason}.)", 7, _GREY, "I")
     pdf.ln(2)
 
 
@@ -228,7 +280,7 @@ def build(report: dict, out_dir: str | Path, finalize=None):
         _heading(pdf, f"Claim family: {family}", 0)
         for c in claims:
             v = c["verdict"]
-            if c.get("figure") and pdf.get_y() > pdf.h - _CLAIM_WITH_FIGURE_MM:
+            if c.get("figure") and pdf.get_y() > pdf.h - _CLAIM_TEXT_MM - figure_height(out_dir, c["figure"], 150):
                 pdf.add_page()  # keep a claim's text and its figure on one page
             _heading(pdf, c["id"], 1, size=10.5)
             _para(pdf, f"{result_text(c)}: {c['statement']}", 9, _colour(c), "B")

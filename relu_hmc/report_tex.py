@@ -21,6 +21,7 @@ import math
 from pathlib import Path
 
 from relu_hmc import bibliography, plots
+from relu_hmc.claims.base import Z
 
 _SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
             "{": r"\{", "}": r"\}", "~": r"$\sim$", "^": r"\textasciicircum{}",
@@ -133,6 +134,11 @@ def _caption_result(entry: dict) -> str:
     return {"PASS": "passed", "OBSERVED": "observation, not counted"}.get(result_text(entry), "FAILED")
 
 
+#: How to read the verdict strip under every claim figure (relu_hmc.plots_verdict).
+STRIP_CAPTION = ("Lower panel: the verdict, one row per part: (measured $-$ predicted) / tolerance with a bar of "
+                 f"$\\pm z$ SE ($z = {Z:g}$), the band $\\pm 1$ is predicted $\\pm$ tolerance.")
+
+
 def figure_list(report: dict) -> str:
     lines = ["% relu-hmc figures: one figure environment per claim (vector PDFs under plots/)."]
     for family, claims in families(report).items():
@@ -145,7 +151,7 @@ def figure_list(report: dict) -> str:
             lines += ["\\begin{figure}[htbp]", "\\centering",
                       f"\\includegraphics[width=0.8\\linewidth]{{{pdf}}}",
                       f"\\caption{{\\texttt{{{escape(c['id'])}}} ({_caption_result(c)}): "
-                      f"{escape(c['statement'])}}}",
+                      f"{escape(c['statement'])} {STRIP_CAPTION}}}",
                       f"\\label{{fig:{label(c['id'])}}}", "\\end{figure}", ""]
     for f in report.get("bnn_figures") or []:
         pdf = Path(plots.vector_paths(f)["pdf"]).as_posix()

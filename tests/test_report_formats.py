@@ -88,6 +88,33 @@ def test_every_figure_is_png_pdf_and_svg(toy_report):
         assert "<svg" in (out / "plots" / f"{stem}.svg").read_text()[:2000]
 
 
+def test_pdf_embeds_the_figures_as_vectors_not_as_raster_images(toy_report):
+    out, _, _ = toy_report
+    reader = PdfReader(str(out / "report.pdf"))
+    assert sum(len(page.images) for page in reader.pages) == 0  # the SVGs are drawn as PDF paths
+    _, text = pdf_text(out / "report.pdf")
+    assert "no figure for this claim" not in text and "raster PNG" not in text
+
+
+def test_a_figure_with_hatching_falls_back_to_its_png_and_says_why(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from relu_hmc import plots, report_pdf
+
+    fig, ax = plt.subplots()
+    ax.fill_between([0, 1], [0, 1], hatch="//", facecolor="none")
+    plots.save(fig, tmp_path / "plots" / "hatched.png")
+    source, reason = report_pdf.figure_source(tmp_path, "plots/hatched.png")
+    assert source == tmp_path / "plots" / "hatched.png" and "hatching" in reason
+    fig, ax = plt.subplots()
+    ax.errorbar([0, 1], [0, 1], yerr=0.1, fmt="o")
+    plots.save(fig, tmp_path / "plots" / "plain.png")
+    assert report_pdf.figure_source(tmp_path, "plots/plain.png") == (tmp_path / "plots" / "plain.svg", None)
+
+
 def _environments_balanced(tex: str) -> bool:
     stack = []
     for kind, name in re.findall(r"\\(begin|end)\{([^}]*)\}", tex):

@@ -122,19 +122,41 @@ def acceptance_limit_comparison(powers: tuple):
     return compare_acceptance_limit
 
 
-def _plot_acceptance_limit(ax, prediction, measurements):
-    """Acceptance (± SE) at each rung of the ladder against eps = l d^-gamma, with the predicted
-    d -> infinity limit a(l) as a line from eps = 0 (where the ladder is extrapolated to)."""
-    pts = sorted(measurements.values(), key=lambda m: m["d"])
-    eps = [m["eps"] for m in pts]
-    plots.measured_vs_theory(ax, eps, [m["acceptance"]["value"] for m in pts],
-                             [m["acceptance"]["se"] for m in pts], theory_x=[0.0, max(eps)],
-                             theory_y=[prediction["acceptance"]] * 2,
-                             xlabel="step size eps = l d^-gamma (d on the ladder)",
-                             ylabel="acceptance probability (dimensionless)",
-                             label="measured acceptance at d = " + ", ".join(str(m["d"]) for m in pts),
-                             theory_label=f"theory: limit a(l = {prediction['l']:g}) = {prediction['acceptance']:.4f}")
-    ax.set_xlim(left=0.0)
+def _plot_acceptance_limit(powers: tuple):
+    """The figure of an acceptance-limit claim whose ladder is extrapolated in these eps powers."""
+    def plot(ax, prediction, measurements):
+        """Acceptance (± SE) at each rung of the ladder against eps = l d^-gamma, the Richardson
+        limit eps -> 0 (± SE) the claim is judged by, drawn at eps = 0, and the predicted
+        d -> infinity limit a(l) as a line from eps = 0."""
+        pts = sorted(measurements.values(), key=lambda m: m["d"])
+        eps = np.array([m["eps"] for m in pts])
+        values = np.array([m["acceptance"]["value"] for m in pts])
+        ses = np.array([m["acceptance"]["se"] for m in pts])
+        plots.measured_vs_theory(ax, eps, values, ses, theory_x=[0.0, float(eps.max())],
+                                 theory_y=[prediction["acceptance"]] * 2,
+                                 xlabel="step size eps = l d^-gamma (d on the ladder)",
+                                 ylabel="acceptance probability (dimensionless)",
+                                 label="measured acceptance at d = " + ", ".join(str(m["d"]) for m in pts),
+                                 theory_label=f"theory: limit a(l = {prediction['l']:g}) = "
+                                              f"{prediction['acceptance']:.4f}")
+        # the same extrapolation as the comparison (acceptance_limit_comparison)
+        limit = richardson(eps, values, powers).value
+        se = float(np.sqrt(np.sum((richardson_weights(eps, powers) * ses) ** 2)))
+        ax.errorbar([0.0], [limit], yerr=[se], fmt="D", ms=5, capsize=3, color="tab:green", zorder=4,
+                    label="Richardson limit eps -> 0 (± SE), as judged")
+        ax.set_xlim(left=-0.04 * float(eps.max()))
+    return plot
+
+
+def _plot_literature(ax, prediction, measurements):
+    """The optimum theory.tuning computes (no SE: a root of an equation) against the published
+    value, with the band of its last published digit (± half a unit) the comparison allows."""
+    lit = measurements["literature"]
+    plots.predicted_value(ax, prediction["acceptance"], None, lit["value"],
+                          ylabel="optimal acceptance probability (dimensionless)",
+                          label="theory.tuning optimum", theory_label="published")
+    ax.axhspan(lit["value"] - lit["half_unit"], lit["value"] + lit["half_unit"], color="grey", alpha=0.2,
+               label="published ± half a unit of its last digit")
 
 
 def _plot_gaussian_moment(moment: str, name: str):
@@ -189,7 +211,7 @@ def _acceptance_claim(key, system, statement, source, gamma, l, steps, powers, n
     return register(Claim(f"acceptance-limit/{key}", statement, source, "acceptance-limit",
                           Task("relu_hmc.claims.acceptance:predict_acceptance_limit",
                                {"potential": system.expression, "T": 1.0, "l": l}),
-                          tasks, acceptance_limit_comparison(tuple(powers)), _plot_acceptance_limit))
+                          tasks, acceptance_limit_comparison(tuple(powers)), _plot_acceptance_limit(tuple(powers))))
 
 
 _acceptance_claim(
@@ -226,4 +248,5 @@ for _name, _k, _m, _text in (("rwm", 1, 2, "random-walk Metropolis"), ("mala", 3
         measurements=lambda budget, _name=_name: [Task("relu_hmc.claims.acceptance:literature_value",
                                                        {"name": _name}, "literature")],
         compare=compare_literature,
+        plot=_plot_literature,
     ))

@@ -224,6 +224,60 @@ def compare_two_stage_optimum(prediction: dict, measurements: dict) -> Verdict:
     return all_of(parts, quantity="two-stage kinked Sigma_0 minimal at b = 1/4")
 
 
+# --- figures --------------------------------------------------------------------------------
+
+def _plot_global_order(ax, prediction, measurements):
+    """Mean |dH| over T = 1 (± SE) against eps on log-log axes with a line of the predicted
+    global order (local order - 1) through the points."""
+    from relu_hmc import plots
+
+    m = measurements["smooth"]
+    plots.loglog_with_slope(ax, m["eps"], m["mean_abs_error"], m["mean_abs_error_se"],
+                            slope=prediction["global_order"], fitted=m["order"],
+                            label=f"mean |dH| on the {SMOOTH_SYSTEM} target",
+                            xlabel=plots.axis_label("step size", "eps"),
+                            ylabel="mean |H(T) - H(0)| at T = 1 (energy units)")
+
+
+def _draw_sigma0_ladder(ax, m, predicted, *, color=None, prefix="") -> None:
+    """Var(dH) / (T eps^2) per eps (the measurement reports no per-eps SE: drawn without bars)
+    and its Richardson limit eps -> 0 (± SE) at eps = 0, with the predicted rate as a line;
+    `prefix` starts each legend label (one ladder among several)."""
+    from relu_hmc import plots
+
+    eps = np.asarray(m["eps"], float)
+    ax.plot(eps, m["per_eps"], "o", ms=4, color=color, label=f"{prefix}measured per eps (no per-eps SE)")
+    ax.errorbar([0.0], [m["value"]], yerr=[m["se"]], fmt="D", ms=5, capsize=3, color=color or "tab:green",
+                zorder=4, label=f"{prefix}Richardson limit eps -> 0 (± SE)")
+    ax.plot([0.0, float(eps.max())], [predicted] * 2, "--", lw=1.2, color=color or plots.THEORY_COLOR,
+            label=f"{prefix}theory {predicted:.5g}")
+
+
+def _plot_kinked_sigma0(ax, prediction, measurements):
+    """The eps ladder of Var(dH) / (T eps^2) on the Laplace target, its eps -> 0 limit and the
+    predicted rate J^2 pi(b) E|p|^3 K."""
+    from relu_hmc import plots
+
+    _draw_sigma0_ladder(ax, measurements["kinked"], prediction["sigma0_rate"])
+    ax.set_xlim(left=-0.05 * max(measurements["kinked"]["eps"]))
+    ax.set_xlabel(plots.axis_label("step size", "eps"))
+    ax.set_ylabel("Var(dH) / (T eps^2) (energy^2 / time^3)")
+
+
+def _plot_two_stage_optimum(ax, prediction, measurements):
+    """The Sigma_0 rate of the two-stage splitting at each b: eps ladders, limits and predicted
+    rates (K(b) minimal at b = 1/4), one colour per b."""
+    from relu_hmc import plots
+
+    for b, color in zip(prediction["b"], plots.color_cycle()):
+        m = measurements[f"b={b}"]
+        _draw_sigma0_ladder(ax, m, prediction["by_b"][b]["sigma0_rate"], color=color, prefix=f"b = {b}: ")
+        ax.set_xlim(left=-0.05 * max(m["eps"]))
+    ax.set_xlabel(plots.axis_label("step size", "eps"))
+    ax.set_ylabel("Var(dH) / (T eps^2) (energy^2 / time^3)")
+    ax.legend(fontsize=5.5, ncol=2, loc="center")  # the b = 1/4 ladder lies well below the other two
+
+
 # --- registration --------------------------------------------------------------------------
 
 def _global_tasks(name):
@@ -259,6 +313,7 @@ for _name in BUILTIN_NAMES:
         prediction=Task("relu_hmc.claims.integrators:predict_global_order", {"integrator": _name}),
         measurements=_global_tasks(_name),
         compare=compare_global_order,
+        plot=_plot_global_order,
     ))
     register(Claim(
         id=f"integrator/{_name}/kinked-sigma0",
@@ -270,6 +325,7 @@ for _name in BUILTIN_NAMES:
         prediction=Task("relu_hmc.claims.integrators:predict_kinked_sigma0", {"integrator": _name}),
         measurements=lambda budget, _name=_name: [_sigma0_task(_name, "kinked", budget)],
         compare=compare_kinked_sigma0,
+        plot=_plot_kinked_sigma0,
     ))
 
 
@@ -289,4 +345,5 @@ register(Claim(
     prediction=Task("relu_hmc.claims.integrators:predict_two_stage_constants"),
     measurements=_two_stage_tasks,
     compare=compare_two_stage_optimum,
+    plot=_plot_two_stage_optimum,
 ))

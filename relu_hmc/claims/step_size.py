@@ -94,19 +94,70 @@ def compare_variance_in_d(prediction, measurements):
     return all_of(parts, quantity="Var(dH) proportional to d at fixed eps")
 
 
-def _plot_sweep(ax, prediction, measurements):
-    """Var(dH) (± SE) against d along eps = l d^-gamma with a line of the predicted exponent
-    1 - 2k gamma through the points; the acceptance at each d is in the legend."""
-    sweep = measurements["sweep"]
+def _sweep_series(prediction, sweep, role: str) -> dict:
+    """One sweep as a plotted series: Var(dH) and acceptance (± SE) against d, its predicted
+    exponent 1 - 2k gamma and, at the theory's gamma, the predicted acceptance limit a(l)."""
+    from relu_hmc.theory.acceptance import acceptance_limit
+
     pts = sweep["points"]
     g = sweep["gamma"]
-    exponent = 1.0 - prediction["sigma_exponent"] * g
-    acc = ", ".join(f"{p['acceptance']['value']:.2f}" for p in pts)
-    plots.loglog_with_slope(ax, [p["d"] for p in pts], [p["variance"]["value"] for p in pts],
-                            [p["variance"]["se"] for p in pts], slope=exponent,
-                            label=f"Var(dH) at eps = l d^-{g:g}", xlabel=plots.axis_label("dimension", "d"),
-                            ylabel="Var(dH) (energy units squared)")
-    ax.plot([], [], " ", label=f"measured acceptance {acc}")
+    theory_gamma = prediction["step_size_exponent"]
+    limit = None
+    if math.isclose(g, theory_gamma):  # eps = l d^-gamma at the right gamma: acceptance -> a(l)
+        limit = float(acceptance_limit(prediction["sigma0"] * sweep["l"] ** prediction["sigma_exponent"]))
+    return {"d": [p["d"] for p in pts], "variance": [p["variance"]["value"] for p in pts],
+            "variance_se": [p["variance"]["se"] for p in pts], "acceptance": [p["acceptance"]["value"] for p in pts],
+            "acceptance_se": [p["acceptance"]["se"] for p in pts], "gamma": g,
+            "exponent": 1.0 - prediction["sigma_exponent"] * g, "limit": limit,
+            "label": f"gamma = {g:g} ({role})", "heads_to": "1" if g > theory_gamma else "0"}
+
+
+def _plot_sweep(axes, prediction, measurements):
+    """Left: Var(dH) (± SE) against d along eps = l d^-gamma with a line of the predicted exponent
+    1 - 2k gamma through the points; right: the acceptance (± SE) with the predicted limit a(l)
+    at the theory's gamma (Beskos et al. 2013; derived here for kinks) and, at a smaller gamma,
+    the collapse to 0. A kinked claim also draws the contrasting gamma's sweep ("contrast"): the
+    stable gamma = 1/2 and the collapsing gamma = 1/4 side by side."""
+    var_ax, acc_ax = axes
+    series = [_sweep_series(prediction, measurements["sweep"], "this claim")]
+    if measurements.get("contrast") is not None:
+        series.append(_sweep_series(prediction, measurements["contrast"], "contrast"))
+    colors = plots.color_cycle()
+    for s, color in zip(series, colors):
+        plots.loglog_with_slope(var_ax, s["d"], s["variance"], s["variance_se"], slope=s["exponent"], color=color,
+                                label=s["label"], theory_label=f"theory: d^{s['exponent']:.3g}",
+                                xlabel=plots.axis_label("dimension", "d"), ylabel="Var(dH) (energy units squared)")
+        acc_ax.errorbar(s["d"], s["acceptance"], yerr=s["acceptance_se"], color=color, label=s["label"],
+                        **plots.MEASURED_STYLE)
+        if s["limit"] is not None:
+            acc_ax.axhline(s["limit"], color=color, ls="--", lw=1.2,
+                           label=f"theory a(l) = {s['limit']:.3f} (d → ∞)")
+        else:
+            acc_ax.annotate(f"theory: → {s['heads_to']} as d → ∞", (s["d"][-1], s["acceptance"][-1]),
+                            xytext=(-6, 10 if s["heads_to"] == "0" else -14), textcoords="offset points",
+                            fontsize=6.5, color=color, ha="right")
+    var_ax.legend(fontsize=6)
+    acc_ax.set_xscale("log")
+    acc_ax.set_ylim(0.0, 1.05)
+    acc_ax.set_xlabel(plots.axis_label("dimension", "d"))
+    acc_ax.set_ylabel("acceptance probability (dimensionless)")
+    acc_ax.legend(fontsize=6, loc="best")
+
+
+_plot_sweep.panels = 2  # relu_hmc.plots.render: two axes side by side
+
+
+def _plot_variance_in_d(ax, prediction, measurements):
+    """Var(dH) (± SE) against d at fixed eps for the kinked and the smooth target, each with a
+    line of its predicted exponent 2k gamma (= 1) through its points."""
+    for label, color in zip(sorted(measurements), plots.color_cycle()):
+        m = measurements[label]
+        plots.loglog_with_slope(ax, m["x"], [v["value"] for v in m["var"]], [v["se"] for v in m["var"]],
+                                slope=prediction[label]["d_exponent_fixed_eps"], color=color,
+                                label=f"Var(dH), {label} target",
+                                theory_label=f"theory ({label}): d^{prediction[label]['d_exponent_fixed_eps']:g}",
+                                xlabel=plots.axis_label("dimension", "d"),
+                                ylabel="Var(dH) at fixed eps (energy units squared)")
 
 
 # --- budgets and registration -------------------------------------------------------------------
@@ -127,6 +178,23 @@ _SWEEPS = {
                       "1 - 2k gamma = 0 in the eps -> 0 limit)."),
 }
 
+#: The kinked claims' figures also draw the other kinked sweep (the contrasting regime). The task
+#: is that claim's own task (same config, so a run computes it once); compare never reads it.
+_CONTRAST = {"kinked-stable": "kinked-collapse", "kinked-collapse": "kinked-stable"}
+
+
+def _sweep_task(key: str, budget: str, label: str) -> Task:
+    system, gamma, dims, n, _ = _SWEEPS[key]
+    return Task("relu_hmc.claims._measure:measure_sweep",
+                {"potential": system.spec, "gamma": gamma, "l": 1.0, "T": 1.0, "dims": list(dims),
+                 "n_proposals": list(n[budget])}, label)
+
+
+def _sweep_tasks(key: str, budget: str) -> list[Task]:
+    return [_sweep_task(key, budget, "sweep")] + (
+        [_sweep_task(_CONTRAST[key], budget, "contrast")] if key in _CONTRAST else [])
+
+
 for _key, (_system, _gamma, _dims, _n, _statement) in _SWEEPS.items():
     register(Claim(
         id=f"step-size-exponent/{_key}",
@@ -135,10 +203,7 @@ for _key, (_system, _gamma, _dims, _n, _statement) in _SWEEPS.items():
                "theory.derive (kinked gamma = 1/2, derived here); DESIGN.md item 3",
         family="step-size-exponent",
         prediction=Task("relu_hmc.claims._predict:predict_scaling_law", {"potential": _system.expression}),
-        measurements=lambda budget, _system=_system, _gamma=_gamma, _dims=_dims, _n=_n: [
-            Task("relu_hmc.claims._measure:measure_sweep",
-                 {"potential": _system.spec, "gamma": _gamma, "l": 1.0, "T": 1.0, "dims": list(_dims),
-                  "n_proposals": list(_n[budget])}, "sweep")],
+        measurements=lambda budget, _key=_key: _sweep_tasks(_key, budget),
         compare=compare_sweep,
         plot=_plot_sweep,
     ))
@@ -154,6 +219,7 @@ register(Claim(
                                       {"potential": system.spec, "eps": 0.1, "budget": budget}, label)
                                  for label, system in (("kinked", LAPLACE), ("smooth", GAUSSIAN))],
     compare=compare_variance_in_d,
+    plot=_plot_variance_in_d,
     # Var(dH) = d Var(dH_1) holds by construction for iid coordinates: it checks the sampler,
     # not the theory (the theory's exponents are judged at eps = l d^-gamma above)
     kind="observation",
