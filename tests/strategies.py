@@ -107,12 +107,19 @@ def kinked_potentials(draw, max_kinks: int = 3, quadratic: bool | None = None) -
     if curvatures[0] == 0.0 and slopes[0] >= 0.0:
         slopes[0] = -0.5
     numeric = potentials.piecewise_quadratic(kinks, curvatures, slopes)
-    # the same function as a SymPy Piecewise, with the numeric offsets (continuity)
+    # the same function as a SymPy Piecewise in exact arithmetic: the floats are dyadic
+    # rationals, and each offset follows from continuity exactly (the float offsets of the
+    # kernel family leave value jumps of ~1e-16, which theory rightly reads as a jump)
     n_pieces = n + 1
-    curv, slope, offset = (numeric.params[i * n_pieces:(i + 1) * n_pieces] for i in range(3))
-    pieces = [(sp.Float(curv[i]) * q ** 2 / 2 + sp.Float(slope[i]) * q + sp.Float(offset[i]),
-               q < sp.Float(kinks[i])) for i in range(n)]
-    pieces.append((sp.Float(curv[n]) * q ** 2 / 2 + sp.Float(slope[n]) * q + sp.Float(offset[n]), True))
+    curv, slope, offset = ([sp.Rational(float(v)) for v in numeric.params[i * n_pieces:(i + 1) * n_pieces]]
+                           for i in range(3))
+    exact_offsets = [offset[0]]
+    for i in range(n):
+        k = sp.Rational(float(kinks[i]))
+        exact_offsets.append(exact_offsets[i] + (curv[i] - curv[i + 1]) * k ** 2 / 2 + (slope[i] - slope[i + 1]) * k)
+    pieces = [(curv[i] * q ** 2 / 2 + slope[i] * q + exact_offsets[i], q < sp.Rational(float(kinks[i])))
+              for i in range(n)]
+    pieces.append((curv[n] * q ** 2 / 2 + slope[n] * q + exact_offsets[n], True))
     expr = sp.Piecewise(*pieces)
     return GeneratedPotential(expr, numeric, tuple(float(k) for k in kinks),
                               tuple(float(j) for j in numeric.jumps),
