@@ -18,12 +18,24 @@ extrapolation of the unit vectors). The draws are split into B independent batch
 batch gives its own V_bj (unbiased sample variance) and its own sum_j w_j V_bj, and the SE
 of the mean over batches is their standard deviation / sqrt(B) (batch means: exact for
 independent batches, and it keeps the pairing's correlation between the V_j).
+
+Starts. ``starts="random"``: i.i.d. draws from pi x N(0, 1). ``starts="sobol"``: randomised
+quasi-Monte Carlo, each batch one independently scrambled Sobol point set of 2^m points in
+[0, 1)^2 mapped through the inverse CDFs of pi and N(0, 1) (Owen, "Scrambled net variance for
+integrals of smooth functions", Ann. Statist. 25 (1997); L'Ecuyer & Lemieux 2002 for the
+replicate SE). Every point is exactly distributed as pi x N(0, 1), so each batch's V_bj is
+unbiased as before, the batches are independent and the batch-means SE stays exact; the
+points are balanced in (q_0, p_0), which removes most of the variance that the smooth
+dependence on the start (the |p|^(2k+1) weight of a crossing) carries. It needs the inverse
+CDF of pi, available here for the power family |q/s|^alpha (|q/s|^alpha ~ Gamma(1/alpha)).
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
 import numpy as np
+from scipy import special
+from scipy.stats import qmc
 
 from relu_hmc.numerics.estimators import Estimate, richardson, richardson_weights
 from relu_hmc.numerics.leapfrog import leapfrog_trajectory
@@ -57,24 +69,55 @@ class Sigma0Limit:
     remainder: float
     remainder_error: float
     bound: float
+    starts: str = "random"
 
     def as_dict(self) -> dict:
         return _jsonable(asdict(self))
 
 
+STARTS = ("random", "sobol")
+
+
+def _power_inverse_cdf(potential):
+    """q = F^(-1)(u) of pi ∝ exp(-|q/s|^alpha): sign from u < 1/2, |q/s|^alpha = P^(-1)(1/alpha, |2u - 1|)
+    (the regularised lower incomplete gamma's inverse), monotone in u."""
+    alpha, scale = (float(v) for v in potential.params)
+
+    def inverse(u):
+        v = 2.0 * u - 1.0
+        return np.sign(v) * scale * special.gammaincinv(1.0 / alpha, np.abs(v)) ** (1.0 / alpha)
+    return inverse
+
+
+def _sobol_starts(potential, size: int, rng):
+    """(q_0, p_0), shape (size, 1) each, from one scrambled Sobol set of `size` = 2^m points."""
+    if getattr(potential, "name", None) != "power":
+        raise ValueError(f"sobol starts need the inverse CDF of pi, known for the power family only, "
+                         f"not {getattr(potential, 'name', type(potential).__name__)}")
+    m = int(size).bit_length() - 1
+    if size != 1 << m:
+        raise ValueError(f"sobol starts need a power of 2 points per batch, got {size}")
+    u = qmc.Sobol(2, scramble=True, seed=rng).random_base2(m)
+    u = np.clip(u, np.finfo(float).tiny, 1.0 - np.finfo(float).epsneg)  # ndtri(0) = -inf
+    return _power_inverse_cdf(potential)(u[:, :1]), special.ndtri(u[:, 1:])
+
+
 def sigma0_limit(potential, *, power: float, steps, remainder_powers, n: int, T: float = 1.0, seed=0,
-                 n_batches: int = 32) -> Sigma0Limit:
+                 n_batches: int = 32, starts: str = "random") -> Sigma0Limit:
     """Sigma_0 = lim Var(dH_1)/eps^power at fixed T from `n` paired 1D trajectories per eps.
 
     steps: whole numbers of steps L_j, a geometric sequence (eps_j = T / L_j); power: 2k
     (4 smooth, 2 kinked, 2 alpha Hoelder); remainder_powers: the eps powers of
     V(eps) - Sigma_0 to eliminate, increasing (needs len(steps) >= len(remainder_powers) + 1;
-    one more point gives the remainder bound its own error)."""
+    one more point gives the remainder bound its own error); starts: "random" or "sobol"
+    (module docstring; "sobol" needs n / n_batches a power of 2)."""
     power = check_positive("power", power)
     T = check_positive("T", T)
     n = check_count("n", n)
     n_batches = check_count("n_batches", n_batches)
     steps = [check_count("steps", s) for s in steps]
+    if starts not in STARTS:
+        raise ValueError(f"starts must be one of {', '.join(STARTS)}, got {starts!r}")
     if n < 4 * n_batches:
         raise ValueError(f"n = {n} draws are too few for {n_batches} batches of at least 4")
     eps = np.array([T / s for s in steps])
@@ -84,8 +127,11 @@ def sigma0_limit(potential, *, power: float, steps, remainder_powers, n: int, T:
     batch_values = np.empty((n_batches, eps.size))
     for b in range(n_batches):
         size = edges[b + 1] - edges[b]
-        q0 = potential.sample(rng, (size, 1))
-        p0 = rng.standard_normal((size, 1))
+        if starts == "sobol":
+            q0, p0 = _sobol_starts(potential, size, rng)
+        else:
+            q0 = potential.sample(rng, (size, 1))
+            p0 = rng.standard_normal((size, 1))
         for j, (e, s) in enumerate(zip(eps, steps)):
             dh = leapfrog_trajectory(potential, q0, p0, float(e), s).energy_error
             batch_values[b, j] = np.var(dh, ddof=1) / e ** power
@@ -97,4 +143,5 @@ def sigma0_limit(potential, *, power: float, steps, remainder_powers, n: int, T:
     return Sigma0Limit(potential.config(), power, T, eps.tolist(), list(steps), n, n_batches,
                        [Estimate(float(v), float(s), n=n) for v, s in zip(per_eps_values, per_eps_se)],
                        [float(p) for p in remainder_powers], weights.tolist(), limit,
-                       float(extrapolation.remainder), float(extrapolation.remainder_error), float(extrapolation.bound))
+                       float(extrapolation.remainder), float(extrapolation.remainder_error), float(extrapolation.bound),
+                       starts)
