@@ -25,12 +25,11 @@ Remainder powers eliminated, and why (V(eps) = Var(dH_1(eps)) / eps^(2k), T fixe
   2 pi(0) / 144 = 0.02596 here); starts within O(eps) of the point add relative eps; the next
   terms are eps^alpha = eps^1.5 (momentum change inside a passage) and eps^2. So
   V = Sigma_0 + A eps log(1/eps) + b eps + O(eps^1.5): eliminate eps twice (a repeated power
-  removes h^p log h, `estimators.richardson`). The ladder's ratio is 4 (quick L = 6, 24, 96;
-  full L = 3, 12, 48, 192, the coarsest point giving the remainder its own error), not 2:
-  the weights of (1, 1) are then (0.11, -0.89, 1.78) instead of (1, -4, 4), five times less
-  variance for the same draws. Quick has no spare point: bound = 2 x remainder (`estimators.Extrapolation`),
-  the size of the eps log eps term at the finest eps, which the O(eps^1.5) terms left in the
-  limit do not reach. Starts are scrambled Sobol points (numerics.sigma0_limit, "sobol"): 16
+  removes h^p log h, `estimators.richardson`). The ladder's ratio is 4 (L = 3, 12, 48, 192),
+  not 2: the weights of (1, 1) on the finest three are then (0.11, -0.89, 1.78) instead of
+  (1, -4, 4), five times less variance for the same draws; the coarsest point gives the
+  remainder (the size of the eps log eps term at the finest eps, which the O(eps^1.5) terms left
+  in the limit do not reach) its own error (`estimators.Extrapolation`). Starts are scrambled Sobol points (numerics.sigma0_limit, "sobol"): 16
   independent scrambles of 2^17 (quick) or 2^18 (full), the SE by batch means over them.
   (Measured, 8 x 2^18 Sobol starts per eps: V - Sigma_0 = 0.0475, 0.0251, 0.0134, 0.0072,
   0.0039, 0.0022 at L = 4 ... 128, within 0.001 of 0.026 eps log(1/eps) + 0.14 eps.)
@@ -47,9 +46,7 @@ T = 1.0
 
 #: per regularity: steps of the geometric eps ladder (eps = T / L) and remainder powers
 _LADDER = {"smooth": ((8, 16, 32, 64), (2,)), "kinked": ((8, 16, 32, 64), (2,)),
-           "holder": ((6, 24, 96), variance_remainder_powers(SYSTEMS["holder_1.5"].params["alpha"]))}
-#: full budget: the Hoelder ladder one ratio finer with a spare coarse point (remainder + its error)
-_LADDER_FULL = {"holder": ((3, 12, 48, 192), _LADDER["holder"][1])}
+           "holder": ((3, 12, 48, 192), variance_remainder_powers(SYSTEMS["holder_1.5"].params["alpha"]))}
 #: draws per eps (the Hoelder ones: batches x 2^m scrambled Sobol points, module docstring)
 _N = {"quick": {"smooth": 1_000_000, "kinked": 1_000_000, "holder": 16 << 17},
       "full": {"smooth": 20_000_000, "kinked": 20_000_000, "holder": 32 << 18}}
@@ -105,7 +102,7 @@ def _tasks(system):
     regularity = system.regularity
 
     def tasks(budget):
-        steps, powers = (_LADDER_FULL if budget == "full" else {}).get(regularity, _LADDER[regularity])
+        steps, powers = _LADDER[regularity]
         starts, n_batches = _STARTS[regularity]
         extra = {} if starts == "random" else {"starts": starts, "n_batches": n_batches}
         return [Task("relu_hmc.claims.sigma0:measure_sigma0_limit",
