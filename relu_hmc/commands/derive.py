@@ -169,16 +169,22 @@ def measured_scaling(expr_text: str, predicted: dict, *, budget: str, seed: int)
 def measured_limit_law(expr_text: str, predicted: dict, *, budget: str, seed: int) -> dict:
     """--check for every combination but leapfrog HMC at fixed T: numerics.derive_check.check_limit_law
     (per-coordinate errors of the same algorithm, splitting and regime)."""
-    from relu_hmc.numerics.derive_check import check_limit_law
+    from relu_hmc.numerics.derive_check import check_limit_law, family_potential
 
     support = predicted.get("support")
     u, du = numpy_callables(expr_text if support is None else f"({expr_text}) + q", shift=support is not None)
     jumps = {j["location"]: j["jump"] for j in predicted.get("jumps", [])}
+    family = None
+    if predicted["algorithm"] != "rwm" and support is None and not jumps:  # RWM has no integrator
+        family = family_potential(u, du, [k["location"] for k in predicted["kinks"]],
+                                  predicted.get("holder_points", []))
     measured = check_limit_law(u, du, algorithm=predicted["algorithm"], splitting=predicted.get("integrator") or "leapfrog", T=predicted.get("T"), n_steps=predicted.get("L"),
                                sigma_exponent=predicted.get("sigma_exponent"), support=support,
-                               kinks=[k["location"] for k in predicted["kinks"]], jumps=jumps, budget=budget, seed=seed)
+                               kinks=[k["location"] for k in predicted["kinks"]], jumps=jumps, budget=budget, seed=seed,
+                               potential=family)
     keys = ("measured_sigma0", "measured_sigma0_se", "measured_crossing_rate", "measured_crossing_rate_se",
-            "measured_gamma", "measured_gamma_se", "measured_sigma_exponent", "measured_sigma_exponent_se")
+            "measured_gamma", "measured_gamma_se", "measured_sigma_exponent", "measured_sigma_exponent_se",
+            "engine")
     out = {key: measured[key] for key in keys if key in measured}
     if "measured_crossing_rate" in out:
         # P(a coordinate crosses a wall or a jump) per unit step: the Poisson rates per unit l
