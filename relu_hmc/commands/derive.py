@@ -79,8 +79,9 @@ def add_parser(subparsers):
                         help="hard walls: the density is zero outside [LO, HI] (EXPR is U inside)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument("--check", action="store_true",
-                        help="also measure Sigma_0 and gamma by a quick acceptance sweep and print them "
-                             "next to the prediction (keys measured_sigma0, measured_sigma0_se, measured_gamma)")
+                        help="also measure Sigma_0 and gamma for the same combination and print them next to the "
+                             "prediction (keys measured_sigma0, measured_sigma0_se, measured_gamma; engine: the "
+                             "compiled splitting kernel when U is a built-in family, else NumPy samplers)")
     parser.add_argument("--budget", choices=("quick", "full"), default="quick", help="size of the --check sweep")
     parser.add_argument("--seed", type=int, default=0, help="seed of the --check sweep (default 0)")
     add_time_limit(parser)
@@ -239,6 +240,8 @@ def format_report(result: dict) -> str:
             f"                    gamma = {_fmt(result['measured_gamma'])} ± {_fmt(result['measured_gamma_se'])}"
             f"  (predicted {_fmt(result['step_size_exponent'])})",
         ]
+        if result.get("engine"):
+            lines.append(f"                    engine: {result['engine']}")
     if result.get("sigma0_note"):
         lines.append(f"note                {result['sigma0_note']}")
     lines.append("formulas (LaTeX)")
