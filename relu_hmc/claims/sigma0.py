@@ -33,7 +33,7 @@ Remainder powers eliminated, and why (V(eps) = Var(dH_1(eps)) / eps^(2k), T fixe
   Sobol points (numerics.sigma0_limit, "sobol"): 16 independent scrambles of 2^17 (quick) or
   2^19 (full) points, the SE by batch means over them (8x less variance than i.i.d. starts at
   eps = 1/32 for 2^19 points per scramble). Resolution: 1.4% (quick, seed 0; 6.8% before),
-  1.1% (full, on the previous 6, 24, 96 ladder).
+  1.1% (full, seed 0).
   (Measured, 8 x 2^18 Sobol starts per eps: V - Sigma_0 = 0.0475, 0.0251, 0.0134, 0.0072,
   0.0039, 0.0022 at L = 4 ... 128, within 0.001 of 0.026 eps log(1/eps) + 0.14 eps.)
 """
