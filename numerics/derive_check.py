@@ -114,6 +114,61 @@ def check_scaling(u, du, kinks=(), gamma=None, T: float = 1.0, budget: str = "qu
 
 
 # --------------------------------------------------------------------------------------------
+# a user potential as a built-in family (so that --check runs the compiled splitting kernel)
+
+
+def _piece_points(lo: float, hi: float, count: int) -> np.ndarray:
+    """`count` interior points of (lo, hi) (infinite ends replaced by a finite reach)."""
+    a = lo if np.isfinite(lo) else (hi if np.isfinite(hi) else 0.0) - 4.0
+    b = hi if np.isfinite(hi) else (lo if np.isfinite(lo) else 0.0) + 4.0
+    return np.linspace(a, b, count + 2)[1:-1]
+
+
+def _agrees(f, g, x) -> bool:
+    fx, gx = np.asarray(f(x), dtype=np.float64), np.asarray(g(x), dtype=np.float64)
+    return bool(np.all(np.abs(fx - gx) <= 1e-9 * (1.0 + np.abs(fx))))
+
+
+def family_potential(u, du, kinks=(), holder_points=()):
+    """The built-in numerics.potentials family that equals exp(-u) up to a constant, or None.
+
+    Tried in turn, each verified at points of every piece: piecewise quadratic (u' linear
+    between the kinks: Gaussian, Laplace, ReLU-like, offset kinks), |q/s|^alpha (one Hoelder
+    point at 0 with c_- = c_+ = s^-alpha) and a2 q^2/2 + a4 q^4/4. The splitting kernel
+    (numerics.splitting_trajectory) runs only these families."""
+    from relu_hmc.numerics import potentials as P
+
+    kinks = np.sort(np.asarray(kinks, dtype=np.float64).ravel())
+    edges = np.concatenate([[-np.inf], kinks, [np.inf]])
+    candidates = []
+    curv, slopes = [], []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        x0, x1 = _piece_points(lo, hi, 2)
+        g0, g1 = float(du(np.array([x0]))[0]), float(du(np.array([x1]))[0])
+        c = (g1 - g0) / (x1 - x0)
+        curv.append(0.0 if abs(c) < 1e-12 else c)
+        slopes.append(g0 - c * x0)
+    try:
+        candidates.append(P.piecewise_quadratic(kinks, curv, slopes))
+    except ValueError:
+        pass
+    for pt in holder_points:
+        if len(holder_points) == 1 and pt["location"] == 0.0 and pt["c_minus"] == pt["c_plus"] > 0:
+            candidates.append(P.power(pt["alpha"], pt["c_plus"] ** (-1.0 / pt["alpha"])))
+    if kinks.size == 0 and not holder_points:
+        g1, g2 = float(du(np.array([1.0]))[0]), float(du(np.array([2.0]))[0])
+        a4 = (g2 - 2.0 * g1) / 6.0  # u' = a2 x + a4 x^3
+        if a4 > 0:
+            candidates.append(P.quartic(g1 - a4, a4))
+    probes = np.concatenate([_piece_points(lo, hi, 5) for lo, hi in zip(edges[:-1], edges[1:])])
+    for candidate in candidates:
+        shift = float(u(np.array([probes[0]]))[0] - candidate.u(np.array([probes[0]]))[0])
+        if _agrees(du, candidate.grad, probes) and _agrees(lambda x: u(x) - shift, candidate.u, probes):
+            return candidate
+    return None
+
+
+# --------------------------------------------------------------------------------------------
 # any algorithm / splitting / regime (numerics.limit_samplers): per-coordinate errors
 
 _LAW_CHECK = {"quick": ((0.2, 0.1, 0.05, 0.025), 100_000), "full": ((0.2, 0.1, 0.05, 0.025, 0.0125), 1_000_000)}
@@ -121,14 +176,20 @@ _LAW_CHECK = {"quick": ((0.2, 0.1, 0.05, 0.025), 100_000), "full": ((0.2, 0.1, 0
 
 def check_limit_law(u, du, *, algorithm: str, splitting: str = "leapfrog", T: float | None = None,
                     n_steps: int | None = None, sigma_exponent: float | None = None, support=None, kinks=(),
-                    jumps=(), budget: str = "quick", seed=0) -> dict:
+                    jumps=(), budget: str = "quick", seed=0, potential=None) -> dict:
     """Measured exponent and constant of the per-coordinate error of `algorithm` on exp(-u)
     (d Var(dh_1) = Sigma at step = l d^(-gamma), so Var(dh_1) ~ Sigma_0 step^(2k)):
     Gaussian laws (sigma_exponent = 2k given): E[dh^2] on a paired step grid, exponent 2k ->
     gamma = 1/(2k), Sigma_0 = E[dh^2]/step^(2k) at the smallest step. Jump laws
     (sigma_exponent None): P(the coordinate crosses a jump or a wall) ~ rate * step, exponent 1
     -> gamma = 1, measured_crossing_rate = P/step at the smallest step. HMC at fixed T runs
-    round(T/step) steps (step adjusted to T/L)."""
+    round(T/step) steps (step adjusted to T/L).
+
+    `potential`: the user's U as a built-in family (`family_potential`); MALA and HMC then run on
+    the compiled splitting kernel (numerics.splitting_trajectory: the integrator the law was
+    derived for, kink crossings counted), starts from the family's exact sampler; without it
+    (or for RWM, jumps and walls) the plain-NumPy samplers of numerics.limit_samplers run.
+    The result says which: key "engine"."""
     from relu_hmc.numerics.estimators import half_grid_slopes, power_law_exponent
     from relu_hmc.numerics.limit_samplers import coordinate_errors, target
     from relu_hmc.numerics.validation import rng_from
@@ -139,14 +200,23 @@ def check_limit_law(u, du, *, algorithm: str, splitting: str = "leapfrog", T: fl
     _probe("du", du)
     grid, n = _LAW_CHECK[budget]
     tgt = target({"u": u, "du": du, "support": support, "kinks": list(kinks) + [j for j in jumps]})
+    kernel = potential is not None and algorithm in ("mala", "hmc") and support is None and not jumps
     rng = rng_from(seed)
-    x, noise = tgt.sample(rng, (n,)), rng.standard_normal(n)
+    x = potential.sample(rng, (n,)) if kernel else tgt.sample(rng, (n,))
+    noise = rng.standard_normal(n)
     steps, columns = [], []
     threshold = 0.5 * min([abs(j) for j in jumps.values()]) if isinstance(jumps, dict) and jumps else None
     for s in grid:
         L = n_steps if n_steps else (max(1, round(T / s)) if T else 1)
         step = T / L if (algorithm == "hmc" and not n_steps and T) else s
-        dh = coordinate_errors(tgt, algorithm, x, noise, step, splitting=splitting, n_steps=L)
+        if kernel:
+            from relu_hmc.numerics.splitting_trajectory import splitting_trajectory
+
+            one = algorithm == "mala"
+            dh = splitting_trajectory(potential, x[:, None], noise[:, None], step, 1 if one else L,
+                                      "leapfrog" if one else splitting).energy_error.ravel()
+        else:
+            dh = coordinate_errors(tgt, algorithm, x, noise, step, splitting=splitting, n_steps=L)
         if sigma_exponent is None:
             crossed = ~np.isfinite(dh) | (np.abs(dh) > threshold if threshold else False)
             columns.append(crossed.astype(np.float64))
@@ -164,9 +234,17 @@ def check_limit_law(u, du, *, algorithm: str, splitting: str = "leapfrog", T: fl
            "measured_gamma_se": exponent.se / exponent.value ** 2 if exponent.value > 0 else None,
            "half_grid_slopes": list(half_grid_slopes(np.array(steps), means)), "steps": steps,
            "budget": budget, "seed": seed if isinstance(seed, int) else None,
+           "engine": (f"splitting kernel ({_kernel_backend()}) on {potential.description}" if kernel
+                      else "numpy samplers (numerics.limit_samplers)"),
            "seconds": math.floor((time.perf_counter() - start) * 100) / 100}
     if sigma_exponent is None:
         out.update(measured_crossing_rate=constant, measured_crossing_rate_se=constant_se)
     else:
         out.update(measured_sigma0=constant, measured_sigma0_se=constant_se)
     return out
+
+
+def _kernel_backend() -> str:
+    from relu_hmc import _fastcore
+
+    return _fastcore.BACKENDS["splitting"]

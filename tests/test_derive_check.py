@@ -63,3 +63,42 @@ def test_check_scaling_gaussian():
 def test_bad_input(u, du, kwargs, match):
     with np.errstate(all="ignore"), pytest.raises(ValueError, match=match):
         check_scaling(u, du, **kwargs)
+
+
+# --- --check beyond leapfrog at fixed T: the user's U as a built-in family on the splitting kernel ---
+
+from relu_hmc.commands.derive import numpy_callables  # noqa: E402
+from relu_hmc.numerics.derive_check import check_limit_law, family_potential  # noqa: E402
+
+HOLDER_POINT = [{"location": 0.0, "alpha": 1.5, "c_minus": 2.0, "c_plus": 2.0}]
+
+
+@pytest.mark.parametrize("expr, kinks, holder, family", [
+    ("Abs(q)", [0.0], [], "piecewise_quadratic"),
+    ("Abs(q - 0.3) + q**2/2", [0.3], [], "piecewise_quadratic"),
+    ("q**2/2", [], [], "piecewise_quadratic"),
+    ("2*Abs(q)**(3/2)", [], HOLDER_POINT, "power"),
+    ("q**4/4 + q**2", [], [], "quartic"),
+    ("log(cosh(q))", [], [], None),
+])
+def test_a_user_potential_is_recognised_as_the_family_it_equals(expr, kinks, holder, family):
+    u, du = numpy_callables(expr)
+    found = family_potential(u, du, kinks, holder)
+    assert (found.name if found else None) == family
+    if found is not None:  # equal up to a constant, gradients equal
+        x = np.linspace(-3.013, 2.987, 40)  # off the kinks (the gradient there is a convention)
+        assert np.allclose(found.grad(x[:, None]).ravel(), du(x), rtol=1e-9, atol=1e-12)
+        assert np.ptp(found.u(x[:, None]).ravel() - u(x)) < 1e-9
+
+
+def test_check_runs_mala_on_the_splitting_kernel_when_U_is_a_family():
+    """MALA on q^2/2: Sigma_0 = 1/16 (Roberts & Rosenthal 1998), gamma = 1/6; the engine is the
+    compiled (or pure-twin) splitting kernel. Tolerance 4 SE + the smallest step's relative bias
+    (Var/eps^6 = 1/16 + O(eps^2), eps = 0.025: below 1%, allowed 5%, as the numpy path's test)."""
+    u, du = numpy_callables("q**2/2")
+    family = family_potential(u, du)
+    result = check_limit_law(u, du, algorithm="mala", sigma_exponent=6.0, seed=3, potential=family)
+    assert result["engine"].startswith("splitting kernel")
+    assert abs(result["measured_sigma0"] - 1 / 16) <= 4 * result["measured_sigma0_se"] + 0.05 / 16
+    numpy_path = check_limit_law(u, du, algorithm="mala", sigma_exponent=6.0, seed=3)
+    assert numpy_path["engine"].startswith("numpy")

@@ -41,7 +41,6 @@ def test_hard_walls_json(capsys):
     (["Abs(q)", "--integrator", "0.5,1,0.6"], "sum to 1"),
     (["Abs(q)", "--integrator", "0.3,1,0.7"], "not palindromic"),
     (["q**2/2 + Heaviside(q)"], "fixed T"),
-    (["Abs(q)**(3/2)", "--algorithm", "mala"], "Hoelder"),
     (["Abs(q)", "--algorithm", "rwm", "--integrator", "leapfrog"], "rwm has no integrator"),
     (["0", "--support", "1,0"], "lo < hi"),
     (["0", "--support", "a,b"], "--support"),

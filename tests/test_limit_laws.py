@@ -169,8 +169,6 @@ def test_a_finite_jump_law_is_a_skellam_expectation_and_hmc_with_L_steps_rescale
 @pytest.mark.parametrize("kwargs, match", [
     (dict(expr="q**2/2 + Heaviside(q)"), "fixed T"),
     (dict(expr="0", support=(0, 1)), "walls"),
-    (dict(expr="Abs(q)**(3/2)", algorithm="mala"), "Hoelder"),
-    (dict(expr="Abs(q)**(3/2)", integrator="yoshida4"), "Hoelder"),
     (dict(expr="Abs(q)", algorithm="mala", integrator="yoshida4"), "mala is one leapfrog step"),
     (dict(expr="Abs(q)", algorithm="rwm", fixed_steps=2), "rwm has no integrator"),
     (dict(expr="Abs(q)", T=1.0, fixed_steps=2), "not both"),
@@ -189,6 +187,41 @@ def test_combinations_outside_the_theory_refuse_with_one_line(kwargs, match):
     with pytest.raises(ValueError, match=match) as info:
         derive_scaling_law(expr, **kwargs)
     assert "\n" not in str(info.value)
+
+
+# --- Hoelder points beyond leapfrog at fixed T (proofs_notes/holder_interpolation.md) ------------------
+
+HOLDER_DENSITY = 1 / (2 * math.gamma(5 / 3))  # pi(0) of exp(-|q|^1.5)
+
+
+@pytest.mark.parametrize("kwargs, two_k, m", [
+    (dict(algorithm="mala"), 4.0, 2),                       # 2 alpha + 1, one step
+    (dict(fixed_steps=3), 4.0, 2),
+    (dict(integrator="yoshida4", fixed_steps=2), 4.0, 2),
+    (dict(integrator="position_verlet"), 3.0, 1),           # 2 alpha, fixed T
+    (dict(integrator="two_stage_bcss", T=2.0), 3.0, 1),
+])
+def test_hoelder_laws_for_mala_fixed_steps_and_other_splittings(kwargs, two_k, m):
+    """|q|^1.5: fixed T gives Sigma ~ l^(2 alpha), gamma = 1/(2 alpha); L steps and MALA give
+    Sigma ~ l^(2 alpha + 1), gamma = 1/(2 alpha + 1), efficiency l^2 a(l); Sigma_0 is
+    pi(0) E|p|^4 times theory.holder's phase constant (E|p|^4 = 3)."""
+    from relu_hmc.theory.holder import holder_phase_constant, holder_steps_constant
+
+    law = derive_scaling_law("Abs(q)**(3/2)", **kwargs)
+    assert law["regularity"] == "holder" and law["sigma_exponent"] == two_k and law["efficiency_exponent"] == m
+    assert law["step_size_exponent"] == pytest.approx(1 / two_k)
+    splitting = kwargs.get("integrator", "leapfrog")
+    if m == 1:
+        constant = kwargs.get("T", 1.0) * float(holder_phase_constant(1.5, splitting))
+    else:
+        constant = float(holder_steps_constant(1.5, kwargs.get("fixed_steps", 1), splitting))
+    assert law["sigma0"] == pytest.approx(HOLDER_DENSITY * 3 * constant, rel=1e-9)
+    assert "derived here" in law["source"] or "own derivation" in law["source"]
+
+
+def test_hoelder_fixed_steps_beyond_the_computed_range_gives_the_exponents_and_a_note():
+    law = derive_scaling_law("Abs(q)**(3/2)", fixed_steps=100)
+    assert law["sigma0"] is None and law["sigma_exponent"] == 4.0 and "L <=" in law["sigma0_note"]
 
 
 # --- the note's displayed formulas are what the code produces ---------------------------------------

@@ -44,3 +44,28 @@ def test_cost_normalised_optimum_reports_paired_acceptances_and_an_se():
                                      n_boot=50)
     acc = [e.value for e in result.acceptance]
     assert acc == sorted(acc) and result.optimum.se > 0 and len(result.l) == 5
+
+
+def test_sobol_starts_are_stationary_and_give_the_same_limit_as_random_starts():
+    """Scrambled Sobol starts through the inverse CDFs are draws from pi x N(0, 1): the power
+    family's |q|^alpha has mean 1/alpha (Gamma(1/alpha)), p has variance 1; and the Hoelder
+    ladder's limit from Sobol starts agrees with the one from random starts within their errors."""
+    from relu_hmc.numerics.sigma0_limit import _sobol_starts
+
+    potential = P.power(1.5)
+    q, p = _sobol_starts(potential, 1 << 14, np.random.default_rng(0))
+    assert np.mean(np.abs(q) ** 1.5) == pytest.approx(1 / 1.5, abs=2e-3) and np.var(p) == pytest.approx(1, abs=2e-3)
+    kwargs = dict(power=3, steps=[4, 16], remainder_powers=[1], n=1 << 15, n_batches=8)
+    sobol = sigma0_limit(potential, starts="sobol", seed=1, **kwargs)
+    random = sigma0_limit(potential, starts="random", seed=1, **kwargs)
+    assert sobol.starts == "sobol" and random.starts == "random"
+    assert abs(sobol.limit.value - random.limit.value) <= 4 * math.hypot(sobol.limit.se, random.limit.se)
+
+
+def test_sobol_starts_refuse_what_they_cannot_draw():
+    with pytest.raises(ValueError, match="power of 2"):
+        sigma0_limit(P.power(1.5), power=3, steps=[4, 8], remainder_powers=[1], n=3000, n_batches=8, starts="sobol")
+    with pytest.raises(ValueError, match="power family"):
+        sigma0_limit(P.laplace(), power=2, steps=[4, 8], remainder_powers=[2], n=1 << 12, n_batches=8, starts="sobol")
+    with pytest.raises(ValueError, match="starts must be"):
+        sigma0_limit(P.laplace(), power=2, steps=[4, 8], remainder_powers=[2], n=1 << 12, starts="halton")

@@ -9,7 +9,8 @@ the splitting (theory.splitting: leapfrog 3, Yoshida 5).
   algorithm/regime     U        2k        gamma       m  Sigma_0
   hmc, fixed T         smooth   2(r-1)    1/(2(r-1))  1  E[(S(x_0) - S(x_T))^2]   (S: shadow term)
   hmc, fixed T         kinked   2         1/2         1  T sum_b J^2 pi(b) E|p|^3 K_T
-  hmc, fixed T         Hoelder  2 alpha   1/(2 alpha) 1  theory.holder (leapfrog only)
+  hmc, fixed T         Hoelder  2 alpha   1/(2 alpha) 1  T pi(b) E|p|^(2 alpha+1) int_0^1 G^2 (theory.holder)
+  hmc, L steps / mala  Hoelder  2 alpha+1 1/(2alpha+1) 2 pi(b) E|p|^(2 alpha+1) int_R (sum_{j<L} g)^2
   hmc, L steps         smooth   2r        1/(2r)      2  L^2 E[C^2]               (C: local error coeff.)
   hmc, L steps         kinked   3         1/3         2  sum_b J^2 pi(b) E|p|^3 K_L
   mala (= hmc, L = 1, leapfrog)                          RR98: E[(5 U'''^2 + 3 U''^3)/48]; kinked K_1 = 1/12
@@ -36,7 +37,12 @@ SOURCES = {
                                      "(leapfrog); other splittings: derived here (theory.step_errors.shadow_term)",
     ("hmc", "fixed_time", "kinked"): "derived here: crossing law theory.splitting + periodised phase constant "
                                      "theory.step_errors (local error Omega(eps): Dinh, Ho, Nguyen, NeurIPS 2024, arXiv 2410.22065)",
-    ("hmc", "fixed_time", "holder"): "Hurwitz-zeta passage expansion derived in theory.holder (this toolkit's own derivation)",
+    ("hmc", "fixed_time", "holder"): "Hurwitz-zeta passage expansion derived in theory.holder (this toolkit's own derivation; "
+                                     "other splittings: derived here, proofs_notes/holder_interpolation.md)",
+    ("hmc", "fixed_steps", "holder"): "derived here: L steps near a Hoelder point err by (eps|p|)^alpha sum_j g(x + j) "
+                                      "(proofs_notes/holder_interpolation.md)",
+    ("mala", "fixed_steps", "holder"): "derived here: one leapfrog step near a Hoelder point errs by (eps|p|)^alpha g(x) "
+                                       "(proofs_notes/holder_interpolation.md)",
     ("hmc", "fixed_steps", "smooth"): "derived here: dH = L eps^r C(x_0) + O(eps^(r+1)) (proofs_notes/limit_laws.md)",
     ("hmc", "fixed_steps", "kinked"): "derived here: one crossing with probability ~ L eps |p| pi(b) (proofs_notes/limit_laws.md)",
     ("mala", "fixed_steps", "smooth"): "Roberts & Rosenthal, J. R. Stat. Soc. B 60 (1998) 255-268, Thm 1",
@@ -51,6 +57,9 @@ FORMULAS = {
     "hmc-fixed_time-smooth": r"\Delta H = \epsilon^{r-1}[S(x_0) - S(x_T)] + o,\ \Sigma_0 = \mathbb{E}\big[(S(x_0)-S(x_T))^2\big]",
     "hmc-fixed_time-kinked": r"\Sigma_0 = T\sum_b J_b^2\,\pi(b)\,\mathbb{E}|p|^3 K_T,\ K_T = \sum_{n\in\mathbb{Z}} \int c(\theta)c(\theta+n)\,d\theta",
     "hmc-fixed_steps-smooth": r"\Delta H = L\,\epsilon^{r} C(x_0) + O(\epsilon^{r+1}),\ \Sigma_0 = L^2\,\mathbb{E}[C^2]",
+    "hmc-fixed_time-holder": r"\Sigma_0 = T\,\pi(b)\,\mathbb{E}|p|^{2\alpha+1}\int_0^1 G^2,\ G(\theta) = -\alpha\sum_i k_i[c_+\zeta(1-\alpha,a_i) - c_-\zeta(1-\alpha,1-a_i)],\ a_i = (D_i-\theta) \bmod 1",
+    "hmc-fixed_steps-holder": r"\Sigma_0 = \pi(b)\,\mathbb{E}|p|^{2\alpha+1}\int_{\mathbb{R}}\Big(\sum_{j<L} g(x+j)\Big)^2 dx,\ g(x) = \Phi(x+1)-\Phi(x)-\sum_i k_i F(x+D_i)",
+    "mala-fixed_steps-holder": r"\Sigma_0 = \pi(b)\,\mathbb{E}|p|^{2\alpha+1}\int_{\mathbb{R}} g(x)^2 dx,\ g(x) = \Phi(x+1)-\Phi(x)-\tfrac12[F(x)+F(x+1)]",
     "hmc-fixed_steps-kinked": r"\Sigma_0 = \sum_b J_b^2\,\pi(b)\,\mathbb{E}|p|^3 K_L,\ K_L = \sum_{j,j'<L}\int c(\theta-j)c(\theta-j')\,d\theta",
     "mala-fixed_steps-smooth": r"\Sigma_0 = \mathbb{E}_\pi\big[(5U'''^2 + 3U''^3)/48\big]",
     "mala-fixed_steps-kinked": r"\Sigma_0 = \sum_b J_b^2\,\pi(b)\,\mathbb{E}|p|^3/12",
@@ -133,9 +142,7 @@ def gaussian_law(info, regularity: str, spec: dict, T: float, announce=lambda st
                 "formula": "rwm-smooth", "crossing_order": None, "step_error_order": None}
     r = energy_error_order(splitting)
     if regularity == "holder":
-        if algorithm != "hmc" or regime != "fixed_time" or splitting.name != "leapfrog":
-            raise PotentialError("Hoelder points: the passage law is derived for leapfrog HMC at fixed T only")
-        raise AssertionError("leapfrog fixed-T Hoelder is handled by theory.derive")
+        return _holder_law(info, spec, T, r, announce)
     if regime == "fixed_time":
         if regularity == "kinked":
             announce("sigma0_kinked")
@@ -170,6 +177,35 @@ def gaussian_law(info, regularity: str, spec: dict, T: float, announce=lambda st
     return {"k": float(r), "m": 2, "sigma0": sigma0, "note": note,
             "source": SOURCES[(key, "fixed_steps", "smooth")], "formula": f"{key}-fixed_steps-smooth",
             "crossing_order": None, "step_error_order": r}
+
+
+def _holder_law(info, spec: dict, T: float, r: int, announce) -> dict:
+    """The Hoelder points of the smallest alpha (theory.holder.sigma0_holder_splitting): fixed T
+    2k = 2 alpha, m = 1; L steps (MALA: leapfrog, L = 1) 2k = 2 alpha + 1, m = 2. The smooth parts
+    (eps^(2(r-1)) at fixed T, eps^(2r) per step) are of higher order for alpha < 2."""
+    from relu_hmc.theory.holder import MAX_HOLDER_STEPS, sigma0_holder_splitting
+
+    algorithm, splitting, regime, L = spec["algorithm"], spec["splitting"], spec["regime"], spec["L"]
+    alpha = min(pt.alpha for pt in info.holder_points)
+    points = [pt for pt in info.holder_points if sp.simplify(pt.alpha - alpha) == 0]
+    alpha = float(alpha)
+    key = "mala" if algorithm == "mala" else "hmc"
+    announce("sigma0_holder")
+    note = None
+    if regime == "fixed_time":
+        k, m, kwargs = alpha, 1, {"T": T}
+    else:
+        k, m, kwargs = alpha + 0.5, 2, {"n_steps": L}
+    if regime == "fixed_steps" and L > MAX_HOLDER_STEPS:
+        sigma0 = None
+        note = (f"Sigma_0 of L steps over a Hoelder point sums L^2 phase correlations; computed for "
+                f"L <= {MAX_HOLDER_STEPS}")
+    else:
+        sigma0 = sum(sigma0_holder_splitting(alpha, splitting=splitting, density_at_point=float(info.density(pt.location)),
+                                             c_minus=float(pt.c_minus), c_plus=float(pt.c_plus), **kwargs)
+                     for pt in points)
+    return {"k": k, "m": m, "sigma0": sigma0, "note": note, "source": SOURCES[(key, regime, "holder")],
+            "formula": f"{key}-{regime}-holder", "crossing_order": alpha, "step_error_order": r}
 
 
 def jump_law(U: sp.Expr, jumps: list, support, spec: dict, announce=lambda step: None) -> dict:

@@ -79,8 +79,9 @@ def add_parser(subparsers):
                         help="hard walls: the density is zero outside [LO, HI] (EXPR is U inside)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument("--check", action="store_true",
-                        help="also measure Sigma_0 and gamma by a quick acceptance sweep and print them "
-                             "next to the prediction (keys measured_sigma0, measured_sigma0_se, measured_gamma)")
+                        help="also measure Sigma_0 and gamma for the same combination and print them next to the "
+                             "prediction (keys measured_sigma0, measured_sigma0_se, measured_gamma; engine: the "
+                             "compiled splitting kernel when U is a built-in family, else NumPy samplers)")
     parser.add_argument("--budget", choices=("quick", "full"), default="quick", help="size of the --check sweep")
     parser.add_argument("--seed", type=int, default=0, help="seed of the --check sweep (default 0)")
     add_time_limit(parser)
@@ -169,16 +170,22 @@ def measured_scaling(expr_text: str, predicted: dict, *, budget: str, seed: int)
 def measured_limit_law(expr_text: str, predicted: dict, *, budget: str, seed: int) -> dict:
     """--check for every combination but leapfrog HMC at fixed T: numerics.derive_check.check_limit_law
     (per-coordinate errors of the same algorithm, splitting and regime)."""
-    from relu_hmc.numerics.derive_check import check_limit_law
+    from relu_hmc.numerics.derive_check import check_limit_law, family_potential
 
     support = predicted.get("support")
     u, du = numpy_callables(expr_text if support is None else f"({expr_text}) + q", shift=support is not None)
     jumps = {j["location"]: j["jump"] for j in predicted.get("jumps", [])}
+    family = None
+    if predicted["algorithm"] != "rwm" and support is None and not jumps:  # RWM has no integrator
+        family = family_potential(u, du, [k["location"] for k in predicted["kinks"]],
+                                  predicted.get("holder_points", []))
     measured = check_limit_law(u, du, algorithm=predicted["algorithm"], splitting=predicted.get("integrator") or "leapfrog", T=predicted.get("T"), n_steps=predicted.get("L"),
                                sigma_exponent=predicted.get("sigma_exponent"), support=support,
-                               kinks=[k["location"] for k in predicted["kinks"]], jumps=jumps, budget=budget, seed=seed)
+                               kinks=[k["location"] for k in predicted["kinks"]], jumps=jumps, budget=budget, seed=seed,
+                               potential=family)
     keys = ("measured_sigma0", "measured_sigma0_se", "measured_crossing_rate", "measured_crossing_rate_se",
-            "measured_gamma", "measured_gamma_se", "measured_sigma_exponent", "measured_sigma_exponent_se")
+            "measured_gamma", "measured_gamma_se", "measured_sigma_exponent", "measured_sigma_exponent_se",
+            "engine")
     out = {key: measured[key] for key in keys if key in measured}
     if "measured_crossing_rate" in out:
         # P(a coordinate crosses a wall or a jump) per unit step: the Poisson rates per unit l
@@ -233,6 +240,8 @@ def format_report(result: dict) -> str:
             f"                    gamma = {_fmt(result['measured_gamma'])} ± {_fmt(result['measured_gamma_se'])}"
             f"  (predicted {_fmt(result['step_size_exponent'])})",
         ]
+        if result.get("engine"):
+            lines.append(f"                    engine: {result['engine']}")
     if result.get("sigma0_note"):
         lines.append(f"note                {result['sigma0_note']}")
     lines.append("formulas (LaTeX)")
