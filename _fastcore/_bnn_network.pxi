@@ -1,0 +1,346 @@
+# Included by _bnn_c.pyx: the fused forward/backward pass of a Bayesian MLP and the leapfrog
+# trajectory with crossing bookkeeping, one chain at a time, without the GIL and without
+# temporaries. Definitions (spec tuple, formulas, return values): the NumPy twin's
+# `evaluate` and `leapfrog` in _bnn_py.py.
+#
+# Matrix products. The first layer (fan_in = n_in, a few inputs) and the output layer
+# (fan_out = n_out, a few outputs) are loops whose inner index runs over the width, contiguous
+# in memory. The hidden-to-hidden product of a two-layer network (n x W x W, three per
+# gradient) goes to BLAS dgemm: SciPy's, found at import through its Cython C-API capsule
+# (scipy.linalg.cython_blas), so building needs no BLAS headers.
+from cpython.pycapsule cimport PyCapsule_GetName, PyCapsule_GetPointer
+from libc.math cimport log
+from libc.string cimport memcpy, memset
+
+ctypedef void (*dgemm_t)(char *transa, char *transb, int *m, int *n, int *k, double *alpha,
+                         double *a, int *lda, double *b, int *ldb, double *beta, double *c,
+                         int *ldc) noexcept nogil
+
+
+cdef dgemm_t _load_dgemm() except NULL:
+    from scipy.linalg import cython_blas
+
+    capsule = cython_blas.__pyx_capi__["dgemm"]
+    return <dgemm_t>PyCapsule_GetPointer(capsule, PyCapsule_GetName(capsule))
+
+
+cdef dgemm_t dgemm = _load_dgemm()
+
+
+cdef inline void _gemm_rowmajor(char ta, char tb, int m, int n, int k, const double* a, int lda,
+                                const double* b, int ldb, double* c, int ldc) noexcept nogil:
+    """Row-major C (m x n) = op(A) @ op(B) via column-major dgemm on the transposes."""
+    cdef double one = 1.0, zero = 0.0
+    dgemm(&tb, &ta, &n, &m, &k, &one, <double*>b, &ldb, <double*>a, &lda, &zero, c, &ldc)
+
+
+cdef class _Network:
+    """One network (spec tuple, see _bnn_py.evaluate) with the work buffers of one chain."""
+
+    cdef int code, n_hidden, n, n_in, width, n_out, d
+    cdef bint classification
+    cdef double neg, beta, zero_slope, inv_noise_var
+    cdef const double[:, ::1] x
+    cdef const double[:, ::1] y
+    cdef const long long[::1] labels
+    cdef double[::1] prior_var
+    cdef Py_ssize_t off_w[3]
+    cdef Py_ssize_t off_b[3]
+    cdef double[:, :, ::1] act, dact       # a_l and sigma'(z_l) per hidden layer (n x W)
+    cdef double[:, ::1] out                # f, then dU/df (n x n_out)
+    cdef double[:, ::1] delta              # dU/dz of the hidden layer being backpropagated
+
+    def __init__(self, spec):
+        code, parameter, at_zero, x, y, noise_sd, prior_sd, sizes = spec
+        if code < RELU or code > SOFTPLUS_BETA:
+            raise ValueError(f"unknown activation code {code}")
+        sizes = tuple(int(s) for s in sizes)  # (wraparound is off: no negative indices below)
+        if len(sizes) not in (3, 4) or len(set(sizes[1:len(sizes) - 1])) != 1:
+            raise ValueError(f"sizes must be (n_in, W, n_out) or (n_in, W, W, n_out), got {sizes}")
+        self.code = code
+        self.neg = 0.0 if code == RELU else parameter
+        self.beta = parameter
+        self.zero_slope = self.neg if at_zero is None else at_zero
+        self.x = np.ascontiguousarray(x, dtype=np.float64)
+        self.n, self.n_in = self.x.shape[0], self.x.shape[1]
+        self.n_hidden, self.width, self.n_out = len(sizes) - 2, sizes[1], sizes[len(sizes) - 1]
+        if self.n_in != sizes[0]:
+            raise ValueError(f"x has {self.n_in} columns, the network {sizes[0]} inputs")
+        self.classification = noise_sd is None
+        if self.classification:
+            self.labels = np.ascontiguousarray(y, dtype=np.int64)
+            self.y = np.zeros((1, 1))
+            self.inv_noise_var = 0.0
+        else:
+            self.y = np.ascontiguousarray(y, dtype=np.float64)
+            self.inv_noise_var = 1.0 / noise_sd ** 2
+        sd = np.asarray(prior_sd, dtype=np.float64)
+        self.prior_var = sd * sd
+        cdef Py_ssize_t k = 0, layer
+        for layer in range(len(sizes) - 1):
+            self.off_w[layer] = k
+            k += sizes[layer] * sizes[layer + 1]
+            self.off_b[layer] = k
+            k += sizes[layer + 1]
+        self.d = k
+        if self.prior_var.shape[0] != k:
+            raise ValueError(f"prior_sd has {self.prior_var.shape[0]} entries, the network {k} parameters")
+        self.act = np.empty((self.n_hidden, self.n, self.width))
+        self.dact = np.empty((self.n_hidden, self.n, self.width))
+        self.out = np.empty((self.n, self.n_out))
+        self.delta = np.empty((self.n, self.width))
+
+    cdef double potential(self, const double* theta, double* grad, double* z, double* r) noexcept nogil:
+        """U(theta) of one chain; with grad != NULL also grad U, and r = dU/da per hidden layer.
+        z, r: (n_hidden, n, W) buffers of this chain (pre-activations, backpropagated signals)."""
+        cdef int n = self.n, w = self.width, n_out = self.n_out, n_in = self.n_in
+        cdef Py_ssize_t m = <Py_ssize_t>n * w
+        cdef Py_ssize_t i, j, k, o, layer
+        cdef double* a
+        cdef double* zl
+        cdef const double* wt
+        cdef const double* b
+        cdef double* f = &self.out[0, 0]
+        cdef double* dl = &self.delta[0, 0]
+        cdef double xv, acc, u = 0.0, mx, s, t
+        # -- forward ---------------------------------------------------------------------------
+        wt, b = theta + self.off_w[0], theta + self.off_b[0]
+        for i in range(n):
+            zl = z + i * w
+            memset(zl, 0, w * sizeof(double))
+            for k in range(n_in):
+                xv = self.x[i, k]
+                for j in range(w):
+                    zl[j] = zl[j] + xv * wt[k * w + j]
+            for j in range(w):
+                zl[j] = zl[j] + b[j]
+        _activate_into(self.code, z, &self.act[0, 0, 0], &self.dact[0, 0, 0], m,
+                       self.neg, self.beta, self.zero_slope)
+        if self.n_hidden == 2:
+            zl, b = z + m, theta + self.off_b[1]
+            _gemm_rowmajor(b'N', b'N', n, w, w, &self.act[0, 0, 0], w, theta + self.off_w[1], w, zl, w)
+            for i in range(n):
+                for j in range(w):
+                    zl[i * w + j] = zl[i * w + j] + b[j]
+            _activate_into(self.code, zl, &self.act[1, 0, 0], &self.dact[1, 0, 0], m,
+                           self.neg, self.beta, self.zero_slope)
+        a = &self.act[self.n_hidden - 1, 0, 0]
+        wt, b = theta + self.off_w[self.n_hidden], theta + self.off_b[self.n_hidden]
+        for i in range(n):
+            for o in range(n_out):
+                acc = 0.0
+                for k in range(w):
+                    acc = acc + a[i * w + k] * wt[k * n_out + o]
+                f[i * n_out + o] = acc + b[o]
+        # -- likelihood and dU/df (overwrites f) -------------------------------------------------
+        if self.classification:
+            for i in range(n):
+                mx = f[i * n_out]
+                for o in range(1, n_out):
+                    if f[i * n_out + o] > mx:
+                        mx = f[i * n_out + o]
+                t = f[i * n_out + self.labels[i]]
+                s = 0.0
+                for o in range(n_out):
+                    f[i * n_out + o] = exp(f[i * n_out + o] - mx)
+                    s = s + f[i * n_out + o]
+                u = u + (mx + log(s) - t)
+                for o in range(n_out):
+                    f[i * n_out + o] = f[i * n_out + o] / s
+                f[i * n_out + self.labels[i]] -= 1.0
+        else:
+            for i in range(n):
+                for o in range(n_out):
+                    t = f[i * n_out + o] - self.y[i, o]
+                    u = u + t * t
+                    f[i * n_out + o] = t * self.inv_noise_var
+            u = 0.5 * self.inv_noise_var * u
+        s = 0.0
+        for j in range(self.d):
+            s = s + theta[j] * theta[j] / self.prior_var[j]
+        u = u + 0.5 * s
+        if grad == NULL:
+            return u
+        # -- backward: output layer, then dU/da and dU/dz of the last hidden layer ---------------
+        wt = theta + self.off_w[self.n_hidden]
+        cdef double* gw = grad + self.off_w[self.n_hidden]
+        cdef double* gb = grad + self.off_b[self.n_hidden]
+        memset(gw, 0, <Py_ssize_t>w * n_out * sizeof(double))
+        memset(gb, 0, n_out * sizeof(double))
+        cdef double* rl = r + (self.n_hidden - 1) * m
+        cdef double* da = &self.dact[self.n_hidden - 1, 0, 0]
+        for i in range(n):
+            for o in range(n_out):
+                t = f[i * n_out + o]
+                gb[o] = gb[o] + t
+                for k in range(w):
+                    gw[k * n_out + o] = gw[k * n_out + o] + a[i * w + k] * t
+            for k in range(w):
+                acc = 0.0
+                for o in range(n_out):
+                    acc = acc + f[i * n_out + o] * wt[k * n_out + o]
+                rl[i * w + k] = acc
+                dl[i * w + k] = acc * da[i * w + k]
+        if self.n_hidden == 2:
+            # hidden-to-hidden: dU/dW2 = a_1^T delta_2, dU/da_1 = delta_2 W2^T
+            gw, gb = grad + self.off_w[1], grad + self.off_b[1]
+            _gemm_rowmajor(b'T', b'N', w, w, n, &self.act[0, 0, 0], w, dl, w, gw, w)
+            memset(gb, 0, w * sizeof(double))
+            for i in range(n):
+                for j in range(w):
+                    gb[j] = gb[j] + dl[i * w + j]
+            rl = r
+            _gemm_rowmajor(b'N', b'T', n, w, w, dl, w, theta + self.off_w[1], w, rl, w)
+            da = &self.dact[0, 0, 0]
+            for j in range(m):
+                dl[j] = rl[j] * da[j]
+        # -- first layer: dU/dW1 = x^T delta_1, dU/db1 = column sums of delta_1 -------------------
+        gw, gb = grad + self.off_w[0], grad + self.off_b[0]
+        memset(gw, 0, <Py_ssize_t>n_in * w * sizeof(double))
+        memset(gb, 0, w * sizeof(double))
+        for i in range(n):
+            for k in range(n_in):
+                xv = self.x[i, k]
+                for j in range(w):
+                    gw[k * w + j] = gw[k * w + j] + xv * dl[i * w + j]
+            for j in range(w):
+                gb[j] = gb[j] + dl[i * w + j]
+        for j in range(self.d):
+            grad[j] = grad[j] + theta[j] / self.prior_var[j]
+        return u
+
+
+def evaluate(spec, theta, bint gradient=True):
+    """(u (C,), grad (C, d) or None, [z_l (C, n, W)], [r_l (C, n, W)] or []): see the NumPy twin."""
+    cdef _Network net = _Network(spec)
+    cdef const double[:, ::1] th = np.ascontiguousarray(theta, dtype=np.float64)
+    if th.shape[1] != net.d:
+        raise ValueError(f"theta must have shape (n_chains, {net.d}), got {np.shape(theta)}")
+    cdef Py_ssize_t n_chains = th.shape[0], c
+    u = np.empty(n_chains)
+    grad = np.empty((n_chains, net.d)) if gradient else np.empty((0, net.d))
+    zs = np.empty((net.n_hidden, n_chains, net.n, net.width))
+    rs = np.empty((net.n_hidden, n_chains, net.n, net.width)) if gradient else np.empty((net.n_hidden, 0, net.n, net.width))
+    cdef double[::1] uv = u
+    cdef double[:, ::1] gv = grad
+    cdef double[:, :, :, ::1] zv = zs, rv = rs
+    cdef double[:, :, ::1] zc = np.empty((net.n_hidden, net.n, net.width))
+    cdef double[:, :, ::1] rc = np.empty((net.n_hidden, net.n, net.width))
+    cdef Py_ssize_t layer, m = <Py_ssize_t>net.n * net.width
+    with nogil:
+        for c in range(n_chains):
+            uv[c] = net.potential(&th[c, 0], &gv[c, 0] if gradient else NULL, &zc[0, 0, 0], &rc[0, 0, 0])
+            for layer in range(net.n_hidden):
+                memcpy(&zv[layer, c, 0, 0], &zc[layer, 0, 0], m * sizeof(double))
+                if gradient:
+                    memcpy(&rv[layer, c, 0, 0], &rc[layer, 0, 0], m * sizeof(double))
+    return u, (grad if gradient else None), list(zs), (list(rs) if gradient else [])
+
+
+cdef inline double _squared_norm(const double* v, Py_ssize_t n) noexcept nogil:
+    cdef double s = 0.0
+    cdef Py_ssize_t j
+    for j in range(n):
+        s = s + v[j] * v[j]
+    return s
+
+
+cdef void _crossings(const double* a, const double* b, const double* ra, const double* rb,
+                     Py_ssize_t m, double jump, double* total, long long* count) noexcept nogil:
+    """Add the predicted contributions and the number of sign changes between z0 = a and z1 = b
+    (the loop of crossing_contributions, left to right)."""
+    cdef Py_ssize_t j
+    cdef double theta, r, s = 0.0
+    cdef long long k = 0
+    for j in range(m):
+        if (a[j] > 0.0) != (b[j] > 0.0):
+            theta = a[j] / (a[j] - b[j])
+            r = ra[j] + theta * (rb[j] - ra[j])
+            s = s + (0.5 - theta) * jump * fabs(b[j] - a[j]) * r
+            k += 1
+    total[0] = total[0] + s
+    count[0] += k
+
+
+def leapfrog(spec, q0, p0, double eps, int n_steps, u0, g0, z0, r0, double jump):
+    """`n_steps` leapfrog steps with crossing bookkeeping for every chain: see the NumPy twin."""
+    cdef _Network net = _Network(spec)
+    q = np.array(q0, dtype=np.float64, order="C", copy=True)
+    p = np.array(p0, dtype=np.float64, order="C", copy=True)
+    cdef Py_ssize_t n_chains = q.shape[0], d = net.d, c, j, s, layer
+    cdef Py_ssize_t m = <Py_ssize_t>net.n * net.width, hm = net.n_hidden * m
+    cdef double[:, ::1] qv = q, pv = p
+    cdef const double[:, ::1] p0v = np.ascontiguousarray(p0, dtype=np.float64)
+    cdef const double[::1] u0v = np.ascontiguousarray(u0, dtype=np.float64)
+    cdef const double[:, ::1] g0v = np.ascontiguousarray(g0, dtype=np.float64)
+    cdef const double[:, :, :, ::1] z0v = np.ascontiguousarray(np.stack(z0), dtype=np.float64)
+    cdef const double[:, :, :, ::1] r0v = np.ascontiguousarray(np.stack(r0), dtype=np.float64)
+    energy, predicted, boundary, u_end = (np.zeros(n_chains) for _ in range(4))
+    crossings = np.zeros(n_chains, dtype=np.int64)
+    step_dh, step_pred, step_bound = (np.zeros((n_steps, n_chains)) for _ in range(3))
+    step_cross = np.zeros((n_steps, n_chains), dtype=np.int64)
+    cdef double[::1] ev = energy, pv_ = predicted, bv = boundary, uv = u_end
+    cdef long long[::1] cv = crossings
+    cdef double[:, ::1] sdh = step_dh, spred = step_pred, sbound = step_bound
+    cdef long long[:, ::1] scross = step_cross
+    # per chain: two sets (old, new) of gradient, z and r, swapped after every step
+    cdef double[:, ::1] gbuf = np.empty((2, d))
+    cdef double[:, ::1] zbuf = np.empty((2, hm)), rbuf = np.empty((2, hm))
+    cdef bint kinked = net.code == RELU or net.code == LEAKY_RELU
+    cdef double half = 0.5 * eps, u_old, u_new, kin_old, kin_new, g2_old, g2_new, total, ksum, kc, term, tt
+    cdef double bscale = eps * eps / 8.0, g2_0
+    cdef long long count
+    cdef int old, new
+    cdef double* qc
+    cdef double* pc
+    with nogil:
+        for c in range(n_chains):
+            qc, pc = &qv[c, 0], &pv[c, 0]
+            old, new = 0, 1
+            memcpy(&gbuf[old, 0], &g0v[c, 0], d * sizeof(double))
+            for layer in range(net.n_hidden):
+                memcpy(&zbuf[old, layer * m], &z0v[layer, c, 0, 0], m * sizeof(double))
+                memcpy(&rbuf[old, layer * m], &r0v[layer, c, 0, 0], m * sizeof(double))
+            u_old = u0v[c]
+            kin_old = 0.5 * _squared_norm(pc, d)
+            g2_old = _squared_norm(&gbuf[old, 0], d)
+            g2_0 = g2_old
+            for s in range(n_steps):
+                for j in range(d):
+                    pc[j] = pc[j] - half * gbuf[old, j]
+                for j in range(d):
+                    qc[j] = qc[j] + eps * pc[j]
+                u_new = net.potential(qc, &gbuf[new, 0], &zbuf[new, 0], &rbuf[new, 0])
+                for j in range(d):
+                    pc[j] = pc[j] - half * gbuf[new, j]
+                if kinked:
+                    total, count = 0.0, 0
+                    for layer in range(net.n_hidden):
+                        _crossings(&zbuf[old, layer * m], &zbuf[new, layer * m], &rbuf[old, layer * m],
+                                   &rbuf[new, layer * m], m, jump, &total, &count)
+                    spred[s, c] = total
+                    scross[s, c] = count
+                    pv_[c] = pv_[c] + total
+                    cv[c] += count
+                kin_new = 0.5 * _squared_norm(pc, d)
+                g2_new = _squared_norm(&gbuf[new, 0], d)
+                sdh[s, c] = (u_new - u_old) + (kin_new - kin_old)
+                sbound[s, c] = bscale * (g2_new - g2_old)
+                u_old, kin_old, g2_old = u_new, kin_new, g2_new
+                old, new = new, old
+            # kinetic part of dH by a compensated (Neumaier) sum: the difference of two large
+            # sums would lose the digits of a small dH at large d
+            ksum, kc = 0.0, 0.0
+            for j in range(d):
+                term = 0.5 * (pc[j] * pc[j] - p0v[c, j] * p0v[c, j])
+                tt = ksum + term
+                if fabs(ksum) >= fabs(term):
+                    kc = kc + ((ksum - tt) + term)
+                else:
+                    kc = kc + ((term - tt) + ksum)
+                ksum = tt
+            ev[c] = (u_old - u0v[c]) + (ksum + kc)
+            bv[c] = bscale * (g2_old - g2_0)
+            uv[c] = u_old
+    return (q, p, energy, crossings, predicted, boundary, u_end,
+            step_dh, step_pred, step_cross, step_bound)
