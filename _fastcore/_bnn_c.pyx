@@ -1,3 +1,4 @@
+# distutils: extra_compile_args = -fno-trapping-math
 # cython: language_level=3
 # cython: boundscheck=False, wraparound=False, initializedcheck=False
 # cython: cdivision=True
@@ -36,14 +37,16 @@ cdef void _activate_into(int code, const double* zf, double* af, double* daf, Py
     cdef Py_ssize_t j
     cdef double x, e, s, cdf, t
     if code == RELU or code == LEAKY_RELU:
+        # no branch: the sign of z is a coin flip per unit, and a branch mispredicted half
+        # the time dominated the activation's cost
         for j in range(n):
+            # s * u + (1 - s) * v with s in {0, 1} is exactly u or v (finite u, v): the same
+            # numbers as the if/else, without a branch the compiler would not turn into a select
             x = zf[j]
-            if x > 0.0:
-                af[j] = x
-                daf[j] = 1.0
-            else:
-                af[j] = neg * x
-                daf[j] = zero_slope if x == 0.0 else neg
+            s = <double>(x > 0.0)
+            e = <double>(x == 0.0)
+            af[j] = s * x + (1.0 - s) * (neg * x)
+            daf[j] = s + (1.0 - s) * (e * zero_slope + (1.0 - e) * neg)
     elif code == GELU:
         for j in range(n):
             x = zf[j]

@@ -34,6 +34,23 @@ cdef inline void _gemm_rowmajor(char ta, char tb, int m, int n, int k, const dou
     dgemm(&tb, &ta, &n, &m, &k, &one, <double*>b, &ldb, <double*>a, &lda, &zero, c, &ldc)
 
 
+cdef inline double _dot_strided(const double* a, const double* b, Py_ssize_t n, Py_ssize_t stride) noexcept nogil:
+    """sum_k a[k] b[k * stride] in four interleaved partial sums (independent additions: the
+    loop is not one chain of dependent adds)."""
+    cdef double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+    cdef Py_ssize_t k = 0
+    while k + 4 <= n:
+        s0 = s0 + a[k] * b[k * stride]
+        s1 = s1 + a[k + 1] * b[(k + 1) * stride]
+        s2 = s2 + a[k + 2] * b[(k + 2) * stride]
+        s3 = s3 + a[k + 3] * b[(k + 3) * stride]
+        k += 4
+    while k < n:
+        s0 = s0 + a[k] * b[k * stride]
+        k += 1
+    return (s0 + s1) + (s2 + s3)
+
+
 cdef class _Network:
     """One network (spec tuple, see _bnn_py.evaluate) with the work buffers of one chain."""
 
@@ -93,6 +110,98 @@ cdef class _Network:
     cdef double potential(self, const double* theta, double* grad, double* z, double* r) noexcept nogil:
         """U(theta) of one chain; with grad != NULL also grad U, and r = dU/da per hidden layer.
         z, r: (n_hidden, n, W) buffers of this chain (pre-activations, backpropagated signals)."""
+        if self.n_hidden == 1:
+            return self.potential_shallow(theta, grad, z, r)
+        return self.potential_layers(theta, grad, z, r)
+
+    cdef double potential_shallow(self, const double* theta, double* grad, double* z, double* r) noexcept nogil:
+        """`potential` of a one-hidden-layer network, one data point at a time: its a, sigma'(z)
+        and dU/dz rows stay in L1 and only z and r go to memory (the layer-by-layer version
+        streamed seven n x W arrays through the cache per gradient). Same operations, in the
+        same order per entry, as `potential_layers`."""
+        cdef int n = self.n, w = self.width, n_out = self.n_out, n_in = self.n_in
+        cdef Py_ssize_t i, j, k, o
+        cdef const double* w1 = theta + self.off_w[0]
+        cdef const double* b1 = theta + self.off_b[0]
+        cdef const double* wo = theta + self.off_w[1]
+        cdef const double* bo = theta + self.off_b[1]
+        cdef double* a = &self.act[0, 0, 0]      # row buffers (the first W entries)
+        cdef double* da = &self.dact[0, 0, 0]
+        cdef double* dl = &self.delta[0, 0]
+        cdef double* f = &self.out[0, 0]         # one row: f, then dU/df
+        cdef double* zl
+        cdef double* rl
+        cdef double* gw1 = NULL
+        cdef double* gb1 = NULL
+        cdef double* gwo = NULL
+        cdef double* gbo = NULL
+        cdef double xv, u = 0.0, lik = 0.0, mx, s, t
+        if grad != NULL:
+            gw1, gb1, gwo, gbo = grad + self.off_w[0], grad + self.off_b[0], grad + self.off_w[1], grad + self.off_b[1]
+            memset(grad, 0, self.d * sizeof(double))
+        for i in range(n):
+            zl = z + i * w
+            memset(zl, 0, w * sizeof(double))
+            for k in range(n_in):
+                xv = self.x[i, k]
+                for j in range(w):
+                    zl[j] = zl[j] + xv * w1[k * w + j]
+            for j in range(w):
+                zl[j] = zl[j] + b1[j]
+            _activate_into(self.code, zl, a, da, w, self.neg, self.beta, self.zero_slope)
+            for o in range(n_out):
+                f[o] = _dot_strided(a, wo + o, w, n_out) + bo[o]
+            if self.classification:
+                mx = f[0]
+                for o in range(1, n_out):
+                    if f[o] > mx:
+                        mx = f[o]
+                t = f[self.labels[i]]
+                s = 0.0
+                for o in range(n_out):
+                    f[o] = exp(f[o] - mx)
+                    s = s + f[o]
+                u = u + (mx + log(s) - t)
+                for o in range(n_out):
+                    f[o] = f[o] / s
+                f[self.labels[i]] -= 1.0
+            else:
+                for o in range(n_out):
+                    t = f[o] - self.y[i, o]
+                    lik = lik + t * t
+                    f[o] = t * self.inv_noise_var
+            if grad == NULL:
+                continue
+            rl = r + i * w
+            memset(rl, 0, w * sizeof(double))
+            for o in range(n_out):
+                t = f[o]
+                gbo[o] = gbo[o] + t
+                for k in range(w):
+                    gwo[k * n_out + o] = gwo[k * n_out + o] + a[k] * t
+                for k in range(w):
+                    rl[k] = rl[k] + t * wo[k * n_out + o]
+            for k in range(w):
+                dl[k] = rl[k] * da[k]
+            for k in range(n_in):
+                xv = self.x[i, k]
+                for j in range(w):
+                    gw1[k * w + j] = gw1[k * w + j] + xv * dl[j]
+            for j in range(w):
+                gb1[j] = gb1[j] + dl[j]
+        if not self.classification:
+            u = 0.5 * self.inv_noise_var * lik
+        s = 0.0
+        for j in range(self.d):
+            s = s + theta[j] * theta[j] / self.prior_var[j]
+        u = u + 0.5 * s
+        if grad != NULL:
+            for j in range(self.d):
+                grad[j] = grad[j] + theta[j] / self.prior_var[j]
+        return u
+
+    cdef double potential_layers(self, const double* theta, double* grad, double* z, double* r) noexcept nogil:
+        """`potential` layer by layer over all data points (two hidden layers: dgemm)."""
         cdef int n = self.n, w = self.width, n_out = self.n_out, n_in = self.n_in
         cdef Py_ssize_t m = <Py_ssize_t>n * w
         cdef Py_ssize_t i, j, k, o, layer
@@ -128,10 +237,7 @@ cdef class _Network:
         wt, b = theta + self.off_w[self.n_hidden], theta + self.off_b[self.n_hidden]
         for i in range(n):
             for o in range(n_out):
-                acc = 0.0
-                for k in range(w):
-                    acc = acc + a[i * w + k] * wt[k * n_out + o]
-                f[i * n_out + o] = acc + b[o]
+                f[i * n_out + o] = _dot_strided(a + i * w, wt + o, w, n_out) + b[o]
         # -- likelihood and dU/df (overwrites f) -------------------------------------------------
         if self.classification:
             for i in range(n):
@@ -169,18 +275,18 @@ cdef class _Network:
         memset(gb, 0, n_out * sizeof(double))
         cdef double* rl = r + (self.n_hidden - 1) * m
         cdef double* da = &self.dact[self.n_hidden - 1, 0, 0]
+        # loops with the width innermost (vectorised when n_out = 1, the regression case)
         for i in range(n):
+            memset(rl + i * w, 0, w * sizeof(double))
             for o in range(n_out):
                 t = f[i * n_out + o]
                 gb[o] = gb[o] + t
                 for k in range(w):
                     gw[k * n_out + o] = gw[k * n_out + o] + a[i * w + k] * t
+                for k in range(w):
+                    rl[i * w + k] = rl[i * w + k] + t * wt[k * n_out + o]
             for k in range(w):
-                acc = 0.0
-                for o in range(n_out):
-                    acc = acc + f[i * n_out + o] * wt[k * n_out + o]
-                rl[i * w + k] = acc
-                dl[i * w + k] = acc * da[i * w + k]
+                dl[i * w + k] = rl[i * w + k] * da[i * w + k]
         if self.n_hidden == 2:
             # hidden-to-hidden: dU/dW2 = a_1^T delta_2, dU/da_1 = delta_2 W2^T
             gw, gb = grad + self.off_w[1], grad + self.off_b[1]
@@ -249,15 +355,23 @@ cdef void _crossings(const double* a, const double* b, const double* ra, const d
                      Py_ssize_t m, double jump, double* total, long long* count) noexcept nogil:
     """Add the predicted contributions and the number of sign changes between z0 = a and z1 = b
     (the loop of crossing_contributions, left to right)."""
-    cdef Py_ssize_t j
+    cdef Py_ssize_t j, lo = 0, hi
     cdef double theta, r, s = 0.0
-    cdef long long k = 0
-    for j in range(m):
-        if (a[j] > 0.0) != (b[j] > 0.0):
-            theta = a[j] / (a[j] - b[j])
-            r = ra[j] + theta * (rb[j] - ra[j])
-            s = s + (0.5 - theta) * jump * fabs(b[j] - a[j]) * r
-            k += 1
+    cdef long long k = 0, changed
+    while lo < m:
+        # count first, in blocks (a branch-free integer sum); most blocks have no crossing
+        hi = lo + 256 if lo + 256 < m else m
+        changed = 0
+        for j in range(lo, hi):
+            changed = changed + ((a[j] > 0.0) != (b[j] > 0.0))
+        if changed:
+            for j in range(lo, hi):
+                if (a[j] > 0.0) != (b[j] > 0.0):
+                    theta = a[j] / (a[j] - b[j])
+                    r = ra[j] + theta * (rb[j] - ra[j])
+                    s = s + (0.5 - theta) * jump * fabs(b[j] - a[j]) * r
+            k += changed
+        lo = hi
     total[0] = total[0] + s
     count[0] += k
 
