@@ -184,3 +184,4 @@ def crossing_contributions(z0, z1, r0, r1, double jump):
 
 
 include "_bnn_network.pxi"
+include "_bnn_leapfrog.pxi"

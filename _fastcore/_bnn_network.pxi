@@ -1,7 +1,7 @@
-# Included by _bnn_c.pyx: the fused forward/backward pass of a Bayesian MLP and the leapfrog
-# trajectory with crossing bookkeeping, one chain at a time, without the GIL and without
-# temporaries. Definitions (spec tuple, formulas, return values): the NumPy twin's
-# `evaluate` and `leapfrog` in _bnn_py.py.
+# Included by _bnn_c.pyx: the fused forward/backward pass of a Bayesian MLP (U, grad U,
+# pre-activations z and backpropagated r = dU/da), one chain at a time, without the GIL and
+# without temporaries (the trajectory: _bnn_leapfrog.pxi). Definitions (spec tuple,
+# formulas, return values): the NumPy twin's `evaluate` in _bnn_py.py.
 #
 # Matrix products. The first layer (fan_in = n_in, a few inputs) and the output layer
 # (fan_out = n_out, a few outputs) are loops whose inner index runs over the width, contiguous
@@ -55,7 +55,7 @@ cdef class _Network:
     """One network (spec tuple, see _bnn_py.evaluate) with the work buffers of one chain."""
 
     cdef int code, n_hidden, n, n_in, width, n_out, d
-    cdef bint classification
+    cdef bint classification, one_in_one_out_kinked
     cdef double neg, beta, zero_slope, inv_noise_var
     cdef const double[:, ::1] x
     cdef const double[:, ::1] y
@@ -91,6 +91,8 @@ cdef class _Network:
         else:
             self.y = np.ascontiguousarray(y, dtype=np.float64)
             self.inv_noise_var = 1.0 / noise_sd ** 2
+        self.one_in_one_out_kinked = (self.n_hidden == 1 and self.n_in == 1 and self.n_out == 1
+                                      and not self.classification and code in KINKED_CODES)
         sd = np.asarray(prior_sd, dtype=np.float64)
         self.prior_var = sd * sd
         cdef Py_ssize_t k = 0, layer
@@ -141,6 +143,12 @@ cdef class _Network:
             memset(grad, 0, self.d * sizeof(double))
         for i in range(n):
             zl = z + i * w
+            if self.one_in_one_out_kinked and grad != NULL:
+                # the paper's setting (one input, one output, ReLU): the same operations as
+                # below in two passes over the row instead of eleven (loop overhead dominated
+                # at width 20)
+                u = u + self.row_fused(i, w1, b1, wo, bo, zl, r + i * w, a, da, gw1, gb1, gwo, gbo)
+                continue
             memset(zl, 0, w * sizeof(double))
             for k in range(n_in):
                 xv = self.x[i, k]
@@ -190,7 +198,7 @@ cdef class _Network:
             for j in range(w):
                 gb1[j] = gb1[j] + dl[j]
         if not self.classification:
-            u = 0.5 * self.inv_noise_var * lik
+            u = 0.5 * self.inv_noise_var * (lik + u)  # u holds row_fused's squared residuals
         s = 0.0
         for j in range(self.d):
             s = s + theta[j] * theta[j] / self.prior_var[j]
@@ -199,6 +207,34 @@ cdef class _Network:
             for j in range(self.d):
                 grad[j] = grad[j] + theta[j] / self.prior_var[j]
         return u
+
+    cdef double row_fused(self, Py_ssize_t i, const double* w1, const double* b1, const double* wo,
+                          const double* bo, double* zl, double* rl, double* a, double* da,
+                          double* gw1, double* gb1, double* gwo, double* gbo) noexcept nogil:
+        """Data point i of a one-input, one-output regression network with a kinked activation:
+        z, a, sigma'(z), f, dU/df, r, dU/dz and their gradient terms; returns the squared
+        residual. Entry by entry the arithmetic of potential_shallow's general loops."""
+        cdef Py_ssize_t j, w = self.width
+        cdef double xv = self.x[i, 0], neg = self.neg, zero_slope = self.zero_slope
+        cdef double zj, s, e, t, rj, dj, resid
+        for j in range(w):
+            zj = (0.0 + xv * w1[j]) + b1[j]
+            zl[j] = zj
+            s = <double>(zj > 0.0)
+            e = <double>(zj == 0.0)
+            a[j] = s * zj + (1.0 - s) * (neg * zj)
+            da[j] = s + (1.0 - s) * (e * zero_slope + (1.0 - e) * neg)
+        resid = (_dot_strided(a, wo, w, 1) + bo[0]) - self.y[i, 0]
+        t = resid * self.inv_noise_var
+        gbo[0] = gbo[0] + t
+        for j in range(w):
+            gwo[j] = gwo[j] + a[j] * t
+            rj = 0.0 + t * wo[j]
+            rl[j] = rj
+            dj = rj * da[j]
+            gw1[j] = gw1[j] + xv * dj
+            gb1[j] = gb1[j] + dj
+        return resid * resid
 
     cdef double potential_layers(self, const double* theta, double* grad, double* z, double* r) noexcept nogil:
         """`potential` layer by layer over all data points (two hidden layers: dgemm)."""
@@ -341,120 +377,3 @@ def evaluate(spec, theta, bint gradient=True):
                 if gradient:
                     memcpy(&rv[layer, c, 0, 0], &rc[layer, 0, 0], m * sizeof(double))
     return u, (grad if gradient else None), list(zs), (list(rs) if gradient else [])
-
-
-cdef inline double _squared_norm(const double* v, Py_ssize_t n) noexcept nogil:
-    cdef double s = 0.0
-    cdef Py_ssize_t j
-    for j in range(n):
-        s = s + v[j] * v[j]
-    return s
-
-
-cdef void _crossings(const double* a, const double* b, const double* ra, const double* rb,
-                     Py_ssize_t m, double jump, double* total, long long* count) noexcept nogil:
-    """Add the predicted contributions and the number of sign changes between z0 = a and z1 = b
-    (the loop of crossing_contributions, left to right)."""
-    cdef Py_ssize_t j, lo = 0, hi
-    cdef double theta, r, s = 0.0
-    cdef long long k = 0, changed
-    while lo < m:
-        # count first, in blocks (a branch-free integer sum); most blocks have no crossing
-        hi = lo + 256 if lo + 256 < m else m
-        changed = 0
-        for j in range(lo, hi):
-            changed = changed + ((a[j] > 0.0) != (b[j] > 0.0))
-        if changed:
-            for j in range(lo, hi):
-                if (a[j] > 0.0) != (b[j] > 0.0):
-                    theta = a[j] / (a[j] - b[j])
-                    r = ra[j] + theta * (rb[j] - ra[j])
-                    s = s + (0.5 - theta) * jump * fabs(b[j] - a[j]) * r
-            k += changed
-        lo = hi
-    total[0] = total[0] + s
-    count[0] += k
-
-
-def leapfrog(spec, q0, p0, double eps, int n_steps, u0, g0, z0, r0, double jump):
-    """`n_steps` leapfrog steps with crossing bookkeeping for every chain: see the NumPy twin."""
-    cdef _Network net = _Network(spec)
-    q = np.array(q0, dtype=np.float64, order="C", copy=True)
-    p = np.array(p0, dtype=np.float64, order="C", copy=True)
-    cdef Py_ssize_t n_chains = q.shape[0], d = net.d, c, j, s, layer
-    cdef Py_ssize_t m = <Py_ssize_t>net.n * net.width, hm = net.n_hidden * m
-    cdef double[:, ::1] qv = q, pv = p
-    cdef const double[:, ::1] p0v = np.ascontiguousarray(p0, dtype=np.float64)
-    cdef const double[::1] u0v = np.ascontiguousarray(u0, dtype=np.float64)
-    cdef const double[:, ::1] g0v = np.ascontiguousarray(g0, dtype=np.float64)
-    cdef const double[:, :, :, ::1] z0v = np.ascontiguousarray(np.stack(z0), dtype=np.float64)
-    cdef const double[:, :, :, ::1] r0v = np.ascontiguousarray(np.stack(r0), dtype=np.float64)
-    energy, predicted, boundary, u_end = (np.zeros(n_chains) for _ in range(4))
-    crossings = np.zeros(n_chains, dtype=np.int64)
-    step_dh, step_pred, step_bound = (np.zeros((n_steps, n_chains)) for _ in range(3))
-    step_cross = np.zeros((n_steps, n_chains), dtype=np.int64)
-    cdef double[::1] ev = energy, pv_ = predicted, bv = boundary, uv = u_end
-    cdef long long[::1] cv = crossings
-    cdef double[:, ::1] sdh = step_dh, spred = step_pred, sbound = step_bound
-    cdef long long[:, ::1] scross = step_cross
-    # per chain: two sets (old, new) of gradient, z and r, swapped after every step
-    cdef double[:, ::1] gbuf = np.empty((2, d))
-    cdef double[:, ::1] zbuf = np.empty((2, hm)), rbuf = np.empty((2, hm))
-    cdef bint kinked = net.code == RELU or net.code == LEAKY_RELU
-    cdef double half = 0.5 * eps, u_old, u_new, kin_old, kin_new, g2_old, g2_new, total, ksum, kc, term, tt
-    cdef double bscale = eps * eps / 8.0, g2_0
-    cdef long long count
-    cdef int old, new
-    cdef double* qc
-    cdef double* pc
-    with nogil:
-        for c in range(n_chains):
-            qc, pc = &qv[c, 0], &pv[c, 0]
-            old, new = 0, 1
-            memcpy(&gbuf[old, 0], &g0v[c, 0], d * sizeof(double))
-            for layer in range(net.n_hidden):
-                memcpy(&zbuf[old, layer * m], &z0v[layer, c, 0, 0], m * sizeof(double))
-                memcpy(&rbuf[old, layer * m], &r0v[layer, c, 0, 0], m * sizeof(double))
-            u_old = u0v[c]
-            kin_old = 0.5 * _squared_norm(pc, d)
-            g2_old = _squared_norm(&gbuf[old, 0], d)
-            g2_0 = g2_old
-            for s in range(n_steps):
-                for j in range(d):
-                    pc[j] = pc[j] - half * gbuf[old, j]
-                for j in range(d):
-                    qc[j] = qc[j] + eps * pc[j]
-                u_new = net.potential(qc, &gbuf[new, 0], &zbuf[new, 0], &rbuf[new, 0])
-                for j in range(d):
-                    pc[j] = pc[j] - half * gbuf[new, j]
-                if kinked:
-                    total, count = 0.0, 0
-                    for layer in range(net.n_hidden):
-                        _crossings(&zbuf[old, layer * m], &zbuf[new, layer * m], &rbuf[old, layer * m],
-                                   &rbuf[new, layer * m], m, jump, &total, &count)
-                    spred[s, c] = total
-                    scross[s, c] = count
-                    pv_[c] = pv_[c] + total
-                    cv[c] += count
-                kin_new = 0.5 * _squared_norm(pc, d)
-                g2_new = _squared_norm(&gbuf[new, 0], d)
-                sdh[s, c] = (u_new - u_old) + (kin_new - kin_old)
-                sbound[s, c] = bscale * (g2_new - g2_old)
-                u_old, kin_old, g2_old = u_new, kin_new, g2_new
-                old, new = new, old
-            # kinetic part of dH by a compensated (Neumaier) sum: the difference of two large
-            # sums would lose the digits of a small dH at large d
-            ksum, kc = 0.0, 0.0
-            for j in range(d):
-                term = 0.5 * (pc[j] * pc[j] - p0v[c, j] * p0v[c, j])
-                tt = ksum + term
-                if fabs(ksum) >= fabs(term):
-                    kc = kc + ((ksum - tt) + term)
-                else:
-                    kc = kc + ((term - tt) + ksum)
-                ksum = tt
-            ev[c] = (u_old - u0v[c]) + (ksum + kc)
-            bv[c] = bscale * (g2_old - g2_0)
-            uv[c] = u_old
-    return (q, p, energy, crossings, predicted, boundary, u_end,
-            step_dh, step_pred, step_cross, step_bound)

@@ -99,6 +99,28 @@ def test_first_layer_preactivations_are_identical_bits_with_one_input():
                                   _bnn_py.evaluate(model.spec, theta)[2][0])
 
 
+@needs_c
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu"])
+def test_one_input_fast_path_is_the_general_arithmetic(activation):
+    """One input, one output, kinked activation: the compiled kernel takes a two-pass row loop
+    (_Network.row_fused). The same network with a second input column of zeros and zero weights
+    on it goes through the general loops with the same numbers (adding x2 * 0 = +-0 and a prior
+    term 0 changes no bits), so the two must agree bit for bit on U, z, r and every shared
+    gradient entry."""
+    one = regression(n_in=1)
+    two = bnn_data.Dataset("reg2", "regression", np.hstack([one.x, np.zeros_like(one.x)]), one.y, one.noise_sd)
+    fast, general = bnn.make_bnn(activation, 7, 1, one), bnn.make_bnn(activation, 7, 1, two)
+    theta = fast.sample_prior(np.random.default_rng(3), 4)
+    theta2 = np.insert(theta, [7] * 7, 0.0, axis=1)  # W1 gains a zero row for the second input
+    assert theta2.shape[1] == general.d
+    u1, g1, z1, r1 = _bnn_c.evaluate(fast.spec, theta)
+    u2, g2, z2, r2 = _bnn_c.evaluate(general.spec, theta2)
+    np.testing.assert_array_equal(u1, u2)
+    np.testing.assert_array_equal(g1, np.delete(g2, np.s_[7:14], axis=1))
+    np.testing.assert_array_equal(z1[0], z2[0])
+    np.testing.assert_array_equal(r1[0], r2[0])
+
+
 def run(kernels, model, q0, p0, eps, n_steps):
     u, g, z, r = kernels.evaluate(model.spec, q0)
     return kernels.leapfrog(model.spec, q0, p0, eps, n_steps, u, g, z, r, model.jump)
