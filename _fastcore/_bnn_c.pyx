@@ -2,10 +2,13 @@
 # cython: language_level=3
 # cython: boundscheck=False, wraparound=False, initializedcheck=False
 # cython: cdivision=True
-"""Compiled elementwise kernels of a Bayesian MLP; twin of ``_fastcore._bnn_py``.
+"""Compiled kernels of a Bayesian MLP; twin of ``_fastcore._bnn_py``.
 
-Same names and numbers as the NumPy twin (see its docstring for the definitions). Every
-loop runs over flat C-contiguous float64 buffers without the GIL.
+Same names as the NumPy twin and the same numbers, except that the fused network kernels
+(`evaluate`, `leapfrog`: _bnn_network.pxi, _bnn_leapfrog.pxi) sum their matrix products in
+another order (agreement to round-off; see the twin's docstring). Every loop runs over
+C-contiguous float64 buffers without the GIL. -fno-trapping-math (first line) lets GCC
+vectorise comparisons; it changes no value (no reassociation; -ffp-contract=off stays).
 
 Safety of the directives: indices come from ``range`` over the buffers' own sizes
 (boundscheck/wraparound off); divisions are by 1 + exp(-|z|) >= 1 or by z0 - z1, which is

@@ -1,8 +1,7 @@
-"""Pure-NumPy twin of ``_fastcore._bnn_c``: the elementwise hot loops of a Bayesian MLP.
+"""Pure-NumPy twin of ``_fastcore._bnn_c``: the kernels of a Bayesian MLP.
 
-Same public names and the same numbers (to rounding of the libm functions) as the compiled
-module. The matrix products of the forward and backward passes stay in NumPy (BLAS); what
-lives here is everything elementwise:
+Same public names as the compiled module. The elementwise kernels give the same numbers (to
+rounding of the libm functions for smooth activations):
 
 - `activate(code, z, slope)`: a = sigma(z) and sigma'(z) in one pass;
 - `backprop_delta(r, da)`: r * sigma'(z), the pre-activation gradient from dU/da;
