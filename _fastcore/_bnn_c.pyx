@@ -1,10 +1,14 @@
+# distutils: extra_compile_args = -fno-trapping-math
 # cython: language_level=3
 # cython: boundscheck=False, wraparound=False, initializedcheck=False
 # cython: cdivision=True
-"""Compiled elementwise kernels of a Bayesian MLP; twin of ``_fastcore._bnn_py``.
+"""Compiled kernels of a Bayesian MLP; twin of ``_fastcore._bnn_py``.
 
-Same names and numbers as the NumPy twin (see its docstring for the definitions). Every
-loop runs over flat C-contiguous float64 buffers without the GIL.
+Same names as the NumPy twin and the same numbers, except that the fused network kernels
+(`evaluate`, `leapfrog`: _bnn_network.pxi, _bnn_leapfrog.pxi) sum their matrix products in
+another order (agreement to round-off; see the twin's docstring). Every loop runs over
+C-contiguous float64 buffers without the GIL. -fno-trapping-math (first line) lets GCC
+vectorise comparisons; it changes no value (no reassociation; -ffp-contract=off stays).
 
 Safety of the directives: indices come from ``range`` over the buffers' own sizes
 (boundscheck/wraparound off); divisions are by 1 + exp(-|z|) >= 1 or by z0 - z1, which is
@@ -30,6 +34,54 @@ cdef double INV_SQRT2 = 1.0 / sqrt(2.0)
 cdef double INV_SQRT2PI = 1.0 / sqrt(2.0 * 3.141592653589793)
 
 
+cdef void _activate_into(int code, const double* zf, double* af, double* daf, Py_ssize_t n,
+                         double neg, double beta, double zero_slope) noexcept nogil:
+    """a = sigma(z), da = sigma'(z) over n contiguous values (see `activate`)."""
+    cdef Py_ssize_t j
+    cdef double x, e, s, cdf, t
+    if code == RELU or code == LEAKY_RELU:
+        # no branch: the sign of z is a coin flip per unit, and a branch mispredicted half
+        # the time dominated the activation's cost
+        for j in range(n):
+            # s * u + (1 - s) * v with s in {0, 1} is exactly u or v (finite u, v): the same
+            # numbers as the if/else, without a branch the compiler would not turn into a select
+            x = zf[j]
+            s = <double>(x > 0.0)
+            e = <double>(x == 0.0)
+            af[j] = s * x + (1.0 - s) * (neg * x)
+            daf[j] = s + (1.0 - s) * (e * zero_slope + (1.0 - e) * neg)
+    elif code == GELU:
+        for j in range(n):
+            x = zf[j]
+            cdf = 0.5 * (1.0 + erf(x * INV_SQRT2))
+            af[j] = x * cdf
+            daf[j] = cdf + x * (INV_SQRT2PI * exp(-0.5 * x * x))
+    elif code == SIGMOID:
+        for j in range(n):
+            x = zf[j]
+            e = exp(-fabs(x))
+            s = 1.0 / (1.0 + e) if x >= 0.0 else e / (1.0 + e)
+            af[j] = s
+            daf[j] = s * (1.0 - s)
+    elif code == TANH:
+        for j in range(n):
+            t = tanh(zf[j])
+            af[j] = t
+            daf[j] = 1.0 - t * t
+    elif code == SOFTPLUS:
+        for j in range(n):
+            x = zf[j]
+            e = exp(-fabs(x))
+            af[j] = (x if x > 0.0 else 0.0) + log1p(e)
+            daf[j] = 1.0 / (1.0 + e) if x >= 0.0 else e / (1.0 + e)
+    else:  # SOFTPLUS_BETA: log(1 + e^(beta z)) / beta
+        for j in range(n):
+            x = zf[j]
+            e = exp(-beta * fabs(x))
+            af[j] = (x if x > 0.0 else 0.0) + log1p(e) / beta
+            daf[j] = 1.0 / (1.0 + e) if x >= 0.0 else e / (1.0 + e)
+
+
 def activate(int code, z, double slope, at_zero=None):
     """(sigma(z), sigma'(z)) elementwise for activation `code`; `slope` is leaky_relu's negative
     slope or softplus_beta's beta; `at_zero` (kinked only) the derivative at z == 0 exactly."""
@@ -40,51 +92,11 @@ def activate(int code, z, double slope, at_zero=None):
     a = np.empty(zc.shape, dtype=np.float64)
     da = np.empty(zc.shape, dtype=np.float64)
     cdef double[::1] af = a.reshape(-1), daf = da.reshape(-1)
-    cdef Py_ssize_t j, n = zf.shape[0]
-    cdef double x, e, s, cdf, t
     cdef double neg = 0.0 if code == RELU else slope
-    cdef double beta = slope
     cdef double zero_slope = neg if at_zero is None else <double>at_zero
-    with nogil:
-        if code == RELU or code == LEAKY_RELU:
-            for j in range(n):
-                x = zf[j]
-                if x > 0.0:
-                    af[j] = x
-                    daf[j] = 1.0
-                else:
-                    af[j] = neg * x
-                    daf[j] = zero_slope if x == 0.0 else neg
-        elif code == GELU:
-            for j in range(n):
-                x = zf[j]
-                cdf = 0.5 * (1.0 + erf(x * INV_SQRT2))
-                af[j] = x * cdf
-                daf[j] = cdf + x * (INV_SQRT2PI * exp(-0.5 * x * x))
-        elif code == SIGMOID:
-            for j in range(n):
-                x = zf[j]
-                e = exp(-fabs(x))
-                s = 1.0 / (1.0 + e) if x >= 0.0 else e / (1.0 + e)
-                af[j] = s
-                daf[j] = s * (1.0 - s)
-        elif code == TANH:
-            for j in range(n):
-                t = tanh(zf[j])
-                af[j] = t
-                daf[j] = 1.0 - t * t
-        elif code == SOFTPLUS:
-            for j in range(n):
-                x = zf[j]
-                e = exp(-fabs(x))
-                af[j] = (x if x > 0.0 else 0.0) + log1p(e)
-                daf[j] = 1.0 / (1.0 + e) if x >= 0.0 else e / (1.0 + e)
-        else:  # SOFTPLUS_BETA: log(1 + e^(beta z)) / beta
-            for j in range(n):
-                x = zf[j]
-                e = exp(-beta * fabs(x))
-                af[j] = (x if x > 0.0 else 0.0) + log1p(e) / beta
-                daf[j] = 1.0 / (1.0 + e) if x >= 0.0 else e / (1.0 + e)
+    if zf.shape[0] > 0:
+        with nogil:
+            _activate_into(code, &zf[0], &af[0], &daf[0], zf.shape[0], neg, slope, zero_slope)
     return a, da
 
 
@@ -172,3 +184,7 @@ def crossing_contributions(z0, z1, r0, r1, double jump):
             sv[c] = total
             cv[c] = k
     return sums, counts
+
+
+include "_bnn_network.pxi"
+include "_bnn_leapfrog.pxi"

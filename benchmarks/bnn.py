@@ -8,7 +8,8 @@ paper's synthetic regression set, 100 points) it measures, per chain:
 - ``grad/s``: gradient evaluations per second of `BNN.evaluate` (U, grad U, pre-activations
   and backpropagated signals: everything the crossing bookkeeping needs);
 - ``steps/s``: leapfrog steps per second of `numerics.bnn.trajectory` (L steps, with the
-  crossing bookkeeping: pattern changes and predicted contributions of every step);
+  crossing bookkeeping: pattern changes and predicted contributions of every step; the fused
+  compiled kernel `_fastcore._bnn_c.leapfrog`, one chain at a time);
 - ``jax steps/s``: leapfrog steps per second of the same posterior and the same leapfrog in
   JAX (jax.grad of the same U, lax.fori_loop over the steps, vmap over chains, jit; no
   crossing bookkeeping), when jax is installed (the optional 'peers' extra); otherwise the
@@ -17,7 +18,8 @@ paper's synthetic regression set, 100 points) it measures, per chain:
 Times are CPU time (time.process_time: the machine may be shared; JAX's threads count too),
 best of R repeats, each repeat at least ~0.2 s of work. Before timing, the JAX trajectory is
 checked against numerics.bnn's on the same start (same end point to 1e-8 relative). Prints a
-Markdown table (README, Performance).
+Markdown table (README, Performance), then the issue-15 targets: steps/s per chain does not
+fall from 1 to 64 chains; ours / jax >= 1 at width 20 and >= 1/1.5 at width 500.
 """
 from __future__ import annotations
 
@@ -133,15 +135,36 @@ def main(argv=None) -> int:
           f"bnn kernels: {_fastcore.BACKENDS['bnn']}, L = {args.steps}, per chain, CPU time -->")
     print("| width | layers | d | chains | grad/s | steps/s (with crossings) | jax steps/s | ours / jax |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    rows = []
     for layers in layer_set:
         for width in widths:
             for chains in (1, 8, 64):
                 r = measure(width, layers, chains, args.steps, args.repeats)
+                rows.append(r)
                 jax_col = "no jax" if r["jax_steps_per_s"] is None else f"{r['jax_steps_per_s']:,.0f}"
                 ratio = "" if r["jax_steps_per_s"] is None else f"{r['steps_per_s'] / r['jax_steps_per_s']:.2f}"
                 print(f"| {width} | {layers} | {r['d']} | {chains} | {r['grad_per_s']:,.0f} | "
                       f"{r['steps_per_s']:,.0f} | {jax_col} | {ratio} |", flush=True)
+    print_targets(rows)
     return 0
+
+
+def print_targets(rows: list[dict]) -> None:
+    """The issue-15 targets, met or not, from the rows of one run (ratios within one run)."""
+    print()
+    for layers in sorted({r["layers"] for r in rows}):
+        for width in sorted({r["width"] for r in rows}):
+            per = {r["chains"]: r for r in rows if r["layers"] == layers and r["width"] == width}
+            if 1 in per and 64 in per:
+                fall = per[64]["steps_per_s"] / per[1]["steps_per_s"]
+                print(f"- width {width}, {layers} layer(s): steps/s per chain at 64 chains / at 1 chain = "
+                      f"{fall:.2f} ({'does not fall' if fall >= 1 else 'falls'})")
+            need = {20: 1.0, 500: 1 / 1.5}.get(width)
+            for chains, r in sorted(per.items()):
+                if need is not None and r["jax_steps_per_s"]:
+                    ratio = r["steps_per_s"] / r["jax_steps_per_s"]
+                    print(f"  - {chains} chains: ours / jax = {ratio:.2f} (target >= {need:.2f}: "
+                          f"{'met' if ratio >= need else 'not met'})")
 
 
 if __name__ == "__main__":

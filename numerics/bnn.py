@@ -12,8 +12,9 @@ U(theta) = -log p(theta | data) up to a constant:
     U = sum_n |y_n - f_n|^2 / (2 s^2) + sum_i theta_i^2 / (2 tau_i^2)        (regression)
     U = sum_n [logsumexp f_n - f_{n, y_n}] + sum_i theta_i^2 / (2 tau_i^2)    (classification)
 
-Its gradient is backpropagation; the matrix products run through NumPy (BLAS) and every
-elementwise loop through `_fastcore.bnn` (compiled, or the pure twin).
+Its gradient is backpropagation. Both, and the leapfrog trajectory with its crossing
+bookkeeping, run in `_fastcore.bnn` (`evaluate`, `leapfrog`): compiled, one fused pass per
+chain without the GIL, or the pure-NumPy twin (same numbers to round-off).
 
 Crossings. For relu / leaky_relu, U is smooth inside each region of constant activation
 pattern 1[z_{n,l,i} > 0] (data point n, layer l, unit i) and its gradient jumps across the
@@ -45,22 +46,20 @@ crossing: curvature of z and r along the step, and several crossings in one step
 """
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from relu_hmc import _fastcore
+from relu_hmc._fastcore import _bnn_py
 from relu_hmc.numerics import bnn_config
 from relu_hmc.numerics.bnn_data import Dataset, check_dataset
 from relu_hmc.numerics.validation import check_count, check_step_size
 
 K = _fastcore.bnn
-#: Chains integrated together in `trajectory`; more run block by block. Per-chain arrays of a
-#: block (z, a, r: n_data x width each) stay in cache: at 64 chains x width 20 the blocks of 8
-#: ran 1.5x (width 20) to 1.9x (width 100) more steps per second than one batch (benchmarks/bnn.py).
-CHAIN_BLOCK = 8
+#: Chains the pure-NumPy kernels integrate together (the compiled ones go chain by chain).
+CHAIN_BLOCK = _bnn_py.CHAIN_BLOCK
 
 
 def _blas_controller():
@@ -118,6 +117,8 @@ class BNN:
     derivative_at_zero: float | None = None
     shapes: tuple = field(init=False, repr=False)
     prior_sd_vector: np.ndarray = field(init=False, repr=False)
+    #: the network as the kernels take it (_fastcore.bnn.evaluate / leapfrog)
+    spec: tuple = field(init=False, repr=False)
 
     def __post_init__(self):
         sizes = (self.data.n_in, *self.widths, self.data.n_out)
@@ -131,6 +132,13 @@ class BNN:
             sds.append(np.full(fan_out, self.prior_sd))
         object.__setattr__(self, "shapes", shapes)
         object.__setattr__(self, "prior_sd_vector", np.concatenate(sds))
+        data = self.data
+        classification = data.task == "classification"
+        y = np.ascontiguousarray(data.y, dtype=np.int64 if classification else np.float64)
+        object.__setattr__(self, "spec", (
+            self.code, self.kernel_parameter, self.derivative_at_zero,
+            np.ascontiguousarray(data.x, dtype=np.float64), y, None if classification else data.noise_sd,
+            self.prior_sd_vector, sizes))
 
     # -- layout ---------------------------------------------------------------------------
     @property
@@ -182,53 +190,7 @@ class BNN:
 
     def evaluate(self, theta: np.ndarray, gradient: bool = True) -> "Evaluation":
         """U, grad U, pre-activations z_l and backpropagated r_l = dU/da_l for theta (C, d)."""
-        theta = np.ascontiguousarray(theta, dtype=np.float64)
-        params = self.unpack(theta)
-        h = self.data.x
-        acts, zs, das = [h], [], []
-        for w, b in params[:-1]:
-            z = np.matmul(h, w) + b[:, None, :]
-            h, da = K.activate(self.code, z, self.kernel_parameter, self.derivative_at_zero)
-            zs.append(z)
-            das.append(da)
-            acts.append(h)
-        w, b = params[-1]
-        f = np.matmul(h, w) + b[:, None, :]
-        if self.data.task == "regression":
-            inv_var = 1.0 / self.data.noise_sd ** 2
-            resid = f - self.data.y
-            lik = 0.5 * inv_var * np.einsum("cnk,cnk->c", resid, resid)
-            delta = resid * inv_var
-        else:
-            m = f.max(axis=2, keepdims=True)
-            e = np.exp(f - m)
-            s = e.sum(axis=2, keepdims=True)
-            n = np.arange(f.shape[1])
-            lik = (m[:, :, 0] + np.log(s[:, :, 0]) - f[:, n, self.data.y]).sum(axis=1)
-            delta = e / s
-            delta[:, n, self.data.y] -= 1.0
-        scaled = theta / self.prior_sd_vector
-        u = lik + 0.5 * np.einsum("cd,cd->c", scaled, scaled)
-        if not gradient:
-            return Evaluation(u, None, zs, [])
-        grad = np.empty_like(theta)
-        rs = [None] * len(zs)
-        k = self.d
-        for layer in range(len(params) - 1, -1, -1):
-            w, _ = params[layer]
-            fan_in, fan_out = self.shapes[layer]
-            a_prev = acts[layer]
-            # contiguous transposes: matmul on transposed views of stacks skips BLAS (100x slower at width 500)
-            a_t = a_prev.T if a_prev.ndim == 2 else np.ascontiguousarray(a_prev.transpose(0, 2, 1))
-            k -= fan_out
-            grad[:, k:k + fan_out] = delta.sum(axis=1)
-            k -= fan_in * fan_out
-            grad[:, k:k + fan_in * fan_out] = np.matmul(a_t, delta).reshape(theta.shape[0], -1)
-            if layer > 0:
-                r = np.matmul(delta, np.ascontiguousarray(w.transpose(0, 2, 1)))
-                rs[layer - 1] = r
-                delta = K.backprop_delta(r, das[layer - 1])
-        grad += theta / self.prior_sd_vector ** 2
+        u, grad, zs, rs = K.evaluate(self.spec, np.atleast_2d(theta), gradient)
         return Evaluation(u, grad, zs, rs)
 
     # -- callables for the generic engine (_fastcore.integrate_callables) ------------------
@@ -313,22 +275,11 @@ class BNNTrajectory:
     step_boundary: np.ndarray | None = None
 
 
-def _row_fsum(a: np.ndarray) -> np.ndarray:
-    """Exactly rounded row sums; a row that overflows (a diverged trajectory) sums to
-    inf/nan the plain way (math.fsum raises on intermediate overflow)."""
-    out = np.empty(a.shape[0])
-    for i, row in enumerate(a):
-        try:
-            out[i] = math.fsum(row)
-        except (OverflowError, ValueError):
-            out[i] = np.sum(row)
-    return out
-
-
 @single_blas_thread
 def trajectory(model: BNN, q0: np.ndarray, p0: np.ndarray, eps: float, n_steps: int, *,
                record: bool = False, start: Evaluation | None = None) -> BNNTrajectory:
-    """`n_steps` leapfrog steps of size eps from (q0, p0) (C, d); inputs are not modified."""
+    """`n_steps` leapfrog steps of size eps from (q0, p0) (C, d); inputs are not modified.
+    `start`: the evaluation at q0 if the caller has it (saves one gradient)."""
     eps = check_step_size(eps)
     n_steps = check_count("n_steps", n_steps)
     q = np.array(q0, dtype=np.float64, copy=True)
@@ -337,64 +288,10 @@ def trajectory(model: BNN, q0: np.ndarray, p0: np.ndarray, eps: float, n_steps: 
         raise ValueError(f"q0 and p0 must have shape (n_chains, {model.d}), got {q.shape} and {p.shape}")
     if not (np.all(np.isfinite(q)) and np.all(np.isfinite(p))):
         raise ValueError("q0 and p0 must be finite")
-    if q.shape[0] > CHAIN_BLOCK:  # chains are independent: same bits, block by block
-        parts = [trajectory(model, q[i:i + CHAIN_BLOCK], p[i:i + CHAIN_BLOCK], eps, n_steps, record=record,
-                            start=None if start is None else _rows(start, slice(i, i + CHAIN_BLOCK)))
-                 for i in range(0, q.shape[0], CHAIN_BLOCK)]
-        return BNNTrajectory(*(None if getattr(parts[0], f.name) is None else
-                               np.concatenate([getattr(t, f.name) for t in parts], axis=1 if f.name.startswith("step_") else 0)
-                               for f in dataclasses.fields(BNNTrajectory)))
     ev = start if start is not None else model.evaluate(q)
-    u0, g0 = ev.u, ev.grad
-    n_chains = q.shape[0]
-    crossings = np.zeros(n_chains, dtype=np.int64)
-    predicted = np.zeros(n_chains)
-    if record:
-        step_dh = np.empty((n_steps, n_chains))
-        step_pred = np.zeros((n_steps, n_chains))
-        step_cross = np.zeros((n_steps, n_chains), dtype=np.int64)
-        step_bound = np.empty((n_steps, n_chains))
-    kinetic = 0.5 * np.einsum("cd,cd->c", p, p)
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging trajectory is rejected
-        return _integrate(model, q, p, p0, u0, g0, ev, eps, n_steps, record, crossings, predicted,
-                          kinetic, *((step_dh, step_pred, step_cross, step_bound) if record else (None,) * 4))
-
-
-def _rows(ev: Evaluation, rows: slice) -> Evaluation:
-    return Evaluation(ev.u[rows], ev.grad[rows], [z[rows] for z in ev.z], [r[rows] for r in ev.r])
-
-
-def _integrate(model, q, p, p0, u0, g0, ev, eps, n_steps, record, crossings, predicted, kinetic,
-               step_dh, step_pred, step_cross, step_bound):
-    half = 0.5 * eps
-    for s in range(n_steps):
-        p -= half * ev.grad
-        q += eps * p
-        new = model.evaluate(q)
-        p -= half * new.grad
-        if model.kinked:
-            for layer in range(len(new.z)):
-                sums, counts = K.crossing_contributions(ev.z[layer], new.z[layer], ev.r[layer],
-                                                        new.r[layer], model.jump)
-                crossings += counts
-                predicted += sums
-                if record:
-                    step_pred[s] += sums
-                    step_cross[s] += counts
-        if record:
-            new_kinetic = 0.5 * np.einsum("cd,cd->c", p, p)
-            step_dh[s] = (new.u - ev.u) + (new_kinetic - kinetic)
-            step_bound[s] = (eps * eps / 8.0) * (np.einsum("cd,cd->c", new.grad, new.grad)
-                                                 - np.einsum("cd,cd->c", ev.grad, ev.grad))
-            kinetic = new_kinetic
-        ev = new
-    energy = (ev.u - u0) + _row_fsum(0.5 * (p * p - p0 * p0))
-    boundary = (eps * eps / 8.0) * (np.einsum("cd,cd->c", ev.grad, ev.grad)
-                                    - np.einsum("cd,cd->c", g0, g0))
-    if record:
-        return BNNTrajectory(q, p, energy, crossings, predicted, boundary, ev.u,
-                             step_dh, step_pred, step_cross, step_bound)
-    return BNNTrajectory(q, p, energy, crossings, predicted, boundary, ev.u)
+        out = K.leapfrog(model.spec, q, p, eps, n_steps, ev.u, ev.grad, ev.z, ev.r, model.jump)
+    return BNNTrajectory(*out) if record else BNNTrajectory(*out[:7])
 
 
 def __getattr__(name):
