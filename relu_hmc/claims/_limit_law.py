@@ -88,7 +88,8 @@ def plot_limit_law(ax, prediction: dict, measurements: dict) -> None:
                              f"± {m['optimal_acceptance']['se']:.2g}")
     opt = law["optimum"]
     ax.axhspan(opt["value"] - opt["se"], opt["value"] + opt["se"], color=colors[0], alpha=0.25)
-    ax.axhline(opt["value"], color=colors[0], lw=1.0, label=f"measured optimal acceptance {opt['value']:.4f} ± {opt['se']:.2g}")
+    ax.axhline(opt["value"], color=colors[0], lw=1.0,
+               label=f"measured optimal acceptance {opt['value']:.4f} ± {opt['se']:.2g}")
     ax.axhline(prediction["optimal_acceptance"], color=plots.THEORY_COLOR, ls="--", lw=1.2,
                label=f"theory optimal acceptance {prediction['optimal_acceptance']:.4f}")
     ax.set_xlabel(plots.axis_label("scaled step", "l") + " (dimensionless)")

@@ -46,13 +46,13 @@ _LAWS = {
     "rwm-walls": dict(expr="0", support=(0.0, 1.0), algorithm="rwm", gamma=1.0, centre=2.5, target="uniform",
                       what="RWM on the uniform target on [0, 1]^d (hard walls), proposal sd l d^(-1)",
                       source="Neal, Roberts & Yuen, Ann. Appl. Probab. 22 (2012) 1880-1927",
-                      steps=(0.16, 0.08, 0.04, 0.02), powers=(1,), n={"quick": 3_000_000, "full": 24_000_000},
+                      steps=(0.32, 0.16, 0.08, 0.04), powers=(1,), n={"quick": 4_000_000, "full": 32_000_000},
                       dims={"quick": 200, "full": 1000}, n_direct={"quick": 20000, "full": 200000}),
     "mala-kinked": dict(expr="Abs(q)", support=None, algorithm="mala", gamma=1 / 3, centre=2.3, target="laplace",
                         what="MALA on the Laplace product target (kink at 0), step l d^(-1/3)",
                         source="derived here: theory.limit_laws (one step crosses with probability ~ eps|p|pi(0), "
                                "error Theta(eps)); proofs_notes/limit_laws.md",
-                        steps=(0.24, 0.12, 0.06, 0.03), powers=(1,), n={"quick": 4_000_000, "full": 32_000_000},
+                        steps=(0.32, 0.16, 0.08, 0.04), powers=(1,), n={"quick": 5_000_000, "full": 40_000_000},
                         dims={"quick": 400, "full": 4000}, n_direct={"quick": 4000, "full": 20000}),
 }
 _GRID = 13  # l = centre * exp(u), u on an even grid over [-0.6, 0.6] (a factor 3.3 in l)
