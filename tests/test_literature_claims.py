@@ -1,25 +1,24 @@
-"""The literature claims (relu_hmc/claims/literature.py) on small measurements: each comparison
-passes with the theory's prediction and fails with the prediction moved by twice its resolution
-(negative control: the tolerance is not so wide that a wrong law passes)."""
+"""The literature claims (relu_hmc/claims/literature.py) on small measurements of the limit law
+(numerics.limit_law): each comparison passes with the theory's prediction and fails with the
+prediction moved by twice its resolution (negative control: the tolerance is not so wide that a
+wrong law passes)."""
 import pytest
 
 from relu_hmc.claims import literature
-from relu_hmc.numerics.limit_samplers import acceptance_curve, error_exponent
+from relu_hmc.numerics.limit_law import measure_limit_law
 
-SMALL = {"rwm-walls": ((50, 200), 20000), "mala": ((100, 400), 4000)}
+SMALL = {"rwm-walls": 400_000, "mala": 200_000}
 
 
 def _measure(name, seed=5):
     law = literature._LAWS[name]
     grid = literature._grid(law["centre"])
-    (d_small, d_large), n = SMALL[name]
-    curves = {label: acceptance_curve(law["target"], law["algorithm"], d, grid, law["gamma"], n, seed + i)
-              for i, (label, d) in enumerate((("d-small", d_small), ("d-large", d_large)))}
-    statistic = "exit" if law["support"] else "square"
-    curves["exponent"] = error_exponent(law["target"], law["algorithm"], literature._EXPONENT_STEPS[name], 50_000,
-                                        seed + 2, statistic=statistic)
+    powers = list(law["powers"])
+    limit = measure_limit_law(law["target"], law["algorithm"], list(law["steps"]), SMALL[name], seed, m=literature._M,
+                              gamma=law["gamma"], slope_powers=powers, ratio_powers=powers, level_powers=powers,
+                              l_values=grid)
     prediction = literature.predict_law(law["expr"], law["algorithm"], grid, law["support"])
-    return prediction, curves
+    return prediction, {"limit": limit}
 
 
 @pytest.mark.slow
@@ -48,9 +47,12 @@ def test_literature_ids_and_sources():
 
     ids = {c.id: c for c in all_claims() if c.id.startswith("literature/")}
     for name in ("rwm", "mala", "rwm-walls", "mala-kinked"):
-        for what in ("acceptance-limit", "optimal-acceptance", "step-exponent"):
+        for what in ("acceptance-limit", "optimal-acceptance", "step-exponent", "finite-d"):
             claim = ids[f"literature/{name}-{what}"]
             assert claim.source and ("derived here" in claim.source) == (name == "mala-kinked")
     assert "Neal, Roberts & Yuen" in ids["literature/rwm-walls-optimal-acceptance"].source
     assert "Roberts & Rosenthal" in ids["literature/mala-step-exponent"].source
     assert "Roberts, Gelman & Gilks" in ids["literature/rwm-optimal-acceptance"].source
+    assert ids["literature/rwm-finite-d"].kind == "observation"
+    assert all(ids[f"literature/rwm-{what}"].kind == "claim"
+               for what in ("acceptance-limit", "optimal-acceptance", "step-exponent"))
