@@ -18,9 +18,14 @@ local arrays, L1 cache) with the step and stage loops outside the loop over the 
 dependent operations of one coordinate (~8 per stage) overlap with its neighbours'. One stage
 (drift d_i, then kick k_i; the first also takes the step's leading kick k_0) is one fused pass
 over the block. The potential family is hoisted out of the loops: `run_block` calls the inline
-`block_steps` with the family (and, for the gaussian, no kinks) as compile-time constants, so
-the C compiler specialises the one loop per family (loop unswitching) and the gaussian pass
-vectorises; each coordinate's arithmetic is the pure twin's, in its order.
+`block_steps` with the family (and the usual number of kinks: 0 for the gaussian, 1 for
+laplace and families 1-3) as compile-time constants, and `block_steps` calls the inline
+`stage_pass` with the kick pattern as constants, so the C compiler specialises the one loop
+per family and pattern (loop unswitching by hand) and the gaussian pass vectorises. That needs
+the calls really inlined: the including modules raise gcc's inlining limits (their
+``# distutils: extra_compile_args``); with the default limits gcc kept some copies out of
+line and the leapfrog path took up to 1.6x the former specialised loop's time. Each
+coordinate's arithmetic is the pure twin's, in its order.
 
 Safety of the directives of the including modules: indices come from ``range`` over the arrays'
 own shapes and the stage arrays are built here with the lengths the loops use.
