@@ -168,7 +168,8 @@ def sigma0_smooth(U, T: float = 1.0, q_nodes: int = 8, p_nodes: int = 24, max_fl
     <= ``max_flow_step`` (global error O(h^4) ~ 1e-7). Deterministic, no sampling.
     For U = q^2/2 this reproduces sin^2(T)/16 (tested).
     """
-    from relu_hmc.theory.classify import MAX_WINDOW, analyse_potential
+    from relu_hmc.theory.classify import analyse_potential
+    from relu_hmc.theory.normaliser import MAX_WINDOW
 
     if not (T > 0 and math.isfinite(T)):
         raise ValueError(f"integration time T must be positive and finite, got {T}")
