@@ -3,10 +3,12 @@
 Each kernel comes as a pair with the same public names and the same results: ``_leapfrog_c``
 (Cython) / ``_leapfrog_py`` (NumPy) for the 1D product-target leapfrog, ``_bnn_c`` /
 ``_bnn_py`` for the Bayesian MLP posterior, ``_splitting_c`` / ``_splitting_py`` for any
-palindromic splitting (relu_hmc.splittings) on the same 1D product targets. This module picks one of each: the compiled one
-when it imports, the pure one when it does not or when the environment sets
-``RELU_HMC_PURE=1``. ``BACKENDS`` says which, per kernel; ``BACKEND`` is "cython" only when
-every kernel is compiled.
+palindromic splitting (relu_hmc.splittings) on the same 1D product targets. Leapfrog is the
+splitting with kicks (1/2, 1/2) and drift 1: both compiled kernels run the one generic step
+loop of ``_splitting_kernel.pxi``, both pure ones ``_leapfrog_py.integrate``. This module
+picks one of each: the compiled one when it imports, the pure one when it does not or when
+the environment sets ``RELU_HMC_PURE=1``. ``BACKENDS`` says which, per kernel; ``BACKEND`` is
+"cython" only when every kernel is compiled.
 """
 import importlib
 import os

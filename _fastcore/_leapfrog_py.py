@@ -4,9 +4,12 @@ Leapfrog (velocity Verlet) on a product target U(q) = sum_j u(q_j), H = U(q) + |
 
     p <- p - (eps/2) u'(q);  q <- q + eps p;  p <- p - (eps/2) u'(q)
 
-(Leimkuhler & Reich, Simulating Hamiltonian Dynamics, 2004, sec. 2.2). Coordinates are
-independent, so each runs its own scalar recursion; the arithmetic is written in the same
-order as the compiled kernel so that both give the same floating-point results.
+(Leimkuhler & Reich, Simulating Hamiltonian Dynamics, 2004, sec. 2.2), run as the splitting
+with kicks (1/2, 1/2) and drift 1 by the one step loop `integrate` (which
+``_splitting_py`` runs with any coefficients). Coordinates are independent, so each runs its
+own scalar recursion; the arithmetic is written in the same order as the compiled kernel so
+that both give the same floating-point results. Also here: the family terms and the exactly
+rounded sum shared by both pure kernels.
 """
 from __future__ import annotations
 
@@ -128,14 +131,27 @@ def row_sums(terms):
     return np.array([exact_sum(row) for row in np.asarray(terms, dtype=np.float64).tolist()], dtype=np.float64)
 
 
-def integrate(potential, gradient, piece, q0, p0, eps, n_steps):
-    """Leapfrog for vectorised callables; the engine behind `trajectory` and the general path.
+#: leapfrog as a splitting: kicks k_0, k_1 and drift d_1 (relu_hmc.splittings "leapfrog")
+LEAPFROG_KICKS = (0.5, 0.5)
+LEAPFROG_DRIFTS = (1.0,)
+
+
+def integrate(potential, gradient, piece, q0, p0, eps, n_steps, kicks=LEAPFROG_KICKS, drifts=LEAPFROG_DRIFTS):
+    """The one pure step loop: n_steps steps of the splitting (kicks k_0..k_m, drifts d_1..d_m)
+
+        p <- p - (k_0 eps) grad U(q);  q <- q + (d_1 eps) p;  ...;  p <- p - (k_m eps) grad U(q)
+
+    for vectorised callables (leapfrog by default: (0.5 eps) grad U and (1.0 eps) p are
+    velocity Verlet's half step and eps to the bit). A zero kick is skipped and the gradient is
+    evaluated only before a kick that follows a drift, as in the compiled kernel
+    (``_splitting_kernel.pxi``). The engine behind `trajectory`, ``_splitting_py.trajectory``
+    and the general path (``_fastcore.integrate_callables``).
 
     potential(q) gives either per-coordinate terms u(q_j) (shape (n_chains, d): a product
     target) or per-chain totals U(q) (shape (n_chains,)); gradient(q) gives grad U (n_chains, d);
     piece(q), if not None, gives integer labels (n_chains, m) of the smooth region holding
-    q (kink pieces, activation patterns), and every change of a label in a position update
-    counts |new - old| crossings.
+    q (kink pieces, activation patterns), and every change of a label in a drift counts
+    |new - old| crossings.
 
     Returns (q, p, energy_error, crossings): energy_error[c] = H(end) - H(start) of chain c,
     summed exactly (`exact_sum`) over coordinates, crossings[c] the crossings of chain c.
@@ -143,26 +159,33 @@ def integrate(potential, gradient, piece, q0, p0, eps, n_steps):
     silently, as in the compiled kernel: the non-finite energy error says so.
     """
     with np.errstate(over="ignore", invalid="ignore"):
-        return _integrate(potential, gradient, piece, q0, p0, eps, n_steps)
+        return _integrate(potential, gradient, piece, q0, p0, eps, n_steps, kicks, drifts)
 
 
-def _integrate(potential, gradient, piece, q0, p0, eps, n_steps):
-    half = 0.5 * eps
+def _integrate(potential, gradient, piece, q0, p0, eps, n_steps, kicks, drifts):
+    kick_steps = [float(k) * eps for k in kicks]    # the compiled kernel's k_i * eps, in doubles
+    drift_steps = [float(d) * eps for d in drifts]
     q = np.array(q0, dtype=np.float64, copy=True)
     p = np.array(p0, dtype=np.float64, copy=True)
     u_start = np.array(potential(q), dtype=np.float64, copy=True)  # q is updated in place below
     g = gradient(q)
+    fresh = True  # g is the gradient at the current q
     crossings = np.zeros(q.shape[0], dtype=np.int64)
     labels = piece(q) if piece is not None else None
     for _ in range(n_steps):
-        p -= half * g
-        q += eps * p
-        if piece is not None:
-            new_labels = piece(q)
-            crossings += np.abs(new_labels - labels).reshape(q.shape[0], -1).sum(axis=1)
-            labels = new_labels
-        g = gradient(q)
-        p -= half * g
+        for i, a in enumerate(kick_steps):
+            if a != 0.0:
+                if not fresh:
+                    g = gradient(q)
+                    fresh = True
+                p -= a * g
+            if i < len(drift_steps):
+                q += drift_steps[i] * p
+                if piece is not None:
+                    new_labels = piece(q)
+                    crossings += np.abs(new_labels - labels).reshape(q.shape[0], -1).sum(axis=1)
+                    labels = new_labels
+                fresh = False
     kinetic_change = 0.5 * (p * p - p0 * p0)
     u_end = potential(q)
     if np.ndim(u_end) == 1:  # per-chain totals: a general (non-product) potential

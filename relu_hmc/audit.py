@@ -41,6 +41,7 @@ import numpy as np
 
 from relu_hmc.numerics import audit as measure
 from relu_hmc.numerics import step_invariants as invariants
+from relu_hmc.numerics.energy_orders import OrderMeasurement
 from relu_hmc.numerics.estimators import bootstrap_estimate
 from relu_hmc.claims.base import Z, Verdict, all_of, within
 from relu_hmc.splittings import BUILTIN_NAMES
@@ -115,7 +116,7 @@ def builtin_coefficient(name: str, potential: str) -> tuple[int, Callable]:
 MAX_ORDER_TOLERANCE = 0.1
 
 
-def _at_least(minimum: int, m: measure.OrderMeasurement, potential: str) -> Verdict:
+def _at_least(minimum: int, m: OrderMeasurement, potential: str) -> Verdict:
     """One-sided: measured + Z SE + truncation bound >= minimum, with that tolerance <=
     MAX_ORDER_TOLERANCE (an unresolved order fails: the audit cannot vouch for it)."""
     tolerance = Z * m.estimate.se + m.systematic
@@ -160,7 +161,7 @@ def _coefficient_verdict(measured: np.ndarray, error: np.ndarray, predicted: np.
                    verdict.tolerance, verdict.detail, potential)
 
 
-def identify(step, local_orders: dict[str, measure.OrderMeasurement], seed) -> dict:
+def identify(step, local_orders: dict[str, OrderMeasurement], seed) -> dict:
     """The built-in splitting whose local order and leading energy-error coefficient the step
     has: {"matched": name or None, "candidates": {name: {"order": n, "passed", "reason" or the
     coefficient verdict per potential}}} (see the module doc)."""

@@ -86,6 +86,43 @@ def test_compiled_and_pure_agree_for_any_splitting_and_state(name, flat, q, data
                      run(pure, FAMILIES[name], splitting, q0, p0, eps, n_steps), f"{name} {splitting}")
 
 
+#: kick/drift patterns that take each branch of the one step loop (_splitting_kernel.pxi): a
+#: leading kick or none, a kick after a drift or none (zero inside), a last kick of zero before
+#: a nonzero first one (the gradient is refreshed at the step's start), kicks only (no drift)
+KICK_PATTERNS = {
+    "zero_inside": ((0.3, 0.0, 0.7), (0.4, 0.6)),
+    "zero_last": ((0.5, 0.5, 0.0), (0.5, 0.5)),
+    "zero_first": ((0.0, 0.5, 0.5), (0.5, 0.5)),
+    "kicks_only": ((1.0,), ()),
+}
+
+
+@needs_compiled
+@pytest.mark.parametrize("pattern", sorted(KICK_PATTERNS))
+@pytest.mark.parametrize("name", sorted(FAMILIES))
+def test_compiled_and_pure_agree_on_every_kick_pattern_of_the_step_loop(name, pattern):
+    """Not splittings the wrapper accepts (not palindromes), but the raw kernels must still agree."""
+    potential = FAMILIES[name]
+    kicks, drifts = (np.array(v, dtype=np.float64) for v in KICK_PATTERNS[pattern])
+    q0, p0 = random_states(4, n_chains=2, d=300)
+    a, b = (backend.trajectory(potential.family, potential.params, potential.kinks, kicks, drifts, q0, p0, 0.11, 9)
+            for backend in (compiled, pure))
+    assert_identical(a, b, f"{name} {pattern}")
+
+
+@needs_compiled
+@pytest.mark.parametrize("n_kinks", [0, 1, 2, 5])
+def test_compiled_and_pure_agree_for_every_number_of_kinks(n_kinks):
+    """The compiled loop has copies for 0 and 1 kinks and one for any number: all give the pure bits."""
+    kinks = np.linspace(-1.2, 1.3, n_kinks)
+    potential = potentials.piecewise_quadratic(kinks, np.linspace(0.5, 1.5, n_kinks + 1),
+                                               np.linspace(-1.0, 1.0, n_kinks + 1))
+    q0, p0 = random_states(6, n_chains=2, d=300)
+    for splitting in ("leapfrog", "yoshida4"):
+        assert_identical(run(compiled, potential, splitting, q0, p0, 0.2, 13),
+                         run(pure, potential, splitting, q0, p0, 0.2, 13), f"{n_kinks} kinks {splitting}")
+
+
 @pytest.mark.parametrize("name", sorted(FAMILIES))
 def test_leapfrog_through_the_generic_kernel_is_the_leapfrog_kernel_bit_for_bit(name):
     """Kicks (1/2, 1/2) and drift 1 make (0.5 eps) u' and (1.0 eps) p: the leapfrog kernel's

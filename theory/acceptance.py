@@ -164,11 +164,12 @@ def sigma0_smooth(U, T: float = 1.0, q_nodes: int = 8, p_nodes: int = 24, max_fl
     Smooth product target, eps = l d^(-1/4): Sigma = Sigma_0 l^4 (BPRSS 2013). The expectation
     over x_0 = (q_0, p_0) ~ pi(q) phi(p) is a deterministic quadrature: Gauss-Hermite in p
     (``p_nodes``), composite Gauss-Legendre in q on panels of width <= 1 (``q_nodes`` per
-    panel) over the window where U - min U < 100 (theory.classify); the exact flow is classical RK4 with step
+    panel) over the window where U - min U < 100 (theory.normaliser); the exact flow is classical RK4 with step
     <= ``max_flow_step`` (global error O(h^4) ~ 1e-7). Deterministic, no sampling.
     For U = q^2/2 this reproduces sin^2(T)/16 (tested).
     """
-    from relu_hmc.theory.classify import MAX_WINDOW, analyse_potential
+    from relu_hmc.theory.classify import analyse_potential
+    from relu_hmc.theory.normaliser import MAX_WINDOW
 
     if not (T > 0 and math.isfinite(T)):
         raise ValueError(f"integration time T must be positive and finite, got {T}")

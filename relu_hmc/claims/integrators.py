@@ -5,7 +5,7 @@ kernel (numerics.splitting_trajectory) against theory.splitting.
 - integrator/NAME/global-order: over a fixed time T = 1 the energy error on the quartic
   u = q^4/4 is O(eps^(n - 1)), n the local order of theory.splitting.energy_error_order (3 for
   leapfrog, position Verlet and the two-stage family, 5 for Yoshida). Measured by
-  numerics.audit.energy_error_order: the finest pair slope of log E|dH| on a halving ladder,
+  numerics.energy_orders.energy_error_order: the finest pair slope of log E|dH| on a halving ladder,
   Richardson-extrapolated, SE from a paired bootstrap over starts, plus its truncation bound.
 - integrator/NAME/kinked-sigma0: on the Laplace target u = |q| (kink b = 0, gradient jump
   J = 2, pi(b) = 1/2), Var(dH) over time T per coordinate is eps^2 T J^2 pi(b) E|p|^3 K + o(eps^2).
@@ -116,8 +116,8 @@ def predict_two_stage_constants(system: str = KINKED_SYSTEM) -> dict:
 
 def measure_global_order(integrator: str, n: int, seed: int, system: str = SMOOTH_SYSTEM,
                          n_steps: list = list(GLOBAL_STEPS), T: float = 1.0) -> dict:
-    """numerics.audit.energy_error_order of dH after time T on the splitting kernel, n stationary starts."""
-    from relu_hmc.numerics.audit import energy_error_order
+    """numerics.energy_orders.energy_error_order of dH after time T on the splitting kernel, n stationary starts."""
+    from relu_hmc.numerics.energy_orders import energy_error_order
     from relu_hmc.numerics.potentials import from_spec
     from relu_hmc.numerics.splitting_trajectory import splitting_trajectory
 
