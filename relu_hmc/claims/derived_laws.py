@@ -20,8 +20,8 @@ Tolerance = 4 SE (batch means through the Richardson weights) + remainder + its 
 """
 from __future__ import annotations
 
-from relu_hmc import plots
 from relu_hmc.claims.base import Claim, Task, register, within
+from relu_hmc.claims.sigma0 import plot_limit_ladder
 
 #: the Hoelder target of these claims (relu_hmc.systems "holder_1.5")
 POTENTIAL = "Abs(q)**(3/2)"
@@ -63,20 +63,6 @@ def compare(prediction, measurements):
                        f"means over {m['n_batches']} batches through the Richardson weights")
 
 
-def _plot(ax, prediction, measurements):
-    """Var(dh_1)/eps^(2k) (± SE) per eps, the Richardson limit (± SE) at eps_min/2, theory's Sigma_0."""
-    m = measurements["ladder"]
-    eps = [float(e) for e in m["eps"]]
-    plots.measured_vs_theory(ax, eps, [e["value"] for e in m["per_eps"]], [e["se"] for e in m["per_eps"]],
-                             xlabel=plots.axis_label("step size", "eps"),
-                             ylabel=f"Var(dh_1)/eps^{m['power']:g} (energy units squared)",
-                             label="measured ratio", logx=True)
-    ax.errorbar([min(eps) / 2], [m["limit"]["value"]], yerr=[m["limit"]["se"]], fmt="D", ms=5, capsize=2.5,
-                color="tab:green", label="Richardson limit eps -> 0 (± SE), drawn at eps_min/2")
-    ax.axhline(prediction["sigma0"], color=plots.THEORY_COLOR, ls="--", lw=1.2,
-               label=f"theory: Sigma_0 = {prediction['sigma0']:.5g}")
-
-
 _CLAIMS = (
     ("mala-holder", "mala", None, None, "leapfrog", 1,
      "MALA on |q|^1.5: Var(dh_1) ~ Sigma_0 eps^(2 alpha + 1) = Sigma_0 eps^4, so gamma = 1/4 and the optimal "
@@ -102,5 +88,5 @@ for _id, _algorithm, _integrator, _L, _splitting, _steps, _text in _CLAIMS:
             {"splitting": splitting, "n_steps": steps, "power": 2 * ALPHA + 1, "eps": list(EPS),
              "remainder_powers": list(REMAINDER_POWERS), "n": N[budget]}, "ladder")])(_splitting, _steps),
         compare=compare,
-        plot=_plot,
+        plot=plot_limit_ladder,
     ))

@@ -84,7 +84,7 @@ def compare_sigma0(prediction, measurements):
                        f"Richardson weights by batch means over {m['n_batches']} batches")
 
 
-def _plot(ax, prediction, measurements):
+def plot_limit_ladder(ax, prediction, measurements):
     """Var(dH_1)/eps^(2k) (± SE) at each eps of the ladder, the Richardson limit at eps -> 0
     (± its SE, drawn at the smallest eps / 2), and the predicted Sigma_0 as a line."""
     m = measurements["ladder"]
@@ -140,5 +140,5 @@ for _id, _name, _text, _source in _CLAIMS:
         prediction=Task("relu_hmc.claims._predict:predict_scaling_law", {"potential": _system.expression, "T": T}),
         measurements=_tasks(_system),
         compare=compare_sigma0,
-        plot=_plot,
+        plot=plot_limit_ladder,
     ))
