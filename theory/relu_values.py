@@ -19,6 +19,14 @@ from relu_hmc.theory.relu_model import NUMERIC_MODULES, check_size, layout, para
 from relu_hmc.theory.relu_symmetries import orbit_prior, orbit_scaling
 
 
+def _parameter_list(theta, P: int) -> list[float]:
+    """theta as P floats, or TheoryInputError naming the expected length."""
+    theta = [float(t) for t in theta]
+    if len(theta) != P:
+        raise TheoryInputError(f"theta must have {P} entries")
+    return theta
+
+
 @functools.lru_cache(maxsize=None)
 def _surface_evaluator(n_inputs: int, width: int, j: int):
     """Lambdified (mpmath) closed forms on S_1j of a one-datum model."""
@@ -68,9 +76,7 @@ def regular_hessian_value(X, y, theta, sigma, tau, *, n_inputs: int, width: int)
     import mpmath
 
     P = parameter_count(n_inputs, width)
-    theta = [float(t) for t in theta]
-    if len(theta) != P:
-        raise TheoryInputError(f"theta must have {P} entries")
+    theta = _parameter_list(theta, P)
     evaluate = _datum_evaluator(n_inputs, width)
     with mpmath.workdps(30):
         total = mpmath.zeros(P, P)
@@ -92,9 +98,7 @@ def rescaling_curvature_value(X, y, theta, sigma, tau, *, n_inputs: int, width: 
     import mpmath
 
     P = parameter_count(n_inputs, width)
-    theta = [float(t) for t in theta]
-    if len(theta) != P:
-        raise TheoryInputError(f"theta must have {P} entries")
+    theta = _parameter_list(theta, P)
     neurons = list(range(width)) if neurons is None else [int(j) for j in neurons]
     idx = layout(n_inputs, width)
     evaluate = _datum_evaluator(n_inputs, width)
@@ -135,9 +139,7 @@ def orbit_prior_values(theta, tau, scales, *, n_inputs: int, width: int) -> list
     import mpmath
 
     P = parameter_count(n_inputs, width)
-    theta = [float(t) for t in theta]
-    if len(theta) != P:
-        raise TheoryInputError(f"theta must have {P} entries")
+    theta = _parameter_list(theta, P)
     idx = layout(n_inputs, width)
     with mpmath.workdps(30):
         th = [mpmath.mpf(t) for t in theta]

@@ -28,11 +28,11 @@ that is not finite is printed as "undefined (reason)" (null in --json), never "n
 """
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import sys
 
+from relu_hmc.commands.argtypes import integer, number
 from relu_hmc.errors import UsageError
 
 #: Smallest leapfrog step: float64 machine epsilon 2^-52. Parameters and momenta are O(1)
@@ -53,28 +53,10 @@ STIFFNESS_STATES = 10
 LANCZOS_ITERATIONS = 40
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    return value
-
-
-def _float(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-
-
 def _eps(text: str):
     if text == "auto":
         return None
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    return number(text)
 
 
 def add_parser(subparsers) -> None:
@@ -86,17 +68,17 @@ def add_parser(subparsers) -> None:
         description="Run HMC on the posterior of a Bayesian MLP and report acceptance, the energy "
                     "error, activation-pattern crossings and the crossing decomposition.")
     parser.add_argument("--activation", required=True, help=", ".join(bnn_config.ACTIVATIONS))
-    parser.add_argument("--width", type=_positive_int, default=d["width"], help=f"hidden width (default {d['width']})")
-    parser.add_argument("--layers", type=_positive_int, default=d["layers"], help="hidden layers: 1 or 2")
+    parser.add_argument("--width", type=integer, default=d["width"], help=f"hidden width (default {d['width']})")
+    parser.add_argument("--layers", type=integer, default=d["layers"], help="hidden layers: 1 or 2")
     parser.add_argument("--data", default=d["data"], help=", ".join(bnn_config.DATA_NAMES))
     parser.add_argument("--eps", type=_eps, default=None,
                         help="leapfrog step, or 'auto' (default): 0.8 / sqrt(lambda_max) after warm-up")
-    parser.add_argument("--steps", type=_positive_int, default=d["steps"], help=f"leapfrog steps L (default {d['steps']})")
-    parser.add_argument("--proposals", type=_positive_int, default=d["proposals"],
+    parser.add_argument("--steps", type=integer, default=d["steps"], help=f"leapfrog steps L (default {d['steps']})")
+    parser.add_argument("--proposals", type=integer, default=d["proposals"],
                         help=f"proposals per chain after warm-up (default {d['proposals']})")
-    parser.add_argument("--chains", type=_positive_int, default=d["chains"], help=f"independent chains (default {d['chains']})")
-    parser.add_argument("--seed", type=_positive_int, default=d["seed"], help="random seed (default 0)")
-    parser.add_argument("--beta", type=_float, default=1.0,
+    parser.add_argument("--chains", type=integer, default=d["chains"], help=f"independent chains (default {d['chains']})")
+    parser.add_argument("--seed", type=integer, default=d["seed"], help="random seed (default 0)")
+    parser.add_argument("--beta", type=number, default=1.0,
                         help="softplus_beta's sharpness: log(1 + e^(beta z)) / beta (default 1)")
     parser.add_argument("--json", action="store_true", help="print JSON")
 

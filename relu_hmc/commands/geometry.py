@@ -14,10 +14,10 @@ Exit status 0 if every applicable check passes, 1 otherwise, 2 on bad usage.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 
+from relu_hmc.commands.argtypes import integer
 from relu_hmc.errors import UsageError
 
 #: Above this width the symbolic closed forms take more than a few seconds.
@@ -28,22 +28,15 @@ MAX_INPUTS = 100_000
 MEMORY_SHARE = 0.5
 
 
-def _int(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-
-
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "geometry", help="symmetries, functional dimension and Hessian jump of a shallow ReLU network",
         description="Check the symmetries, the functional dimension and the gradient / Hessian jump "
                     "of a random one-hidden-layer ReLU network on M random inputs.")
-    parser.add_argument("--inputs", type=_int, required=True, help=f"number M of random inputs (1..{MAX_INPUTS})")
-    parser.add_argument("--width", type=_int, required=True, help=f"hidden width N (1..{MAX_WIDTH})")
-    parser.add_argument("--input-dim", type=_int, default=2, help=f"input dimension n0 (1..{MAX_INPUT_DIM}, default 2)")
-    parser.add_argument("--seed", type=_int, default=0, help="random seed (default 0)")
+    parser.add_argument("--inputs", type=integer, required=True, help=f"number M of random inputs (1..{MAX_INPUTS})")
+    parser.add_argument("--width", type=integer, required=True, help=f"hidden width N (1..{MAX_WIDTH})")
+    parser.add_argument("--input-dim", type=integer, default=2, help=f"input dimension n0 (1..{MAX_INPUT_DIM}, default 2)")
+    parser.add_argument("--seed", type=integer, default=0, help="random seed (default 0)")
     parser.add_argument("--json", action="store_true", help="print JSON")
 
 
