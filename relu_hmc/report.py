@@ -181,7 +181,7 @@ def markdown(report: dict) -> str:
                        f"{_md_escape(v['quantity'])} | {_fmt(v['predicted'])} | {_fmt(v['measured'])} ± "
                        f"{_fmt(v['se'], 2)} | {_fmt(v['tolerance'], 3)} | {resolution_text(v)} |")
         out.append("")
-    if report.get("tuning_advice"):
+    if (report.get("tuning_advice") or {}).get("rows"):  # an empty table is not drawn (as in the PDF)
         out += ["", "## Tuning advice (theory)", "", report["tuning_advice"]["markdown"]]
     if report.get("bnn_figures"):
         out += ["", "## Bayesian neural networks: acceptance per activation", "",
@@ -270,7 +270,7 @@ def html_page(report: dict, out_dir: Path) -> str:
                          f"<td>{_fmt(v['measured'])} ± {_fmt(v['se'], 2)}</td><td>{_fmt(v['tolerance'], 3)}</td>"
                          f"<td>{resolution_text(v)}</td></tr>")
         parts.append("</table>")
-    if report.get("tuning_advice"):
+    if (report.get("tuning_advice") or {}).get("rows"):  # an empty table is not drawn (as in the PDF)
         rows = report["tuning_advice"]["rows"]
         head = ["target", "optimal acceptance", "eps ~ d^-gamma"] + [
             f"lost at {d['target_acceptance']:g}" for d in rows[0]["defaults"]]
