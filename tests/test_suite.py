@@ -162,13 +162,16 @@ def test_a_failure_drawing_the_bnn_figures_keeps_the_report_and_fails_the_run(to
                                                                             capsys, monkeypatch):
     """The claims' verdicts are written even when the network figure data cannot be computed;
     the run exits 1 with one stderr line saying why, and report.json records it."""
+    from relu_hmc import claims as claims_package
     from relu_hmc import report_extras
     from relu_hmc.commands import verify
 
     def broken(*args, **kwargs):
         raise TypeError("activate() takes exactly 3 positional arguments (4 given)\nsecond line")
 
+    # one passing toy claim and no claim-module discovery: only the figure stage can fail
     monkeypatch.setattr(verify, "select_claims", lambda only: [toys.CLAIMS[0]])
+    monkeypatch.setattr(claims_package, "discovery_errors", lambda: {})
     monkeypatch.setattr(report_extras, "bnn_figures", broken)
     # the tuning table derives laws with SymPy (tens of seconds); it is not what is tested here
     monkeypatch.setattr(report_extras, "tuning_advice", lambda: {"rows": [], "markdown": ""})
