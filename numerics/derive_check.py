@@ -8,8 +8,8 @@ Public API
   progress=False, jobs=2) -> dict`` with keys
   measured_sigma0, measured_sigma0_se, measured_gamma, measured_gamma_se,
   measured_gamma_interval ([lo, hi], 95%), measured_sigma_exponent (2k),
-  measured_sigma_exponent_se, truncation_slack (on 2k), gamma_used, sigma0_per_d
-  (list of {d, value, se}), sigma0_stable, sigma0_p_value, d_for_exponent, eps_grid,
+  measured_sigma_exponent_se, truncation_slack (on 2k) with its SE truncation_slack_se,
+  gamma_used, sigma0_per_d (list of {d, value, se}), sigma0_stable, sigma0_p_value, d_for_exponent, eps_grid,
   budget, seed, seconds.
 
 Estimators
@@ -99,6 +99,7 @@ def check_scaling(u, du, kinks=(), gamma=None, T: float = 1.0, budget: str = "qu
         "measured_sigma_exponent": two_k.value,
         "measured_sigma_exponent_se": two_k.se,
         "truncation_slack": exponent.truncation_slack,
+        "truncation_slack_se": exponent.truncation_slack_se,
         "gamma_used": gamma_used,
         "sigma0_per_d": [{"d": d, "value": e.value, "se": e.se} for d, e in zip(sigma.dims, sigma.per_d)],
         "sigma0_stable": sigma.stable,

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from relu_hmc.numerics.estimators import Estimate, bootstrap_estimate, log_slope, richardson
+from relu_hmc.numerics.validation import rng_from
 
 #: float64 spacing at 1 (2^-52).
 ULP = float(np.finfo(np.float64).eps)
@@ -29,6 +30,8 @@ class OrderMeasurement:
     ``estimate``: the Richardson-extrapolated slope at the finest pair of step sizes, with
     its paired-bootstrap standard error (``se``) and 95% percentile interval;
     ``systematic``: the estimated remaining truncation error of that extrapolation;
+    ``systematic_se``: its own paired-bootstrap SE (the same statistic on resampled rows);
+    ``allowance`` = systematic + systematic_se, the bound a check adds to z SE;
     ``eps``: the ladder (decreasing); ``mean_abs_error`` / ``mean_abs_error_se``: E|dH| per eps;
     ``pair_slopes``: log-log slopes between consecutive step sizes (coarse to fine);
     ``roundoff_limited``: True if E|dH| at the finest eps is within ``floor`` = 100x the rounding
@@ -43,6 +46,12 @@ class OrderMeasurement:
     pair_slopes: tuple[float, ...]
     roundoff_limited: bool = False
     floor: float = math.nan
+    systematic_se: float = math.nan
+
+    @property
+    def allowance(self) -> float:
+        """systematic + its own bootstrap SE: the truncation allowance a check may add to z SE."""
+        return self.systematic + self.systematic_se
 
     @property
     def below_rounding(self) -> bool:
@@ -55,7 +64,8 @@ class OrderMeasurement:
 
     def as_dict(self) -> dict:
         return {
-            "order": self.estimate.as_dict(), "systematic": self.systematic, "eps": list(self.eps),
+            "order": self.estimate.as_dict(), "systematic": self.systematic, "systematic_se": self.systematic_se,
+            "eps": list(self.eps),
             "mean_abs_error": list(self.mean_abs_error), "mean_abs_error_se": list(self.mean_abs_error_se),
             "pair_slopes": list(self.pair_slopes), "roundoff_limited": self.roundoff_limited,
             "below_rounding": self.below_rounding,
@@ -116,17 +126,28 @@ def energy_error_order(errors: np.ndarray, eps, seed, *, energy_scale: float = 1
     if method == "richardson":
         def slope(m):
             return _extrapolated_slope(m, eps)
-        pairs = _pair_slopes(mean_abs, eps)
-        systematic = max(abs(slope(mean_abs) - _extrapolated_slope(mean_abs, eps, 1)), abs(pairs[-1] - pairs[-2]))
+
+        def truncation(m):
+            pairs = _pair_slopes(m, eps)
+            return max(abs(slope(m) - _extrapolated_slope(m, eps, 1)), abs(pairs[-1] - pairs[-2]))
     else:
         def slope(m):
             return log_slope(eps, m, corrections=(1,))
-        systematic = abs(slope(mean_abs) - log_slope(eps[1:], mean_abs[1:], corrections=(1,)))
 
-    def statistic(rows: np.ndarray) -> float:
-        m = rows.mean(axis=0)
-        return slope(m) if np.all(m > 0) else math.nan
+        def truncation(m):
+            return abs(slope(m) - log_slope(eps[1:], m[1:], corrections=(1,)))
 
-    estimate = bootstrap_estimate(errors, statistic, seed, n_boot=n_boot)
-    return OrderMeasurement(estimate, float(systematic), tuple(eps), tuple(mean_abs), tuple(se_abs),
-                            tuple(float(s) for s in _pair_slopes(mean_abs, eps)), roundoff_limited, floor)
+    def of_means(function):
+        def statistic(rows: np.ndarray) -> float:
+            m = rows.mean(axis=0)
+            return function(m) if np.all(m > 0) else math.nan
+        return statistic
+
+    rng = rng_from(seed)
+    estimate = bootstrap_estimate(errors, of_means(slope), rng, n_boot=n_boot)
+    # the systematic estimate's own error: its bootstrap SE over the same rows (a spawned
+    # stream, so the caller's generator advances exactly as before)
+    systematic = bootstrap_estimate(errors, of_means(truncation), rng.spawn(1)[0], n_boot=n_boot)
+    return OrderMeasurement(estimate, systematic.value, tuple(eps), tuple(mean_abs), tuple(se_abs),
+                            tuple(float(s) for s in _pair_slopes(mean_abs, eps)), roundoff_limited, floor,
+                            systematic.se)

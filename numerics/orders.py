@@ -17,9 +17,12 @@ Public API
   coefficient, the Richardson-extrapolated leading coefficient `coefficient` =
   lim_{eps->0} E|err| / eps^nominal, the per-eps means `mean_abs` (Estimates), the ratios
   `ratio` = E|err|/eps^nominal per eps, and `curvature` = slope(coarse half of the grid) -
-  slope(fine half), the size of the finite-eps truncation in the fitted slope, and
-  `truncation_slack`, the bound it implies on |fitted slope - asymptotic order| (a data-derived
-  allowance for the grid's truncation, to be added to the bootstrap interval).
+  slope(fine half), the size of the finite-eps truncation in the fitted slope, with its paired
+  delta-method SE `curvature_se` (`estimators.half_grid_curvature`), and `truncation_slack`,
+  the bound it implies on |fitted slope - asymptotic order| under one correction term
+  C eps^k exp(a eps^r), r >= j = richardson_power (`estimators.half_grid_truncation_slack`),
+  with `truncation_slack_se`, the curvature's SE through the same factor: the allowance is
+  truncation_slack + truncation_slack_se.
 - Results have ``.as_dict()`` (JSON-serialisable; raw per-state signed errors included
   unless ``raw=False``).
 
@@ -57,8 +60,8 @@ import numpy as np
 
 from relu_hmc.numerics.leapfrog import leapfrog_trajectory
 from relu_hmc.numerics.reference import exact_flow, mp_gradient, piecewise_pieces
-from relu_hmc.numerics.estimators import (Estimate, column_means_bootstrap, half_grid_slopes, power_law_exponent,
-                                          richardson)
+from relu_hmc.numerics.estimators import (Estimate, column_means_bootstrap, half_grid_curvature, half_grid_slopes,
+                                          half_grid_truncation_slack, power_law_exponent, richardson)
 from relu_hmc.numerics.validation import check_budget, check_count, check_step_size, rng_from
 
 _KINDS = ("auto", "smooth", "crossing", "noncrossing")
@@ -89,7 +92,9 @@ class OrderFit:
     mean_abs: list
     ratio: list
     curvature: float
+    curvature_se: float
     truncation_slack: float
+    truncation_slack_se: float
     richardson_power: int
 
     def as_dict(self) -> dict:
@@ -124,30 +129,33 @@ def fit_order(quantity: str, eps: np.ndarray, errors: np.ndarray, seed, *, n_boo
     se = absolute.std(axis=1, ddof=1) / math.sqrt(n)
     mean_abs = [Estimate(float(m), float(s), n=int(n)) for m, s in zip(mean, se)]
     ratio = [Estimate(float(m / e ** k), float(s / e ** k), n=int(n)) for m, s, e in zip(mean, se, eps)]
-    fine_slope, coarse_slope = half_grid_slopes(eps, mean)
-    curvature = coarse_slope - fine_slope
-    # If log c(eps) = log C + a eps^j + ..., the local slope is k + j a eps^j: the full-grid
-    # slope is off by at most j a <eps^j>_coarse, and curvature = j a (<eps^j>_coarse -
-    # <eps^j>_fine); hence the bound |curvature| <eps^j>_c / (<eps^j>_c - <eps^j>_f).
-    half = (eps.size + 1) // 2
-    by_size = np.argsort(eps)
-    ej = eps ** richardson_power
-    spread = ej[by_size[-half:]].mean() - ej[by_size[:half]].mean()
-    slack = abs(curvature) * ej[by_size[-half:]].mean() / spread if spread > 0 else abs(curvature)
-    return OrderFit(quantity, order, k, coefficient, mean_abs, ratio, curvature, float(slack), richardson_power)
+    curvature = half_grid_curvature(eps, mean, draws=absolute.T)
+    # one correction term a eps^r, r >= j = richardson_power: the bound on the full-grid bias
+    slack = half_grid_truncation_slack(eps, curvature, richardson_power)
+    return OrderFit(quantity, order, k, coefficient, mean_abs, ratio, curvature.value, curvature.se,
+                    slack.value, slack.se, richardson_power)
 
 
 def order_summary(eps, draws, seed, *, n_boot: int = 400) -> dict:
     """The exponent of mean|draws| in eps (`power_law_exponent`: paired draws (n, n_eps) or one
     array of independent draws per eps) as a dict (value, se, lo, hi, level, n), with the
-    slopes on the small- and large-eps halves of the grid (their difference is the finite-eps
-    curvature) and mean |draws| per eps with its SE."""
+    slopes on the small- and large-eps halves of the grid, their difference `curvature` =
+    slope_large_eps - slope_small_eps (the finite-eps curvature) with its delta-method SE
+    `curvature_se` (paired for an array, independent per eps for a list), the bound it implies
+    on |exponent - asymptotic order| `truncation_slack` (one correction term a eps^r, r >= 1)
+    with its SE `truncation_slack_se`, and mean |draws| per eps with its SE."""
     samples = [np.abs(np.asarray(s, dtype=np.float64)) for s in (draws.T if isinstance(draws, np.ndarray) else draws)]
     means = np.array([s.mean() for s in samples])
     out = power_law_exponent(eps, draws, seed, n_boot=n_boot).as_dict()
     out["slope_small_eps"], out["slope_large_eps"] = half_grid_slopes(eps, means)
     out["mean_abs"] = means.tolist()
     out["mean_abs_se"] = [float(s.std(ddof=1) / math.sqrt(s.size)) for s in samples]
+    curvature = (half_grid_curvature(eps, means, draws=draws) if isinstance(draws, np.ndarray)
+                 else half_grid_curvature(eps, means, ses=out["mean_abs_se"]))
+    # one correction term a eps^r with r >= 1 (the weakest power of an eps series)
+    slack = half_grid_truncation_slack(eps, curvature, 1.0)
+    out["curvature"], out["curvature_se"] = curvature.value, curvature.se
+    out["truncation_slack"], out["truncation_slack_se"] = slack.value, slack.se
     return out
 
 

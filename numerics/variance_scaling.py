@@ -26,7 +26,8 @@ from scipy import stats as sps
 
 from relu_hmc.numerics.acceptance import (_check_dims, _check_gamma, _progress, _proposals, energy_error_point,
                                           steps_for)
-from relu_hmc.numerics.estimators import Estimate, half_grid_slopes, weighted_log_slope
+from relu_hmc.numerics.estimators import (Estimate, half_grid_curvature, half_grid_truncation_slack,
+                                          weighted_log_slope)
 from relu_hmc.numerics.orders import _jsonable
 from relu_hmc.numerics.validation import check_budget, check_count, check_positive, check_step_size, rng_from
 
@@ -36,14 +37,18 @@ class ExponentResult:
     """Slope of log Var(dH) against log x (x = d or eps) with a parametric-bootstrap interval
     (each point's variance redrawn from a normal with its SE, refitted) and the points.
 
-    truncation_slack: |slope on the upper half of x - slope on the lower half|, the drift of
-    the local slope across the grid (finite-eps corrections such as Var = d eps^(2k) (S +
-    S1 eps + ...)); it bounds the bias of the full-grid slope and is to be added to the
-    interval when comparing with an asymptotic exponent."""
+    truncation_slack: the bound on |full-grid slope - asymptotic exponent| from the drift
+    |slope on the upper half of x - slope on the lower half| of the local slope across the
+    grid (`estimators.half_grid_truncation_slack`), under one correction term: Var = d eps^(2k)
+    S exp(a eps^r), r >= 1, for x = eps, and Var = d S exp(a d^(-r)), r >= 1, for x = d (the
+    same bound on the grid 1/d). truncation_slack_se: its own SE (delta method from the points'
+    SEs, through the same factor). Their sum is to be added to the interval when comparing
+    with an asymptotic exponent; 0 with fewer than 3 points."""
 
     variable: str
     exponent: Estimate
     truncation_slack: float
+    truncation_slack_se: float
     x: list
     var: list  # Estimates
     points: list  # AcceptancePoint dicts
@@ -54,7 +59,7 @@ class ExponentResult:
 
 def _fit_exponent(variable, x, estimates, points, seed, n_boot=2000, level=0.95) -> ExponentResult:
     """`weighted_log_slope` of the variances on x; interval by a parametric bootstrap (each
-    variance redrawn from a normal with its SE, refitted); slack from `half_grid_slopes`."""
+    variance redrawn from a normal with its SE, refitted); slack from `half_grid_truncation_slack`."""
     x = np.asarray(x, dtype=np.float64)
     values = np.array([e.value for e in estimates])
     ses = np.maximum(np.array([e.se for e in estimates]), 1e-300)
@@ -69,13 +74,13 @@ def _fit_exponent(variable, x, estimates, points, seed, n_boot=2000, level=0.95)
             draws.append(weighted_log_slope(x, v, ses * v / values).value)  # the weights of the fit
     draws = np.array(draws)
     lo, hi = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2])
+    slack = Estimate(0.0, 0.0)
     if x.size >= 3:
-        low, high = half_grid_slopes(x, values)
-        slack = abs(high - low)
-    else:
-        slack = 0.0
+        curvature = half_grid_curvature(x, values, ses=ses)
+        # corrections vanish as eps -> 0 but as d -> infinity: the same bound on the grid 1/d
+        slack = half_grid_truncation_slack(x if variable == "eps" else 1.0 / x, curvature, 1.0)
     return ExponentResult(variable, Estimate(value, float(draws.std(ddof=1)), float(lo), float(hi), level,
-                                             int(x.size)), slack,
+                                             int(x.size)), slack.value, slack.se,
                           x.tolist(), list(estimates), [p.as_dict() for p in points])
 
 

@@ -117,10 +117,10 @@ MAX_ORDER_TOLERANCE = 0.1
 
 
 def _at_least(minimum: int, m: OrderMeasurement, potential: str) -> Verdict:
-    """One-sided: measured + Z SE + truncation bound >= minimum, with that tolerance <=
+    """One-sided: measured + Z SE + truncation bound (+ its SE) >= minimum, with that tolerance <=
     MAX_ORDER_TOLERANCE (an unresolved order fails: the audit cannot vouch for it)."""
-    tolerance = Z * m.estimate.se + m.systematic
-    detail = (f"one-sided: measured + {Z:g} SE + truncation bound ({tolerance:.3g}) >= {minimum}; "
+    tolerance = Z * m.estimate.se + m.allowance
+    detail = (f"one-sided: measured + {Z:g} SE + truncation bound + its SE ({tolerance:.3g}) >= {minimum}; "
               f"eps in [{min(m.eps):.3g}, {max(m.eps):.3g}]")
     if m.below_rounding:  # no error to measure at any step size: exact to rounding here
         return Verdict(True, float(minimum), math.nan, math.nan, math.nan,
@@ -169,9 +169,9 @@ def identify(step, local_orders: dict[str, OrderMeasurement], seed) -> dict:
     candidates, matched = {}, []
     for name in BUILTIN_NAMES:
         n = builtin_coefficient(name, measure.SMOOTH_POTENTIALS[0])[0]
-        measured = all(math.isfinite(m.systematic) for m in local_orders.values())
-        order_parts = [within(n, m.value, m.estimate.se, quantity=pot, bias=m.systematic,
-                              bias_reason="truncation bound of the extrapolated slope")
+        measured = all(math.isfinite(m.allowance) for m in local_orders.values())
+        order_parts = [within(n, m.value, m.estimate.se, quantity=pot, bias=m.allowance,
+                              bias_reason="truncation bound of the extrapolated slope + its bootstrap SE")
                        for pot, m in local_orders.items()] if measured else []
         if not (measured and all(v.passed for v in order_parts)):
             candidates[name] = {"order": n, "passed": False,

@@ -163,10 +163,12 @@ def test_cli_exit_codes_pass_and_fail(capsys):
 
 
 def test_order_measurement_recovers_known_powers():
-    """energy_error_order on synthetic errors C eps^k (1 + eps): k comes back within its error."""
+    """energy_error_order on synthetic errors C eps^k (1 + eps): k comes back within its error,
+    and the truncation bound carries its own (positive) bootstrap SE."""
     rng = np.random.default_rng(3)
     eps = np.array(measure.LOCAL_EPS)
     for k in (1.0, 2.0, 3.0):
         c = rng.lognormal(size=(400, 1))
         m = energy_error_order(c * eps**k * (1 + eps), eps, 5)
-        assert abs(m.value - k) <= 4 * m.estimate.se + m.systematic
+        assert abs(m.value - k) <= 4 * m.estimate.se + m.allowance
+        assert m.systematic_se > 0 and m.allowance == m.systematic + m.systematic_se

@@ -16,11 +16,13 @@ from relu_hmc.numerics.derive_check import check_scaling
 
 LAPLACE_SIGMA0 = 4.0 * 0.5 * 2.0 * math.sqrt(2.0 / math.pi) / 12.0
 KEYS = {"measured_sigma0", "measured_sigma0_se", "measured_gamma", "measured_gamma_se", "measured_gamma_interval",
-        "measured_sigma_exponent", "measured_sigma_exponent_se", "truncation_slack", "sigma0_stable"}
+        "measured_sigma_exponent", "measured_sigma_exponent_se", "truncation_slack", "truncation_slack_se",
+        "sigma0_stable"}
 
 
 def gamma_contains(result, gamma):
-    slack = result["truncation_slack"] / result["measured_sigma_exponent"] ** 2
+    # the bound on 2k plus its own SE, carried to gamma = 1/(2k)
+    slack = (result["truncation_slack"] + result["truncation_slack_se"]) / result["measured_sigma_exponent"] ** 2
     lo, hi = result["measured_gamma_interval"]
     return lo - slack <= gamma <= hi + slack
 
@@ -29,7 +31,7 @@ def test_check_scaling_laplace():
     r = check_scaling(np.abs, np.sign, [0.0], gamma=0.5, T=1.0, budget="quick", seed=1)
     assert KEYS <= set(r)
     json.dumps(r)
-    assert r["truncation_slack"] < 0.05
+    assert r["truncation_slack"] + r["truncation_slack_se"] < 0.05
     assert gamma_contains(r, 0.5), r
     assert abs(r["measured_sigma0"] - LAPLACE_SIGMA0) <= 4 * r["measured_sigma0_se"], r
     assert r["seconds"] < 20

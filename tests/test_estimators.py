@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from relu_hmc.numerics.estimators import (acceptance_probability, half_grid_slopes, power_law_exponent,
-                                          richardson, richardson_weights, weighted_log_slope)
+from relu_hmc.numerics.estimators import (Estimate, acceptance_probability, half_grid_curvature, half_grid_slopes,
+                                          half_grid_truncation_slack, log_slope, power_law_exponent, richardson,
+                                          richardson_weights, weighted_log_slope)
 
 
 @given(st.floats(-3, 3), st.floats(-2, 2), st.floats(-2, 2), st.sampled_from([1.5, 2.0, 3.0]))
@@ -80,6 +81,63 @@ def test_half_grid_slopes_agree_on_a_power_law_and_differ_on_a_bent_one():
     assert small == pytest.approx(2) and large == pytest.approx(2)
     small, large = half_grid_slopes(x, x ** 2 * (1 + x))
     assert large > small + 0.1
+
+
+def test_half_grid_curvature_is_the_difference_of_the_half_grid_slopes():
+    x = 0.2 / 2.0 ** np.arange(6)
+    y = x ** 2 * np.exp(0.7 * x)
+    small, large = half_grid_slopes(x, y)
+    assert half_grid_curvature(x, y, ses=0.01 * y).value == pytest.approx(large - small)
+
+
+def test_half_grid_curvature_se_matches_the_spread_of_repeated_paired_and_independent_experiments(rng):
+    x = 0.2 / 2.0 ** np.arange(6)
+    n, repeats = 2000, 400
+
+    def experiment(paired):
+        shared = rng.standard_normal((n, 1)) if paired else rng.standard_normal((n, x.size))
+        draws = x ** 2 * np.abs(1 + 0.3 * shared + 0.05 * rng.standard_normal((n, x.size)))
+        means = draws.mean(axis=0)
+        if paired:
+            return half_grid_curvature(x, means, draws=draws)
+        return half_grid_curvature(x, means, ses=draws.std(axis=0, ddof=1) / math.sqrt(n))
+
+    for paired in (True, False):
+        runs = [experiment(paired) for _ in range(repeats)]
+        spread = np.std([r.value for r in runs], ddof=1)
+        # the sd of 400 normal draws is within 4 x its own SE (sd / sqrt(2 x 399)) of the truth
+        assert np.mean([r.se for r in runs]) == pytest.approx(spread, rel=4 / math.sqrt(2 * (repeats - 1)))
+
+
+@pytest.mark.parametrize("power", [1.0, 2.0, 3.0])
+def test_truncation_slack_bounds_the_full_grid_bias_of_one_correction_term(power):
+    # log m = 2 log x + a x^r: the full-grid slope is off by exactly |curvature| f(r) <= slack
+    x = 0.2 / 2.0 ** np.arange(6)
+    for a in (-0.7, 0.7):
+        y = x ** 2 * np.exp(a * x ** power)
+        curvature = half_grid_curvature(x, y, ses=np.zeros_like(x))
+        bias = abs(log_slope(x, y) - 2.0)
+        assert 0 < bias <= half_grid_truncation_slack(x, curvature, 1.0).value + 1e-12
+        assert bias <= half_grid_truncation_slack(x, curvature, power).value + 1e-12
+
+
+def test_truncation_slack_at_a_known_power_below_one_still_bounds_the_bias():
+    x = 0.2 / 2.0 ** np.arange(6)
+    y = x ** 2 * np.exp(0.7 * x ** 0.5)  # factor f(0.5) ~ 1 on this grid
+    curvature = half_grid_curvature(x, y, ses=np.zeros_like(x))
+    assert half_grid_truncation_slack(x, curvature, 0.5).value >= abs(log_slope(x, y) - 2.0) - 1e-12
+
+
+def test_truncation_slack_carries_the_curvature_se_through_the_same_factor():
+    x = 0.2 / 2.0 ** np.arange(3)  # 3 points of ratio 2: factor 1.5 at r = 1
+    slack = half_grid_truncation_slack(x, Estimate(-0.2, 0.04), 1.0)
+    assert slack.value == pytest.approx(0.3) and slack.se == pytest.approx(0.06)
+
+
+@pytest.mark.parametrize("kwargs, message", [({}, "exactly one"), ({"ses": [1.0, 1.0]}, "one non-negative")])
+def test_half_grid_curvature_refuses_ambiguous_or_mismatched_errors(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        half_grid_curvature([0.1, 0.2, 0.4], [1.0, 2.0, 4.0], **kwargs)
 
 
 def test_acceptance_probability_rejects_every_non_finite_energy_error():

@@ -1,7 +1,7 @@
 """Error orders of leapfrog measured against exact flows (numerics.orders, numerics.reference).
 
 Order assertions are interval containments: the nominal order must lie in the 95% paired
-bootstrap interval widened by `truncation_slack`, the data-derived bound on the bias that the
+bootstrap interval widened by `truncation_slack` + its SE, the data-derived bound on the bias that the
 eps grid's finite size puts into a log-log slope (numerics.orders.fit_order explains it: the
 local slope k + j a eps^j drifts across the grid, and the drift between the coarse and the
 fine half bounds the bias of the full-grid slope). The slack itself is asserted small
@@ -20,9 +20,10 @@ MAX_SLACK = 0.1
 
 
 def assert_order(fit, expected):
-    assert fit.truncation_slack < MAX_SLACK, (fit.quantity, fit.truncation_slack)
-    lo, hi = fit.order.lo - fit.truncation_slack, fit.order.hi + fit.truncation_slack
-    assert lo <= expected <= hi, (fit.quantity, str(fit.order), fit.truncation_slack)
+    allowance = fit.truncation_slack + fit.truncation_slack_se  # the bound plus its own error
+    assert allowance < MAX_SLACK, (fit.quantity, fit.truncation_slack, fit.truncation_slack_se)
+    lo, hi = fit.order.lo - allowance, fit.order.hi + allowance
+    assert lo <= expected <= hi, (fit.quantity, str(fit.order), allowance)
     assert fit.nominal == expected
 
 
@@ -72,7 +73,8 @@ def test_kinked_potential_crossing_and_noncrossing_steps():
 def test_global_energy_order_smooth_2_kinked_1():
     smooth = global_energy_order(P.gaussian(), T=1.0, seed=5)
     assert_order(smooth.H, 2)
-    kinked = global_energy_order(P.laplace(), T=1.0, seed=6)
+    # 4000 states: the kinked dH is noisy, and the allowance carries the curvature's own SE
+    kinked = global_energy_order(P.laplace(), T=1.0, seed=6, n_states=4000)
     assert_order(kinked.H, 1)
     assert min(kinked.crossings_mean) > 0.2
 

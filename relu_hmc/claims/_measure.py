@@ -13,8 +13,8 @@ import numpy as np
 from relu_hmc.numerics.potentials import from_spec
 from relu_hmc.numerics.hmc import stationary_energy_errors
 from relu_hmc.numerics.leapfrog import leapfrog_trajectory
-from relu_hmc.numerics.estimators import (half_grid_slopes, log_slope, mean_estimate, variance_estimate,
-                                          weighted_log_slope)
+from relu_hmc.numerics.estimators import (half_grid_curvature, half_grid_slopes, half_grid_truncation_slack,
+                                          log_slope, mean_estimate, variance_estimate, weighted_log_slope)
 from relu_hmc.numerics.orders import order_summary
 
 def paired_slope(eps, values: np.ndarray, seed, n_boot: int = 400) -> dict:
@@ -99,9 +99,12 @@ def crossing_step_energy_errors(potential: dict, eps: list, n: int, seed, window
     # independent draws at each eps: weighted least squares with the delta-method SE
     fit = weighted_log_slope(eps, means, ses)
     small, large = half_grid_slopes(eps, means)
+    curvature = half_grid_curvature(eps, means, ses=ses)
+    slack = half_grid_truncation_slack(eps, curvature, 1.0)  # one correction a eps^r, r >= 1
     return {"eps": list(eps), "kink": b, "mean_abs": means, "mean_abs_se": ses, "crossing_steps": kept,
             "slope": fit.value, "slope_se": fit.se, "slope_small_eps": small, "slope_large_eps": large,
-            "sample": sample}
+            "curvature": curvature.value, "curvature_se": curvature.se,
+            "truncation_slack": slack.value, "truncation_slack_se": slack.se, "sample": sample}
 
 
 def energy_error_moments(potential: dict, d: int, eps: float, n_steps: int, n: int, seed) -> dict:
