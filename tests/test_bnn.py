@@ -202,7 +202,7 @@ def test_trajectory_same_with_either_backend(activation, monkeypatch):
     """bnn.trajectory on either backend: the same crossings, and q, p, dH and the crossing sums
     equal to the round-off of the matrix products' summation order (the fused kernels' bound,
     tests/test_bnn_kernel.py: 2 K eps x the sums of |terms| per step, n_steps steps)."""
-    from tests.test_bnn_kernel import absolute_scale, n_terms
+    from test_bnn_kernel import absolute_scale, n_terms
 
     model = bnn.make_bnn(activation, 4, 2, DATASETS["regression"])
     rng = np.random.default_rng(3)

@@ -10,7 +10,7 @@ import pytest
 from relu_hmc._fastcore import _bnn_py
 from relu_hmc.cli import main
 from relu_hmc.numerics import bnn, bnn_hmc, bnn_stiffness
-from tests.test_bnn import DATASETS, EPS, SMOOTH_ULPS, _bnn_c
+from test_bnn import DATASETS, EPS, SMOOTH_ULPS, _bnn_c
 
 ALL_ACTIVATIONS = tuple(bnn.ACTIVATION_CODES)
 

@@ -27,7 +27,7 @@ def test_task_rejects_bad_function_and_non_json_kwargs():
 
 
 def test_task_run_calls_the_function_with_its_seed():
-    result = Task("tests.test_claims_api:_measure", {"n": 3}, "t", seed=11).run()
+    result = Task("test_claims_api:_measure", {"n": 3}, "t", seed=11).run()
     assert result == {"n": 3, "seed": 11}
 
 
