@@ -34,7 +34,8 @@ TOLERANCE_POLICY = (
     f"(a known O(eps) or finite-d bias bound); b = 0 where none is stated. One-sided checks require "
     f"measured + z SE below the predicted bound. Composite claims pass when all their parts pass. "
     f"Each claim states its resolution, tolerance / |predicted|: the smallest relative error of the "
-    f"prediction it detects. Observations (measurements shown next to theory that cannot refute it) "
+    f"prediction it detects; where the prediction is 0 (an exponent that must vanish, an identity) it "
+    f"states the absolute resolution, the tolerance itself ('exact' when any deviation fails). Observations (measurements shown next to theory that cannot refute it) "
     f"are listed separately and never counted as passed."
 )
 
@@ -65,9 +66,15 @@ def observations_of(report: dict) -> list[dict]:
 
 
 def resolution_text(verdict: dict) -> str:
-    """tolerance / |predicted| as a percentage ('-' when the prediction is 0 or missing)."""
+    """tolerance / |predicted| as a percentage; for a prediction of 0 the absolute resolution
+    ('exact' when the tolerance is 0: any deviation fails); '-' when there is none."""
     r = verdict.get("resolution")
-    return "-" if r is None else f"{100 * r:.3g}%"
+    if r is not None:
+        return f"{100 * r:.3g}%"
+    a = verdict.get("absolute_resolution")
+    if a is None:
+        return "-"
+    return "exact" if a == 0 else f"±{a:.2g} abs."
 
 
 def _fmt(x, digits: int = 4) -> str:

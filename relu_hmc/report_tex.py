@@ -107,13 +107,13 @@ def body(report: dict) -> str:
         "\\bottomrule",
         "\\endfoot",
     ]
-    from relu_hmc.report import claims_of, observations_of, result_text
+    from relu_hmc.report import claims_of, observations_of, resolution_text, result_text
 
     for c in claims_of(report) + observations_of(report):
         v = c["verdict"]
         cite = _cite(c.get("source", ""))
         result = {"PASS": "pass", "OBSERVED": "observed"}.get(result_text(c), r"\textbf{FAIL}")
-        resolution = "--" if v.get("resolution") is None else f"{100 * v['resolution']:.3g}\\%"
+        resolution = escape(resolution_text(v))
         lines.append(f"{claim_name(c['id'])}{'~' + cite if cite else ''} & "
                      f"{result} & {num(v['predicted'])} & {num(v['measured'])} & "
                      f"{num(v['se'], 2)} & {num(v['tolerance'], 3)} & {resolution} \\\\")

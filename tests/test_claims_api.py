@@ -101,6 +101,20 @@ def test_resolution_is_tolerance_over_the_prediction():
     assert within(0.0, 0.0, 0.1, quantity="b").resolution == float("inf")
 
 
+def test_a_zero_prediction_states_its_absolute_resolution():
+    from relu_hmc.claims.base import Verdict, within
+    from relu_hmc.report import resolution_text
+
+    exponent_must_vanish = within(0.0, 0.003, 0.003, quantity="exponent").as_dict()
+    assert exponent_must_vanish["resolution"] is None
+    assert exponent_must_vanish["absolute_resolution"] == pytest.approx(0.012)
+    assert resolution_text(exponent_must_vanish) == "±0.012 abs."
+    identity = Verdict(True, 0.0, 0.0, 0.0, 0.0, "exact", "identity").as_dict()
+    assert resolution_text(identity) == "exact"
+    relative = within(0.5, 0.51, 0.0025, quantity="a").as_dict()
+    assert relative["absolute_resolution"] is None and resolution_text(relative) == "2%"
+
+
 def test_claim_kind_is_claim_or_observation():
     from relu_hmc.claims.base import Claim, Task
 

@@ -144,11 +144,21 @@ class Verdict:
             return math.inf
         return self.tolerance / abs(self.predicted)
 
+    @property
+    def absolute_resolution(self) -> float | None:
+        """The smallest absolute deviation of the prediction this check detects (its tolerance),
+        stated where no relative resolution exists: a prediction of 0 (an exponent that must
+        vanish, an identity that must hold exactly). None where the relative one is defined."""
+        if math.isfinite(self.resolution) or not math.isfinite(self.tolerance):
+            return None
+        return self.tolerance
+
     def as_dict(self) -> dict:
         return {
             "passed": bool(self.passed), "quantity": self.quantity,
             "predicted": _num(self.predicted), "measured": _num(self.measured), "se": _num(self.se),
-            "tolerance": _num(self.tolerance), "resolution": _num(self.resolution), "detail": self.detail,
+            "tolerance": _num(self.tolerance), "resolution": _num(self.resolution),
+            "absolute_resolution": _num(self.absolute_resolution), "detail": self.detail,
             "parts": [p.as_dict() for p in self.parts],
         }
 
@@ -160,6 +170,8 @@ class Verdict:
 
 
 def _num(x) -> float | None:
+    if x is None:
+        return None
     x = float(x)
     return x if math.isfinite(x) else None
 
