@@ -43,23 +43,19 @@ from relu_hmc.numerics.orders import _jsonable
 from relu_hmc.numerics.validation import check_count, check_positive, rng_from
 
 
-@dataclass(frozen=True)
-class Sigma0Limit:
-    """The eps -> 0 extrapolation of V(eps) = Var(dH_1) / eps^power.
+@dataclass(frozen=True, kw_only=True)
+class LadderLimit:
+    """lim_{eps -> 0} V(eps) from independent batches of draws at a ladder of eps.
 
-    eps, steps: the ladder (T / steps); per_eps: V at each eps (Estimate, batch-means SE);
-    remainder_powers: the powers of eps eliminated (a repeated power also removes its
-    eps^p log eps term); weights: the Richardson weights w_j (value = sum_j w_j V_j);
-    limit: the extrapolated value with its SE propagated through w (batch means);
-    remainder, remainder_error, bound: `estimators.Extrapolation`'s estimate of the truncation
-    error left in the limit, its own error, and their sum (the allowance a check may use).
+    per_eps: V at each eps (Estimate, batch-means SE); remainder_powers: the powers of eps
+    eliminated (a repeated power also removes its eps^p log eps term); weights: the Richardson
+    weights w_j (limit = sum_j w_j V_j); limit: the extrapolated value with its SE propagated
+    through w (batch means); remainder, remainder_error, bound: `estimators.Extrapolation`'s
+    estimate of the truncation error left in the limit, its own error, and their sum (the
+    allowance a check may use).
     """
 
-    potential: dict
-    power: float
-    T: float
     eps: list
-    steps: list
     n: int
     n_batches: int
     per_eps: list
@@ -69,10 +65,37 @@ class Sigma0Limit:
     remainder: float
     remainder_error: float
     bound: float
-    starts: str = "random"
 
     def as_dict(self) -> dict:
         return _jsonable(asdict(self))
+
+
+def _ladder_limit_fields(eps, batch_values, remainder_powers, n: int) -> dict:
+    """LadderLimit's fields from batch_values[b, j] = V(eps_j) of batch b (independent batches)."""
+    n_batches = batch_values.shape[0]
+    per_eps_values = batch_values.mean(axis=0)
+    per_eps_se = batch_values.std(axis=0, ddof=1) / np.sqrt(n_batches)
+    extrapolation = richardson(eps, per_eps_values, remainder_powers)
+    weights = richardson_weights(eps, remainder_powers)
+    combined = batch_values @ weights
+    return dict(eps=eps.tolist(), n=n, n_batches=n_batches,
+                per_eps=[Estimate(float(v), float(s), n=n) for v, s in zip(per_eps_values, per_eps_se)],
+                remainder_powers=[float(p) for p in remainder_powers], weights=weights.tolist(),
+                limit=Estimate(float(extrapolation.value), float(combined.std(ddof=1) / np.sqrt(n_batches)), n=n),
+                remainder=float(extrapolation.remainder), remainder_error=float(extrapolation.remainder_error),
+                bound=float(extrapolation.bound))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Sigma0Limit(LadderLimit):
+    """Sigma_0 = lim_{eps -> 0} V(eps), V(eps) = Var(dH_1) / eps^power of T-long trajectories
+    of `steps` leapfrog steps (eps = T / steps) on a 1D `potential`, from `starts` starts."""
+
+    potential: dict
+    power: float
+    T: float
+    steps: list
+    starts: str = "random"
 
 
 STARTS = ("random", "sobol")
@@ -121,7 +144,7 @@ def sigma0_limit(potential, *, power: float, steps, remainder_powers, n: int, T:
     if n < 4 * n_batches:
         raise ValueError(f"n = {n} draws are too few for {n_batches} batches of at least 4")
     eps = np.array([T / s for s in steps])
-    weights = richardson_weights(eps, remainder_powers)  # validates the grid
+    richardson_weights(eps, remainder_powers)  # validates the grid before any draw
     rng = rng_from(seed)
     edges = np.linspace(0, n, n_batches + 1).astype(int)
     batch_values = np.empty((n_batches, eps.size))
@@ -135,44 +158,22 @@ def sigma0_limit(potential, *, power: float, steps, remainder_powers, n: int, T:
         for j, (e, s) in enumerate(zip(eps, steps)):
             dh = leapfrog_trajectory(potential, q0, p0, float(e), s).energy_error
             batch_values[b, j] = np.var(dh, ddof=1) / e ** power
-    per_eps_values = batch_values.mean(axis=0)
-    per_eps_se = batch_values.std(axis=0, ddof=1) / np.sqrt(n_batches)
-    combined = batch_values @ weights
-    extrapolation = richardson(eps, per_eps_values, remainder_powers)
-    limit = Estimate(float(extrapolation.value), float(combined.std(ddof=1) / np.sqrt(n_batches)), n=n)
-    return Sigma0Limit(potential.config(), power, T, eps.tolist(), list(steps), n, n_batches,
-                       [Estimate(float(v), float(s), n=n) for v, s in zip(per_eps_values, per_eps_se)],
-                       [float(p) for p in remainder_powers], weights.tolist(), limit,
-                       float(extrapolation.remainder), float(extrapolation.remainder_error), float(extrapolation.bound),
-                       starts)
+    return Sigma0Limit(potential=potential.config(), power=power, T=T, steps=list(steps), starts=starts,
+                       **_ladder_limit_fields(eps, batch_values, remainder_powers, n))
 
 
 # --------------------------------------------------------------------------------------------
 # L steps (MALA: L = 1) over a Hoelder point: Var(dh_1) / eps^power at fixed L, eps -> 0
 
 
-@dataclass(frozen=True)
-class FixedStepsLimit:
-    """lim_{eps -> 0} Var(dh_1(eps)) / eps^power for `n_steps` steps of `splitting`: per_eps V(eps_j)
-    (batch-means SE), the Richardson limit with its SE through the weights, remainder, its error, bound."""
+@dataclass(frozen=True, kw_only=True)
+class FixedStepsLimit(LadderLimit):
+    """lim_{eps -> 0} Var(dh_1(eps)) / eps^power for `n_steps` steps of `splitting`."""
 
     potential: dict
     splitting: str
     n_steps: int
     power: float
-    eps: list
-    n: int
-    n_batches: int
-    per_eps: list
-    remainder_powers: list
-    weights: list
-    limit: Estimate
-    remainder: float
-    remainder_error: float
-    bound: float
-
-    def as_dict(self) -> dict:
-        return _jsonable(asdict(self))
 
 
 def _power_density(potential):
@@ -223,7 +224,7 @@ def fixed_steps_limit(potential, *, splitting: str = "leapfrog", n_steps: int = 
     if n < 4 * n_batches:
         raise ValueError(f"n = {n} draws are too few for {n_batches} batches of at least 4")
     eps = np.array([check_positive("eps", e) for e in eps])
-    weights = richardson_weights(eps, remainder_powers)
+    richardson_weights(eps, remainder_powers)  # validates the grid before any draw
     rng = rng_from(seed)
     edges = np.linspace(0, n, n_batches + 1).astype(int)
     batch_values = np.empty((n_batches, eps.size))
@@ -233,13 +234,5 @@ def fixed_steps_limit(potential, *, splitting: str = "leapfrog", n_steps: int = 
             q0, p0, w = _near_point_starts(potential, size, float(e), rng)
             dh = splitting_trajectory(potential, q0, p0, float(e), n_steps, splitting).energy_error.ravel()
             batch_values[b, j] = (np.mean(w * dh * dh) - np.mean(w * dh) ** 2) / e ** power
-    per_eps_values = batch_values.mean(axis=0)
-    per_eps_se = batch_values.std(axis=0, ddof=1) / np.sqrt(n_batches)
-    extrapolation = richardson(eps, per_eps_values, remainder_powers)
-    combined = batch_values @ weights
-    limit = Estimate(float(extrapolation.value), float(combined.std(ddof=1) / np.sqrt(n_batches)), n=n)
-    return FixedStepsLimit(potential.config(), str(splitting), n_steps, power, eps.tolist(), n, n_batches,
-                           [Estimate(float(v), float(s), n=n) for v, s in zip(per_eps_values, per_eps_se)],
-                           [float(p) for p in remainder_powers], weights.tolist(), limit,
-                           float(extrapolation.remainder), float(extrapolation.remainder_error),
-                           float(extrapolation.bound))
+    return FixedStepsLimit(potential=potential.config(), splitting=str(splitting), n_steps=n_steps, power=power,
+                           **_ladder_limit_fields(eps, batch_values, remainder_powers, n))
