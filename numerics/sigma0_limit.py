@@ -70,6 +70,13 @@ class LadderLimit:
         return _jsonable(asdict(self))
 
 
+def _batch_sizes(n: int, n_batches: int) -> np.ndarray:
+    """Sizes of `n_batches` independent batches of `n` draws (each at least 4, for a batch variance)."""
+    if n < 4 * n_batches:
+        raise ValueError(f"n = {n} draws are too few for {n_batches} batches of at least 4")
+    return np.diff(np.linspace(0, n, n_batches + 1).astype(int))
+
+
 def _ladder_limit_fields(eps, batch_values, remainder_powers, n: int) -> dict:
     """LadderLimit's fields from batch_values[b, j] = V(eps_j) of batch b (independent batches)."""
     n_batches = batch_values.shape[0]
@@ -141,15 +148,11 @@ def sigma0_limit(potential, *, power: float, steps, remainder_powers, n: int, T:
     steps = [check_count("steps", s) for s in steps]
     if starts not in STARTS:
         raise ValueError(f"starts must be one of {', '.join(STARTS)}, got {starts!r}")
-    if n < 4 * n_batches:
-        raise ValueError(f"n = {n} draws are too few for {n_batches} batches of at least 4")
     eps = np.array([T / s for s in steps])
     richardson_weights(eps, remainder_powers)  # validates the grid before any draw
     rng = rng_from(seed)
-    edges = np.linspace(0, n, n_batches + 1).astype(int)
     batch_values = np.empty((n_batches, eps.size))
-    for b in range(n_batches):
-        size = edges[b + 1] - edges[b]
+    for b, size in enumerate(_batch_sizes(n, n_batches)):
         if starts == "sobol":
             q0, p0 = _sobol_starts(potential, size, rng)
         else:
@@ -221,15 +224,11 @@ def fixed_steps_limit(potential, *, splitting: str = "leapfrog", n_steps: int = 
     n = check_count("n", n)
     n_steps = check_count("n_steps", n_steps)
     n_batches = check_count("n_batches", n_batches)
-    if n < 4 * n_batches:
-        raise ValueError(f"n = {n} draws are too few for {n_batches} batches of at least 4")
     eps = np.array([check_positive("eps", e) for e in eps])
     richardson_weights(eps, remainder_powers)  # validates the grid before any draw
     rng = rng_from(seed)
-    edges = np.linspace(0, n, n_batches + 1).astype(int)
     batch_values = np.empty((n_batches, eps.size))
-    for b in range(n_batches):
-        size = edges[b + 1] - edges[b]
+    for b, size in enumerate(_batch_sizes(n, n_batches)):
         for j, e in enumerate(eps):
             q0, p0, w = _near_point_starts(potential, size, float(e), rng)
             dh = splitting_trajectory(potential, q0, p0, float(e), n_steps, splitting).energy_error.ravel()
