@@ -92,9 +92,6 @@ BUDGETS = {
         "decomp_eps_grid": (2.5e-5, 5e-5, 1e-4, 2e-4, 4e-4), "decomp_T": 0.02, "decomp_momenta": 20,
         # claim: ReLU acceptance below sigmoid's at equal eps and L
         "claim_eps": 0.002, "claim_steps": 20,
-        # real-data table
-        "real_data": "diabetes", "real_eps_grid": (0.005, 0.01, 0.02), "real_steps": 20,
-        "real_activations": ("relu", "leaky_relu", "sigmoid", "tanh"),
     },
     "full": {
         "width": 20,
@@ -118,8 +115,6 @@ BUDGETS = {
         "decomp_eps": 0.001, "decomp_steps": 20, "decomp_trajectories": 2000,
         "decomp_eps_grid": (1.25e-5, 2.5e-5, 5e-5, 1e-4, 2e-4), "decomp_T": 0.02, "decomp_momenta": 64,
         "claim_eps": 0.002, "claim_steps": 20,
-        "real_data": "diabetes", "real_eps_grid": (0.005, 0.01, 0.015, 0.02, 0.03), "real_steps": 20,
-        "real_activations": ACTIVATIONS,
     },
 }
 
@@ -155,4 +150,36 @@ NETWORK_BUDGETS = {
              "control_proposals": 100, "control_betas": (1.0, 4.0, 16.0, 64.0, 256.0),
              "depth_params": (100, 400, 800), "depth_eps": 0.0005, "depth_steps": 40, "depth_chains": 8,
              "depth_proposals": 50},
+}
+
+#: The real-data table (numerics.bnn_real_data, relu_hmc.claims.bnn_real_data): width-10
+#: networks on the diabetes set, L = 20 at every eps of a ladder with ratio sqrt(2). The
+#: ladder was placed after a pilot (12 chains x 30 proposals, seed 1): ReLU, leaky ReLU and
+#: softplus accept ~0.9 at eps = 0.01 and ~0.1-0.2 at 0.02; sigmoid and tanh ~0.94 at 0.02 and
+#: ~0.5-0.65 at 0.04; every activation accepts 0 at 0.08. So the ladder brackets every
+#: activation's efficiency maximum from both sides.
+REAL_DATA_BUDGETS = {
+    "quick": {"data": "diabetes", "width": 10, "steps": 20, "chains": 12, "proposals": 20,
+              "eps_grid": (0.01, 0.014, 0.02, 0.028, 0.04, 0.057),
+              "activations": ("relu", "leaky_relu", "softplus", "sigmoid", "tanh")},
+    "full": {"data": "diabetes", "width": 10, "steps": 20, "chains": 16, "proposals": 150,
+             "eps_grid": (0.005, 0.007, 0.01, 0.014, 0.02, 0.028, 0.04, 0.057),
+             "activations": ("relu", "leaky_relu", "softplus", "gelu", "sigmoid", "tanh")},
+}
+
+#: Efficiency against acceptance (numerics.bnn_efficiency, relu_hmc.claims.bnn_efficiency):
+#: width-10 networks on the synthetic set, trajectory time T fixed (L = round(T / eps)), eps
+#: ladders with ratio 2^(1/3) per activation. Pilot (8 chains x 300 proposals, T = 0.05, one
+#: ladder 0.001 .. 0.01 with ratio 1.6): ReLU accepted 0.80 at eps = 0.0025 and 0.05 at 0.004,
+#: its ESS per gradient peaking at 0.0025; sigmoid accepted 0.94 at 0.004, 0.85 at 0.0063 and
+#: 0.07 at 0.01, peaking at 0.004-0.0063. Each ladder brackets its activation's peak.
+EFFICIENCY_BUDGETS = {
+    "quick": {"width": 10, "T": 0.05, "chains": 8, "proposals": 300, "warmup": 20, "test_points": 5,
+              "eps_grids": {"relu": (0.0016, 0.002, 0.0025, 0.0032, 0.004),
+                            "sigmoid": (0.004, 0.005, 0.0063, 0.008, 0.01)}},
+    "full": {"width": 10, "T": 0.05, "chains": 16, "proposals": 1500, "warmup": 100, "test_points": 9,
+             "eps_grids": {"relu": (0.00126, 0.0016, 0.002, 0.0025, 0.0032, 0.004),
+                           "leaky_relu": (0.00126, 0.0016, 0.002, 0.0025, 0.0032, 0.004),
+                           "sigmoid": (0.0032, 0.004, 0.005, 0.0063, 0.008, 0.01),
+                           "tanh": (0.0032, 0.004, 0.005, 0.0063, 0.008, 0.01)}},
 }

@@ -1,0 +1,128 @@
+"""The real-data table (issue 15, item e), an observation: per activation, the average acceptance,
+the test MSE and the test MSE at the most efficient step size of HMC on a width-10 network
+fitted to the bundled diabetes set (numerics.bnn_real_data states every definition; settings in
+numerics.bnn_config.REAL_DATA_BUDGETS).
+
+Why an observation: theory predicts no acceptance level or test error for these posteriors. The
+product-target optima (0.452 kinked, 0.651 smooth; theory.tuning) are printed next to the
+acceptance at the most efficient step as context only: on a ladder of a few step sizes the
+acceptance at the best ladder point is not an estimate of the optimum (the step-size ladder is
+coarse and the efficiency measured is ESJD in parameter space), so no comparison is made. The
+efficiency-optimal acceptance itself is measured in relu_hmc.claims.bnn_efficiency.
+"""
+from __future__ import annotations
+
+import math
+
+from relu_hmc.claims.base import Claim, Task, Verdict, register
+
+_TABLE_COLUMNS = ("activation", "average acceptance", "test MSE (ladder average)", "best eps (share of resamples)",
+                  "acceptance at best eps", "test MSE at best eps", "pooled test MSE at best eps")
+
+
+def predict_product_target_optima() -> dict:
+    """The optimal acceptance of HMC on product targets (theory.tuning.optimal_acceptance, m = 1):
+    kinked (k = 1) 0.452, smooth (k = 2) 0.651; context for network measurements."""
+    from relu_hmc.theory.tuning import optimal_acceptance
+
+    return {"kinked": float(optimal_acceptance(1, 1)), "smooth": float(optimal_acceptance(2, 1))}
+
+
+def measure_activation(activation: str, budget: str, seed) -> dict:
+    from relu_hmc.numerics import bnn_real_data
+
+    return bnn_real_data.summarise(bnn_real_data.real_data_point(activation, budget, seed), seed=0)
+
+
+def _tasks(budget: str) -> list[Task]:
+    from relu_hmc.numerics import bnn_config
+
+    return [Task("relu_hmc.claims.bnn_real_data:measure_activation", {"activation": a, "budget": budget}, a)
+            for a in bnn_config.REAL_DATA_BUDGETS[budget]["activations"]]
+
+
+def _pm(e: dict, digits: int = 3) -> str:
+    return f"{e['value']:.{digits}f} ± {e['se']:.1g}"
+
+
+def table_rows(measurements: dict) -> list[tuple[str, ...]]:
+    """One row of strings per activation, columns `_TABLE_COLUMNS` (± one SE across chains)."""
+    rows = []
+    for act, m in measurements.items():
+        rows.append((act, _pm(m["average_acceptance"]), _pm(m["average_test_mse"], 4),
+                     f"{m['best_eps']:g} ({m['best_eps_stability']:.2f})", _pm(m["acceptance_at_best"]),
+                     _pm(m["test_mse_at_best"], 4), _pm(m["pooled_test_mse_at_best"], 4)))
+    return rows
+
+
+def _part(value: dict, quantity: str, note: str = "") -> Verdict:
+    return Verdict(True, math.nan, value["value"], value["se"], math.inf,
+                   "observation: SE across independent chains" + (f"; {note}" if note else ""), quantity)
+
+
+def compare_table(prediction, measurements):
+    """An observation: four parts per activation (the table's cells with their SEs: the report
+    renders them as a table). It cannot fail on the numbers; a non-finite entry is an error."""
+    parts = []
+    for act, m in measurements.items():
+        if not all(math.isfinite(m[k]["value"]) for k in ("average_acceptance", "average_test_mse",
+                                                          "acceptance_at_best", "test_mse_at_best")):
+            raise ValueError(f"{act}: a table entry is not finite")
+        edge = "; at the end of the ladder: not bracketed" if m["best_eps"] in (m["eps_grid"][0], m["eps_grid"][-1]) else ""
+        chosen = (f"chosen in {m['best_eps_stability']:.0%} of chain-bootstrap resamples{edge}; pooled "
+                  f"(ensemble) test MSE there {_pm(m['pooled_test_mse_at_best'], 4)}")
+        parts += [_part(m["average_acceptance"], f"{act}: average acceptance over the eps ladder"),
+                  _part(m["average_test_mse"], f"{act}: test MSE, average over the eps ladder"),
+                  _part(m["acceptance_at_best"], f"{act}: acceptance at the most efficient eps = {m['best_eps']:g}",
+                        chosen),
+                  _part(m["test_mse_at_best"], f"{act}: test MSE at the most efficient eps = {m['best_eps']:g}",
+                        chosen)]
+    first = next(iter(measurements.values()))
+    table = "; ".join(" | ".join(r) for r in table_rows(measurements))
+    detail = (f"observation (cannot fail): {first['data']} data, width {first['width']} (d = {first['d']}), "
+              f"L = {first['steps']}, eps ladder {first['eps_grid']}, {first['chains']} chains x "
+              f"{first['proposals']} proposals per eps and activation; most efficient eps = the ladder point of "
+              f"largest ESJD per gradient evaluation; SE across independent chains. Columns: "
+              f"{' | '.join(_TABLE_COLUMNS)}. Rows: {table}. Product-target optima for context (no comparison "
+              f"made): kinked {prediction['kinked']:.3f}, smooth {prediction['smooth']:.3f}")
+    headline = parts[3]
+    return Verdict(True, math.nan, headline.measured, headline.se, math.inf, detail,
+                   f"{headline.quantity} (headline; every activation in the parts)", tuple(parts))
+
+
+def plot_table(ax, prediction, measurements):
+    """Test MSE (± SE) against acceptance along the eps ladder, one curve per activation, the
+    most efficient eps marked with a star; the product-target optima as vertical lines."""
+    from relu_hmc import plots
+
+    for (act, m), color in zip(measurements.items(), plots.color_cycle()):
+        acc = [e["value"] for e in m["acceptance_by_eps"]]
+        mse = [e["value"] for e in m["test_mse_by_eps"]]
+        ax.errorbar(acc, mse, xerr=[e["se"] for e in m["acceptance_by_eps"]],
+                    yerr=[e["se"] for e in m["test_mse_by_eps"]], fmt="o-", ms=3, lw=1, capsize=2, color=color,
+                    label=f"{act}: average acceptance {m['average_acceptance']['value']:.2f}")
+        ax.plot([m["acceptance_at_best"]["value"]], [m["test_mse_at_best"]["value"]], "*", ms=11, color=color,
+                markeredgecolor="black")
+    ax.plot([], [], "*", ms=9, color="grey", markeredgecolor="black", label="most efficient eps (ESJD per gradient)")
+    for key, style in (("kinked", ":"), ("smooth", "--")):
+        ax.axvline(prediction[key], color="black", ls=style, lw=0.8,
+                   label=f"product-target optimum, {key} ({prediction[key]:.3f}): context")
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_xlabel("acceptance probability (dimensionless)")
+    ax.set_ylabel("test MSE (standardised target units squared)")
+    ax.legend(fontsize=6, loc="best", framealpha=0.8)
+
+
+register(Claim(
+    id="bnn-real-data/table",
+    statement="Real-data table (diabetes, width 10): per activation the average acceptance over an eps ladder, "
+              "the test MSE, and the test MSE at the most efficient eps.",
+    source="Dinh, Ho, Nguyen, NeurIPS 2024 (arXiv 2410.22065), real-data table (UTKFace there; scikit-learn's "
+           "diabetes here); numerics.bnn_real_data",
+    family="bnn-acceptance",
+    prediction=Task("relu_hmc.claims.bnn_real_data:predict_product_target_optima"),
+    measurements=_tasks,
+    compare=compare_table,
+    plot=plot_table,
+    kind="observation",
+))
