@@ -125,6 +125,12 @@ def budget(name: str) -> dict:
         raise ValueError(f"budget must be one of {sorted(BUDGETS)}, got {name!r}")
     return dict(BUDGETS[name])
 
+
+def law_chain_count(budget: str, width: int) -> int:
+    """Chains of a step-size-law run at `width` (NETWORK_BUDGETS; more for narrow networks)."""
+    cfg = NETWORK_BUDGETS[budget]
+    return max(cfg["law_chains"], cfg["law_chain_units"] // width)
+
 #: Network-level claims (relu_hmc.claims.bnn_networks). Step-size law: one-hidden-layer
 #: networks of widths spanning a factor 16, eps = l d^(-gamma) with l set so that eps =
 #: NETWORK_EPS_REF at d = 49 (width 16): the stability rule eps sqrt(lambda_max) <= 1 at every
@@ -133,17 +139,24 @@ def budget(name: str) -> dict:
 #: sigma'(0), identical random numbers. Control: softplus_beta against relu at one eps.
 #: Shallow against deep (Fig. 3): one and two hidden layers at about the same d, at one eps (T
 #: = 0.02, the law's), with lambda_max measured so the regime of each network is stated.
+#: Chains of the law runs: max(law_chains, law_chain_units // width) (`law_chain_count`). Narrow
+#: networks vary most from chain to chain (crossings per trajectory, seed 7, 8 chains: coefficient
+#: of variation 1.24 at width 4, 0.45 at 16, 0.18 at 64: units that are dead or whose surfaces sit
+#: away from the data differ per chain) and cost least, so they get more chains: at quick budget
+#: 128, 32, 8 chains (widths 4, 16, 64) took the crossing-count exponent's SE from 0.08-0.22 to
+#: 0.05 (seeds 7, 8) for about 2x the cost of these runs.
 NETWORK_EPS_REF: float = 0.0005
 NETWORK_D_REF: int = 49
 NETWORK_BUDGETS = {
-    "quick": {"law_widths": (4, 16, 64), "law_T": 0.01, "law_chains": 8, "law_proposals": 30,
+    "quick": {"law_widths": (4, 16, 64), "law_T": 0.01, "law_chains": 8, "law_chain_units": 512, "law_proposals": 30,
               "law_warmup": 10, "law_descent": 100, "law_activations": ("relu", "sigmoid"),
               "zero_width": 16, "zero_eps": 0.001, "zero_steps": 20, "zero_chains": 8, "zero_proposals": 30,
               "control_width": 10, "control_eps": 0.002, "control_steps": 20, "control_chains": 8,
               "control_proposals": 30, "control_betas": (1.0, 16.0, 256.0),
               "depth_params": (100, 400), "depth_eps": 0.0005, "depth_steps": 40, "depth_chains": 8,
               "depth_proposals": 20},
-    "full": {"law_widths": (4, 8, 16, 32, 64), "law_T": 0.02, "law_chains": 16, "law_proposals": 100,
+    "full": {"law_widths": (4, 8, 16, 32, 64), "law_T": 0.02, "law_chains": 16, "law_chain_units": 1024,
+             "law_proposals": 100,
              "law_warmup": 30, "law_descent": 300, "law_activations": ("relu", "leaky_relu", "sigmoid", "softplus"),
              "zero_width": 20, "zero_eps": 0.001, "zero_steps": 50, "zero_chains": 16, "zero_proposals": 100,
              "control_width": 20, "control_eps": 0.002, "control_steps": 50, "control_chains": 16,
