@@ -147,3 +147,56 @@ def test_an_efficiency_point_is_seeded_and_measures_positive_efficiency():
     assert a == b
     assert 0.3 < np.mean(a["chain_acceptance"]) <= 1.0
     assert np.mean(a["chain_ess_per_gradient"]) > 0
+
+
+# -- figures and run sizes -------------------------------------------------------------------------
+def _draw(plot, prediction, measurements):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    plot(ax, prediction, measurements)
+    fig.canvas.draw()
+    return fig, ax
+
+
+def test_acceptance_bar_figure_legend_does_not_cover_the_bars():
+    """bnn/relu-acceptance-below-sigmoid: the legend box lies above every bar and error bar, even
+    at acceptance 1 (it used to cover them)."""
+    import matplotlib.pyplot as plt
+
+    from relu_hmc.claims.bnn import plot_acceptance, predict_fixed_T_orders
+
+    measurements = {a: {"acceptance": {"value": 0.999, "se": 0.001}} for a in ("relu", "sigmoid")}
+    fig, ax = _draw(plot_acceptance, predict_fixed_T_orders(), measurements)
+    legend = ax.get_legend().get_window_extent()
+    top_of_data = max(p.get_window_extent().y1 for p in ax.patches)
+    top_of_data = max([top_of_data] + [line.get_window_extent().y1 for line in ax.lines if line.get_xydata().size])
+    plt.close(fig)
+    assert legend.y0 > top_of_data
+
+
+def test_table_and_efficiency_figures_mark_the_chosen_points():
+    import matplotlib.pyplot as plt
+
+    prediction = table_claim.predict_product_target_optima()
+    rows = {"relu": bnn_real_data.summarise(_table_point([1.0, 3.0, 2.0], [0.9, 0.6, 0.1], [0.5, 0.42, 0.48]))}
+    fig, ax = _draw(table_claim.plot_table, prediction, rows)
+    stars = [line for line in ax.lines if line.get_marker() == "*" and len(line.get_xdata()) == 1]
+    assert stars and stars[0].get_xdata()[0] == pytest.approx(rows["relu"]["acceptance_at_best"]["value"])
+    plt.close(fig)
+    fig, ax = _draw(eff_claim.plot_optimum, prediction, _efficiency_points(0.56))
+    labels = ax.get_legend_handles_labels()[1]
+    plt.close(fig)
+    assert any(label.startswith("relu: optimum") for label in labels)
+
+
+def test_law_runs_give_narrow_networks_more_chains():
+    from relu_hmc.numerics import bnn_config
+
+    cfg = bnn_config.NETWORK_BUDGETS["quick"]
+    counts = [bnn_config.law_chain_count("quick", w) for w in cfg["law_widths"]]
+    assert counts == sorted(counts, reverse=True) and min(counts) == cfg["law_chains"]
+    assert counts[0] == cfg["law_chain_units"] // cfg["law_widths"][0]
