@@ -201,3 +201,22 @@ def test_law_runs_give_narrow_networks_more_chains():
     counts = [bnn_config.law_chain_count("quick", w) for w in cfg["law_widths"]]
     assert counts == sorted(counts, reverse=True) and min(counts) == cfg["law_chains"]
     assert counts[0] == cfg["law_chain_units"] // cfg["law_widths"][0]
+
+
+@pytest.mark.slow
+def test_network_ess_agrees_with_arviz():
+    """The ESS behind the efficiency curve (split-chain Geyer, `split_ess`) against ArviZ's
+    ess(method="mean") (the same split-chain Geyer estimator; the implementations differ in the
+    truncation of the autocorrelation sum, as in tests/test_efficiency.py, hence 10%) on predictive
+    draws of a ReLU network, per chain and test point."""
+    arviz = pytest.importorskip("arviz")
+
+    model = bnn.make_bnn("relu", 10, 1)
+    run = bnn_hmc.run_hmc(model, 0.002, 25, 300, 4, n_chains=4, warmup=20, record_draws=True)
+    draws = run.draws_prediction[:, :, ::25, 0]
+    for c in range(draws.shape[1]):
+        for j in range(draws.shape[2]):
+            x = draws[:, c, j]
+            if np.ptp(x) > 0:
+                assert bnn_efficiency.split_ess(x) == pytest.approx(float(arviz.ess(x[None, :], method="mean")),
+                                                                     rel=0.10)
