@@ -92,9 +92,6 @@ BUDGETS = {
         "decomp_eps_grid": (2.5e-5, 5e-5, 1e-4, 2e-4, 4e-4), "decomp_T": 0.02, "decomp_momenta": 20,
         # claim: ReLU acceptance below sigmoid's at equal eps and L
         "claim_eps": 0.002, "claim_steps": 20,
-        # real-data table
-        "real_data": "diabetes", "real_eps_grid": (0.005, 0.01, 0.02), "real_steps": 20,
-        "real_activations": ("relu", "leaky_relu", "sigmoid", "tanh"),
     },
     "full": {
         "width": 20,
@@ -118,8 +115,6 @@ BUDGETS = {
         "decomp_eps": 0.001, "decomp_steps": 20, "decomp_trajectories": 2000,
         "decomp_eps_grid": (1.25e-5, 2.5e-5, 5e-5, 1e-4, 2e-4), "decomp_T": 0.02, "decomp_momenta": 64,
         "claim_eps": 0.002, "claim_steps": 20,
-        "real_data": "diabetes", "real_eps_grid": (0.005, 0.01, 0.015, 0.02, 0.03), "real_steps": 20,
-        "real_activations": ACTIVATIONS,
     },
 }
 
@@ -130,6 +125,12 @@ def budget(name: str) -> dict:
         raise ValueError(f"budget must be one of {sorted(BUDGETS)}, got {name!r}")
     return dict(BUDGETS[name])
 
+
+def law_chain_count(budget: str, width: int) -> int:
+    """Chains of a step-size-law run at `width` (NETWORK_BUDGETS; more for narrow networks)."""
+    cfg = NETWORK_BUDGETS[budget]
+    return max(cfg["law_chains"], cfg["law_chain_units"] // width)
+
 #: Network-level claims (relu_hmc.claims.bnn_networks). Step-size law: one-hidden-layer
 #: networks of widths spanning a factor 16, eps = l d^(-gamma) with l set so that eps =
 #: NETWORK_EPS_REF at d = 49 (width 16): the stability rule eps sqrt(lambda_max) <= 1 at every
@@ -138,21 +139,62 @@ def budget(name: str) -> dict:
 #: sigma'(0), identical random numbers. Control: softplus_beta against relu at one eps.
 #: Shallow against deep (Fig. 3): one and two hidden layers at about the same d, at one eps (T
 #: = 0.02, the law's), with lambda_max measured so the regime of each network is stated.
+#: Chains of the law runs: max(law_chains, law_chain_units // width) (`law_chain_count`). Narrow
+#: networks vary most from chain to chain (crossings per trajectory, seed 7, 8 chains: coefficient
+#: of variation 1.24 at width 4, 0.45 at 16, 0.18 at 64: units that are dead or whose surfaces sit
+#: away from the data differ per chain) and cost least, so they get more chains: at quick budget
+#: 128, 32, 8 chains (widths 4, 16, 64) took the crossing-count exponent's SE from 0.08-0.22 to
+#: 0.05 (seeds 7, 8) for about 2x the cost of these runs.
 NETWORK_EPS_REF: float = 0.0005
 NETWORK_D_REF: int = 49
 NETWORK_BUDGETS = {
-    "quick": {"law_widths": (4, 16, 64), "law_T": 0.01, "law_chains": 8, "law_proposals": 30,
+    "quick": {"law_widths": (4, 16, 64), "law_T": 0.01, "law_chains": 8, "law_chain_units": 512, "law_proposals": 30,
               "law_warmup": 10, "law_descent": 100, "law_activations": ("relu", "sigmoid"),
               "zero_width": 16, "zero_eps": 0.001, "zero_steps": 20, "zero_chains": 8, "zero_proposals": 30,
               "control_width": 10, "control_eps": 0.002, "control_steps": 20, "control_chains": 8,
               "control_proposals": 30, "control_betas": (1.0, 16.0, 256.0),
               "depth_params": (100, 400), "depth_eps": 0.0005, "depth_steps": 40, "depth_chains": 8,
               "depth_proposals": 20},
-    "full": {"law_widths": (4, 8, 16, 32, 64), "law_T": 0.02, "law_chains": 16, "law_proposals": 100,
+    "full": {"law_widths": (4, 8, 16, 32, 64), "law_T": 0.02, "law_chains": 16, "law_chain_units": 1024,
+             "law_proposals": 100,
              "law_warmup": 30, "law_descent": 300, "law_activations": ("relu", "leaky_relu", "sigmoid", "softplus"),
              "zero_width": 20, "zero_eps": 0.001, "zero_steps": 50, "zero_chains": 16, "zero_proposals": 100,
              "control_width": 20, "control_eps": 0.002, "control_steps": 50, "control_chains": 16,
              "control_proposals": 100, "control_betas": (1.0, 4.0, 16.0, 64.0, 256.0),
              "depth_params": (100, 400, 800), "depth_eps": 0.0005, "depth_steps": 40, "depth_chains": 8,
              "depth_proposals": 50},
+}
+
+#: The real-data table (numerics.bnn_real_data, relu_hmc.claims.bnn_real_data): width-10
+#: networks on the diabetes set, L = 20 at every eps of a ladder with ratio sqrt(2). The
+#: ladder was placed after a pilot (12 chains x 30 proposals, seed 1): ReLU, leaky ReLU and
+#: softplus accept ~0.9 at eps = 0.01 and ~0.1-0.2 at 0.02; sigmoid and tanh ~0.94 at 0.02 and
+#: ~0.5-0.65 at 0.04; every activation accepts 0 at 0.08. So the ladder brackets every
+#: activation's efficiency maximum from both sides. Quick: the diabetes network is the costliest
+#: in the suite per step (332 training points), so 4 activations x 10 chains (about 10 s on one
+#: core); softplus and gelu join at the full budget.
+REAL_DATA_BUDGETS = {
+    "quick": {"data": "diabetes", "width": 10, "steps": 20, "chains": 10, "proposals": 20,
+              "eps_grid": (0.01, 0.014, 0.02, 0.028, 0.04, 0.057),
+              "activations": ("relu", "leaky_relu", "sigmoid", "tanh")},
+    "full": {"data": "diabetes", "width": 10, "steps": 20, "chains": 16, "proposals": 150,
+             "eps_grid": (0.005, 0.007, 0.01, 0.014, 0.02, 0.028, 0.04, 0.057),
+             "activations": ("relu", "leaky_relu", "softplus", "gelu", "sigmoid", "tanh")},
+}
+
+#: Efficiency against acceptance (numerics.bnn_efficiency, relu_hmc.claims.bnn_efficiency):
+#: width-10 networks on the synthetic set, trajectory time T fixed (L = round(T / eps)), eps
+#: ladders with ratio 2^(1/3) per activation. Pilot (8 chains x 300 proposals, T = 0.05, one
+#: ladder 0.001 .. 0.01 with ratio 1.6): ReLU accepted 0.80 at eps = 0.0025 and 0.05 at 0.004,
+#: its ESS per gradient peaking at 0.0025; sigmoid accepted 0.94 at 0.004, 0.85 at 0.0063 and
+#: 0.07 at 0.01, peaking at 0.004-0.0063. Each ladder brackets its activation's peak.
+EFFICIENCY_BUDGETS = {
+    "quick": {"width": 10, "T": 0.05, "chains": 8, "proposals": 300, "warmup": 20, "test_points": 5,
+              "eps_grids": {"relu": (0.0016, 0.002, 0.0025, 0.0032, 0.004),
+                            "sigmoid": (0.004, 0.005, 0.0063, 0.008, 0.01)}},
+    "full": {"width": 10, "T": 0.05, "chains": 16, "proposals": 1500, "warmup": 100, "test_points": 9,
+             "eps_grids": {"relu": (0.00126, 0.0016, 0.002, 0.0025, 0.0032, 0.004),
+                           "leaky_relu": (0.00126, 0.0016, 0.002, 0.0025, 0.0032, 0.004),
+                           "sigmoid": (0.0032, 0.004, 0.005, 0.0063, 0.008, 0.01),
+                           "tanh": (0.0032, 0.004, 0.005, 0.0063, 0.008, 0.01)}},
 }

@@ -24,7 +24,7 @@ Experiments (names as in the report):
 - `crossing_decomposition`: the share of the energy-error variance of ReLU trajectories
   explained by the predicted crossing contributions at one eps (derivation in `numerics.bnn`),
   and the orders in eps of the crossing part and of the remainder on a fixed-T ladder;
-- `real_data_table`: average acceptance, average test MSE, MSE at the best acceptance.
+- the real-data table lives in `numerics.bnn_real_data` (`run_all` includes it).
 """
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ import functools
 import numpy as np
 
 from relu_hmc.numerics import bnn, bnn_config, bnn_crossings, bnn_data, bnn_hmc
-from relu_hmc.numerics.estimators import Estimate, acceptance_probability, bootstrap_estimate, mean_estimate
+from relu_hmc.numerics.estimators import acceptance_probability, bootstrap_estimate, mean_estimate
 from relu_hmc.numerics.orders import order_summary
 
 
@@ -306,35 +306,10 @@ def crossing_decomposition(activation: str, cfg: dict, seed: int = bnn_config.SE
     }
 
 
-# -- real data ------------------------------------------------------------------------------
-def real_data_table(cfg: dict, seed: int = bnn_config.SEED) -> dict:
-    """Per activation over the eps grid: average acceptance, average test MSE (pooled
-    posterior-predictive mean), and the MSE at the eps with the highest acceptance."""
-    name = cfg["real_data"]
-    table = {}
-    for act in cfg["real_activations"]:
-        rows = [acceptance_run(act, cfg["width"], 1, name, e, cfg["real_steps"], cfg, seed)
-                for e in cfg["real_eps_grid"]]
-        acc = np.array([r["acceptance"]["value"] for r in rows])
-        acc_se = np.array([r["acceptance"]["se"] for r in rows])
-        mse = np.array([r["test_mse_pooled"]["value"] for r in rows])
-        mse_se = np.array([r["test_mse_pooled"]["se"] for r in rows])
-        best = int(np.argmax(acc))
-        table[act] = {
-            "rows": rows,
-            "average_acceptance": Estimate(float(acc.mean()), float(np.sqrt((acc_se ** 2).sum()) / acc.size)).as_dict(),
-            "average_mse": Estimate(float(mse.mean()), float(np.sqrt((mse_se ** 2).sum()) / mse.size)).as_dict(),
-            "mse_at_best_acceptance": Estimate(float(mse[best]), float(mse_se[best])).as_dict(),
-            "best_acceptance_eps": rows[best]["eps"],
-        }
-    return {"data": name, "eps_grid": list(cfg["real_eps_grid"]), "steps": cfg["real_steps"],
-            "note": ("UTKFace (the paper's real data set) needs a download that this environment "
-                     "cannot make; scikit-learn's bundled diabetes regression set stands in."),
-            "table": table}
-
-
 def run_all(budget: str = "quick", seed: int = bnn_config.SEED) -> dict:
     """Every BNN experiment at one budget: the input of `relu_hmc.plots_bnn`."""
+    from relu_hmc.numerics import bnn_real_data  # it imports this module
+
     cfg = bnn_config.budget(budget)
     return {
         "budget": budget, "settings": cfg,
@@ -342,5 +317,6 @@ def run_all(budget: str = "quick", seed: int = bnn_config.SEED) -> dict:
         "sweeps": acceptance_sweeps(cfg, seed),
         "orders": {a: energy_orders(a, cfg, seed) for a in ("relu", "softplus", "sigmoid")},
         "decomposition": {a: crossing_decomposition(a, cfg, seed) for a in ("relu", "leaky_relu")},
-        "real_data": real_data_table(cfg, seed),
+        "real_data": {a: bnn_real_data.summarise(bnn_real_data.real_data_point(a, budget, seed), seed)
+                      for a in bnn_config.REAL_DATA_BUDGETS[budget]["activations"]},
     }

@@ -28,7 +28,11 @@ class BNNRun:
     With run_hmc(attribute=True): smooth, rest (n_proposals, n_chains), the smooth trapezoid
     part S and the remainder R of dH = B + S + C + R (numerics.bnn_stiffness.attribute; B is
     `boundary`, C is `predicted`). With run_hmc(keep_states=K): states (K, n_chains, d), the
-    chains' positions at the start of K proposals evenly spaced over the run.
+    chains' positions at the start of K proposals evenly spaced over the run. With
+    run_hmc(record_draws=True) (regression data with test inputs): draws_prediction
+    (n_proposals, n_chains, n_test, k), the network's output at the test inputs after each
+    proposal, and draws_potential (n_proposals, n_chains), U after each proposal: the draws whose
+    autocorrelation gives effective sample sizes (numerics.bnn_efficiency).
     """
 
     energy_error: np.ndarray
@@ -46,6 +50,8 @@ class BNNRun:
     smooth: np.ndarray | None = None
     rest: np.ndarray | None = None
     states: np.ndarray | None = None
+    draws_prediction: np.ndarray | None = None
+    draws_potential: np.ndarray | None = None
 
     def chain_acceptance(self) -> np.ndarray:
         """Mean acceptance probability of each chain (independent units for standard errors)."""
@@ -77,7 +83,7 @@ def initial_states(model: BNN, n_chains: int, rng, descent_steps: int | None = N
 @single_blas_thread
 def run_hmc(model: BNN, eps: float, n_steps: int, n_proposals: int, seed, *, n_chains: int = 8,
             warmup: int = 20, q0: np.ndarray | None = None, progress: bool = False,
-            attribute: bool = False, keep_states: int = 0) -> BNNRun:
+            attribute: bool = False, keep_states: int = 0, record_draws: bool = False) -> BNNRun:
     """HMC with full momentum refreshment on the posterior of `model`.
 
     RNG discipline (one Generator): the prior draw of the starts (unless q0 is given), then
@@ -102,6 +108,10 @@ def run_hmc(model: BNN, eps: float, n_steps: int, n_proposals: int, seed, *, n_c
     smooth, rest = (np.empty(shape), np.empty(shape)) if attribute else (None, None)
     states = np.empty((keep_states, n_chains, model.d)) if keep_states else None
     x_test = model.data.x_test
+    if record_draws and (x_test is None or model.data.task != "regression"):
+        raise ValueError("record_draws needs regression data with test inputs")
+    draws_prediction = np.empty((n_proposals, n_chains, x_test.shape[0], model.data.n_out)) if record_draws else None
+    draws_potential = np.empty(shape) if record_draws else None
     pred_sum = None
     ev = model.evaluate(q)
     for i in range(-warmup, n_proposals):
@@ -125,6 +135,8 @@ def run_hmc(model: BNN, eps: float, n_steps: int, n_proposals: int, seed, *, n_c
             if x_test is not None and model.data.task == "regression":
                 f = model.predict(new_q, x_test)
                 pred_sum = f if pred_sum is None else pred_sum + f
+                if record_draws:
+                    draws_prediction[i], draws_potential[i] = f, ev.u
         q = new_q
         if progress and (i + 1) % max(1, n_proposals // 10) == 0:
             print(f"\r  bnn hmc: {i + 1}/{n_proposals}", end="", file=sys.stderr, flush=True)
@@ -132,4 +144,5 @@ def run_hmc(model: BNN, eps: float, n_steps: int, n_proposals: int, seed, *, n_c
         print(file=sys.stderr)
     pred_mean = None if pred_sum is None else pred_sum / n_proposals
     return BNNRun(energy, accept_prob, accepted, crossings, predicted, boundary, jump2, q,
-                  pred_mean, eps, n_steps, n_proposals * n_steps, smooth, rest, states)
+                  pred_mean, eps, n_steps, n_proposals * n_steps, smooth, rest, states, draws_prediction,
+                  draws_potential)

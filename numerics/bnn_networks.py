@@ -40,7 +40,7 @@ def step_size_law_run(activation: str, width: int, gamma: float, budget: str, se
     model = bnn.make_bnn(activation, width, 1)
     eps = schedule_step(model.d, gamma)
     n_steps = max(1, int(round(cfg["law_T"] / eps)))
-    q0 = bnn_hmc.initial_states(model, cfg["law_chains"], rng, cfg["law_descent"])
+    q0 = bnn_hmc.initial_states(model, bnn_config.law_chain_count(budget, width), rng, cfg["law_descent"])
     run = bnn_hmc.run_hmc(model, eps, n_steps, cfg["law_proposals"], rng, warmup=cfg["law_warmup"], q0=q0,
                           keep_states=2)
     stiff = bnn_stiffness.state_stiffness(model, run.states, eps, rng, 30)

@@ -257,8 +257,11 @@ def plot_acceptance(ax, prediction, measurements):
                                f"< smooth {prediction['smooth']:g} (no acceptance level predicted)")
     ax.set_xlabel("network activation")
     ax.set_ylabel("acceptance probability (dimensionless)")
-    ax.set_ylim(0, 1.05)
-    ax.legend(fontsize=6)
+    # the legend sits in a band above acceptance 1, where no bar or error bar can reach
+    ax.set_ylim(0, 1.4)
+    ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
+    ax.axhline(1.0, color="grey", lw=0.6)
+    ax.legend(fontsize=6, loc="upper center")
 
 
 def _tasks(fn: str, activations, label_prefix=""):
