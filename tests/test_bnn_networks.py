@@ -105,7 +105,7 @@ def test_observations_are_registered_as_observations():
     registered = {c.id: c for c in all_claims()}
     assert registered["bnn-network/relu-step-size-law"].kind == "observation"
     assert registered["bnn-network/relu-derivative-at-zero"].kind == "claim"
-    assert registered["bnn-network/relu-crossing-count"].kind == "claim"
+    assert registered["bnn-network/relu-crossing-count"].kind == "observation"
     assert registered["bnn-network/smooth-step-size-law"].kind == "observation"
     assert registered["bnn-network/softplus-beta-control"].kind == "observation"
 

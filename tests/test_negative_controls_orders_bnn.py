@@ -26,16 +26,12 @@ ORDER_KEYS = {
     "bnn/crossing-decomposition": ["remainder_order"],
 }
 TARGET_RESOLUTION = 0.1
-#: claims that are not orders (no 10% target): claim id -> prediction keys, controlled the same way
-NETWORK_KEYS = {
-    "bnn-network/relu-crossing-count": ["count_exponent"],
-}
 
 
 @pytest.fixture(scope="module")
 def measured():
     """Real quick-budget results of these claims (run once for this module, seed 5)."""
-    claims = [c for c in all_claims() if c.id in ORDER_KEYS or c.id in NETWORK_KEYS or c.id == "audit/toolkit-leapfrog"]
+    claims = [c for c in all_claims() if c.id in ORDER_KEYS or c.id == "audit/toolkit-leapfrog"]
     suite = run_suite(claims, budget="quick", seed=5, progress_stream=None)
     return {r.claim.id: r for r in suite.results}
 
@@ -72,19 +68,6 @@ def test_prediction_off_by_twice_the_resolution_fails(measured, claim_id):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("claim_id", sorted(NETWORK_KEYS))
-def test_network_prediction_off_by_twice_the_resolution_fails(measured, claim_id):
-    result = measured[claim_id]
-    assert result.verdict.passed, f"{claim_id} should pass with the true prediction: {result.verdict.detail}"
-    for key in NETWORK_KEYS[claim_id]:
-        resolution = max(p.resolution for p in parts_using(result, key))
-        for sign in (+1, -1):
-            wrong = copy.deepcopy(result.prediction)
-            wrong[key] = wrong[key] * (1 + sign * 2 * resolution)
-            assert not result.claim.evaluate(wrong, result.measurements).passed, (claim_id, key, wrong[key])
-
-
-@pytest.mark.slow
 def test_audit_parts_reject_a_prediction_off_by_twice_their_resolution(measured):
     """The audit judges inside its measurement (relu_hmc.audit), so each part is re-judged here
     with its own stated tolerance: |measured - predicted (1 +- 2 resolution)| must exceed it.
@@ -106,6 +89,8 @@ def test_every_order_and_bnn_claim_has_a_negative_control():
     # the wrong-formula case of tests/test_negative_controls.py
     assert own - {"crossing-step/exact-formula"} <= set(ORDER_KEYS)
     # bnn-network/relu-derivative-at-zero predicts a difference of exactly 0: its control is the
-    # wrong-kernel case of tests/test_bnn_networks.py
+    # wrong-kernel case of tests/test_bnn_networks.py. The other network laws are observations (the
+    # crossing count's exponent was refuted at the full budget); a new network claim needs its
+    # control here.
     network = {c.id for c in all_claims() if c.id.startswith("bnn-network/") and c.kind == "claim"}
-    assert network - {"bnn-network/relu-derivative-at-zero"} <= set(NETWORK_KEYS)
+    assert network == {"bnn-network/relu-derivative-at-zero"}
