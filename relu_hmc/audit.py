@@ -174,7 +174,7 @@ def identify(step, local_orders: dict[str, OrderMeasurement], seed) -> dict:
         n = builtin_coefficient(name, measure.SMOOTH_POTENTIALS[0])[0]
         measured = all(math.isfinite(m.allowance) for m in local_orders.values())
         order_parts = [within(n, m.value, m.estimate.se, quantity=pot, bias=m.allowance,
-                              bias_reason="truncation bound of the extrapolated slope + its bootstrap SE")
+                              bias_reason="half-grid truncation bound of the fitted slope + its SE")
                        for pot, m in local_orders.items()] if measured else []
         if not (measured and all(v.passed for v in order_parts)):
             candidates[name] = {"order": n, "passed": False,
