@@ -12,9 +12,10 @@ matrix); the audit is a test of such steps.
 
 What is measured (no theory here: `relu_hmc.audit` joins these numbers to theory/):
 
-- orders: the exponent k of E|dH| ~ eps^k (`numerics.energy_orders.energy_error_order`:
-  Richardson-extrapolated log-log slopes on a halving ladder, paired bootstrap, a bound on
-  the remaining truncation error). Local (one step) and global (fixed time T, L = T / eps steps) errors, from stationary
+- orders: the exponent k of E|dH| ~ eps^k (`numerics.energy_orders.energy_error_order`,
+  method "half_grid": the log-log slope over the finest rungs of a halving ladder, paired
+  bootstrap, and the generic half-grid truncation bound with its own SE; kinked global
+  errors: the regression method). Local (one step) and global (fixed time T, L = T / eps steps) errors, from stationary
   starts; for kinked potentials also `crossing` steps, started a fixed fraction of a step
   before a kink (q = b - theta eps p), so that every step of the ladder crosses it.
 - `consistency_order`: the order of the one-step defect against the Hamiltonian vector field
@@ -169,7 +170,8 @@ def local_order(step, potential_name: str, *, n_points: int = 512, seed=0,
     rng = rng_from(seed)
     q, p = stationary_points(potential, n_points, rng)
     errors = local_energy_errors(step, potential, q, p, eps_values)
-    return energy_error_order(errors, eps_values, rng, energy_scale=float(np.max(energy(potential, q, p))))
+    return energy_error_order(errors, eps_values, rng, energy_scale=float(np.max(energy(potential, q, p))),
+                              method="half_grid")
 
 
 def consistency_order(step, potential_name: str, *, n_points: int = 256, seed=0,
@@ -187,7 +189,7 @@ def consistency_order(step, potential_name: str, *, n_points: int = 256, seed=0,
         q1, p1 = step(q, p, eps, potential.grad)
         columns.append(np.abs(q1 - q - eps * p) + np.abs(p1 - p + eps * potential.grad(q)))
     return energy_error_order(np.column_stack(columns), eps_values, rng,
-                              energy_scale=float(np.max(np.abs(q) + np.abs(p))))
+                              energy_scale=float(np.max(np.abs(q) + np.abs(p))), method="half_grid")
 
 
 def crossing_order(step, potential_name: str, *, n_points: int = 512, seed=0,
@@ -198,7 +200,7 @@ def crossing_order(step, potential_name: str, *, n_points: int = 512, seed=0,
     points = crossing_points(potential, n_points, rng)
     errors = local_energy_errors(step, potential, points.q, points.p, eps_values)
     scale = float(np.max(energy(potential, points.q(max(eps_values)), points.p)))
-    return energy_error_order(errors, eps_values, rng, energy_scale=scale)
+    return energy_error_order(errors, eps_values, rng, energy_scale=scale, method="half_grid")
 
 
 def global_order(step, potential_name: str, *, n_points: int | None = None, seed=0, T: float = GLOBAL_T,
@@ -208,7 +210,7 @@ def global_order(step, potential_name: str, *, n_points: int | None = None, seed
 
     Kinked potentials use the regression method and, by default, 16384 points (their errors
     are noisier, and the truncation allowance carries its own bootstrap SE: with 4096 points
-    the tolerance reached 0.0996 of the order 1 at seed 8); smooth ones Richardson and 512."""
+    the tolerance reached 0.0996 of the order 1 at seed 8); smooth ones "half_grid" and 512."""
     potential = test_potential(potential_name)
     kinked = potential.is_kinked
     n_points = n_points or (16384 if kinked else 512)
@@ -216,7 +218,7 @@ def global_order(step, potential_name: str, *, n_points: int | None = None, seed
     q, p = stationary_points(potential, n_points, rng)
     errors, eps = global_energy_errors(step, potential, q, p, T, n_steps_values)
     return energy_error_order(errors, eps, rng, energy_scale=float(np.max(energy(potential, q, p))),
-                              method="fit" if kinked else "richardson")
+                              method="fit" if kinked else "half_grid")
 
 
 # --------------------------------------------------------------------------------------------

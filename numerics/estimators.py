@@ -373,3 +373,22 @@ def richardson_weights(h, powers) -> np.ndarray:
     every A(h_j) is off by at most delta_j (round-off) the value is off by at most sum |w_j| delta_j."""
     h = np.asarray(h, dtype=np.float64)
     return np.asarray(richardson(h, np.eye(h.size), powers).value)
+
+
+def stationary_acceptance_estimate(energy_error) -> Estimate:
+    """E min(1, e^-dH) of proposals started in stationarity, by its conditional expectation
+    given |dH|: the mean of 2 / (1 + e^|dH|), with SE s / sqrt(n) (independent proposals).
+
+    For a proposal map that is volume preserving and reversible under a momentum flip F with
+    H o F = H (leapfrog HMC, MALA, RWM with a symmetric increment), started from (q, p) ~
+    e^-H exactly, the law of dH obeys the fluctuation relation p(-x) = e^-x p(x) (Crooks,
+    J. Stat. Phys. 90, 1998; for HMC: Neal, Handbook of MCMC, 2011, sec. 5.3.2: E e^-dH = 1).
+    Given |dH| = u, dH = u with probability 1 / (1 + e^-u) and -u with e^-u / (1 + e^-u), so
+    E[min(1, e^-dH) | |dH| = u] = 2 e^-u / (1 + e^-u) = 2 / (1 + e^u): the same mean as
+    `acceptance_probability`, with a smaller variance (Rao-Blackwell; about 4x smaller when dH
+    is small). Not valid for non-stationary starts. Non-finite dH counts as rejected (0), the
+    rule of `acceptance_probability`."""
+    dh = np.asarray(energy_error, dtype=np.float64).ravel()
+    with np.errstate(over="ignore", invalid="ignore"):
+        conditional = np.where(np.isfinite(dh), 2.0 / (1.0 + np.exp(np.abs(dh))), 0.0)
+    return mean_estimate(conditional)

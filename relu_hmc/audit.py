@@ -20,8 +20,11 @@ preserving (symplectic); any order will do (Neal 2011, Handbook of MCMC ch. 5, s
 
 Order checks are one-sided, measured + (Z SE + truncation bound) >= the minimum order, with
 Z = 4 (the suite's convention), SE from a paired bootstrap over test points and the bound
-from the Richardson extrapolation of the slope; every measured order carries its tolerance
-(the resolution of the order, <= 0.1 on the test ladders for a valid integrator).
+`estimators.half_grid_truncation_slack` of the fitted slope (one correction term a eps^r,
+r >= 1, with its own SE; numerics.energy_orders "half_grid"), as the order claims use; the
+kinked global order keeps its regression fit (numerics.audit.global_order); every measured
+order carries its tolerance (the resolution of the order, <= 0.1 on the test ladders for a
+valid integrator).
 
 The report also names the built-in splitting (relu_hmc.splittings) whose error coefficients
 the step has, if any (`identify`): for each built-in of local order n (theory.splitting),
@@ -171,7 +174,7 @@ def identify(step, local_orders: dict[str, OrderMeasurement], seed) -> dict:
         n = builtin_coefficient(name, measure.SMOOTH_POTENTIALS[0])[0]
         measured = all(math.isfinite(m.allowance) for m in local_orders.values())
         order_parts = [within(n, m.value, m.estimate.se, quantity=pot, bias=m.allowance,
-                              bias_reason="truncation bound of the extrapolated slope + its bootstrap SE")
+                              bias_reason="half-grid truncation bound of the fitted slope + its SE")
                        for pot, m in local_orders.items()] if measured else []
         if not (measured and all(v.passed for v in order_parts)):
             candidates[name] = {"order": n, "passed": False,
@@ -256,6 +259,44 @@ def _part_text(key: str, v: Verdict) -> str:
                 f"(rounding + truncation bound there {v.tolerance:.3g})")
     return (f"{mark} {v.quantity}: order {_fmt(v.measured)} ± {v.se:.2g} (SE), tolerance {_fmt(v.tolerance)}, "
             f"needs >= {v.predicted:g}")
+
+
+# --------------------------------------------------------------------------------------------
+# figure
+
+
+def plot_orders(ax, prediction: dict, measurements: dict, bug_orders: dict | None = None) -> None:
+    """Each order check of an audit report (measurements["audit"], `AuditReport.as_dict`): the
+    measured order with its SE (thick) and its tolerance Z SE + truncation bound + its SE (thin),
+    next to theory's minimum order of a consistent method (prediction[property]; the check is
+    one-sided: measured + tolerance >= minimum) and, if given, an erroneous method's own orders
+    (`bug_orders`: property -> order the measurement must match)."""
+    from relu_hmc import plots
+
+    rows = [(key, pot, v) for key, by_pot in measurements["audit"]["orders"].items() for pot, v in by_pot.items()]
+    x = np.arange(len(rows), dtype=float)
+
+    def number(v, name):
+        return math.nan if v.get(name) is None else float(v[name])
+
+    order = np.array([number(v, "order") for _, _, v in rows])
+    se = np.nan_to_num([number(v, "se") for _, _, v in rows])
+    tolerance = np.nan_to_num([number(v, "tolerance") for _, _, v in rows])
+    ax.errorbar(x, order, yerr=tolerance, fmt="none", elinewidth=0.8, capsize=4, color="tab:blue",
+                label=f"tolerance: {Z:g} SE + truncation bound + its SE")
+    ax.errorbar(x, order, yerr=se, label="measured order (± SE)", color="tab:blue", **plots.MEASURED_STYLE)
+    ax.scatter(x, [prediction[key] for key, _, _ in rows], marker="_", s=260, linewidths=2.0,
+               color=plots.THEORY_COLOR, zorder=4, label="theory: minimum order of a consistent method (>=)")
+    if bug_orders:
+        hit = [i for i, (key, _, _) in enumerate(rows) if key in bug_orders]
+        ax.scatter(x[hit], [bug_orders[rows[i][0]] for i in hit], marker="x", s=40, color="tab:red", zorder=4,
+                   label="the bug's own order (must match)")
+    ax.set_xticks(x, [f"{key.replace('_order', '').replace('_', ' ')}\n{pot}" for key, pot, _ in rows],
+                  fontsize=5.5, rotation=35, ha="right")
+    ax.set_ylabel("order k of E|error| ~ eps^k (dimensionless)")
+    lo, hi = ax.get_ylim()
+    ax.set_ylim(lo, hi + 0.45 * (hi - lo))  # headroom for the legend above the points
+    ax.legend(fontsize=6, loc="upper left")
 
 
 # --------------------------------------------------------------------------------------------

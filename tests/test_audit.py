@@ -172,3 +172,42 @@ def test_order_measurement_recovers_known_powers():
         m = energy_error_order(c * eps**k * (1 + eps), eps, 5)
         assert abs(m.value - k) <= 4 * m.estimate.se + m.allowance
         assert m.systematic_se > 0 and m.allowance == m.systematic + m.systematic_se
+
+
+def test_half_grid_order_bound_covers_a_correction_term_and_rejects_an_order_off_by_twice_its_tolerance():
+    """The audit's method: the slope over the finest rungs with the generic half-grid truncation
+    bound (one correction term a eps^r, r >= 1). Under that model, C eps^k exp(a eps^r), the bound
+    (with its SE) covers the bias of the fitted slope, and an order moved by twice the tolerance is
+    outside it."""
+    rng = np.random.default_rng(7)
+    eps = np.array(measure.LOCAL_EPS)
+    for k, a, r in ((1.0, 4.0, 1.0), (3.0, -2.0, 1.0), (5.0, -30.0, 2.0), (3.0, 5.0, 1.5)):
+        c = rng.lognormal(size=(400, 1))
+        m = energy_error_order(c * eps**k * np.exp(a * eps**r), eps, 5, method="half_grid")
+        tolerance = 4 * m.estimate.se + m.allowance
+        # at r = 1 the bound is exact (equality up to rounding)
+        assert abs(m.value - k) <= tolerance * (1 + 1e-9) and tolerance <= 0.1, (k, m.value, tolerance)
+        assert m.systematic > 0 and m.systematic_se >= 0
+        if r > 1:  # (at r = 1 the bias sits exactly on the bound, so k +- 2 tolerance can tie)
+            for wrong in (k + 2 * tolerance, k - 2 * tolerance):
+                assert abs(m.value - wrong) > tolerance
+        assert len(m.pair_slopes) == eps.size - 1  # every rung is still reported
+
+
+def test_audit_figure_draws_theory_minimum_orders_from_the_prediction():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from relu_hmc.audit import plot_orders
+
+    measurements = {"audit": report("half_kicks").as_dict()}
+    prediction = {key: 7.0 for key in predicted_orders()}  # not the audit's own minimums
+    fig, ax = plt.subplots()
+    plot_orders(ax, prediction, measurements, bug_orders={"smooth_local_order": 1.0})
+    labels = ax.get_legend_handles_labels()[1]
+    theory = next(c for c in ax.collections if c.get_label().startswith("theory"))
+    plt.close(fig)
+    assert np.all(theory.get_offsets()[:, 1] == 7.0)
+    assert "the bug's own order (must match)" in labels

@@ -49,6 +49,8 @@ def test_listed_by_cli():
     kinds = {line.split()[0]: line.split()[1] for line in out.splitlines() if line.strip()}
     assert kinds["step-size-exponent/variance-linear-in-d"] == "observation"
     assert kinds["optimal-acceptance/kinked-below-smooth"] == "observation"
+    # theory's finite-d ESJD curve has no bound on its own error: reported, not judged
+    assert kinds["optimal-acceptance/smooth-esjd"] == kinds["optimal-acceptance/kinked-esjd"] == "observation"
     assert kinds["sigma0/laplace"] == kinds["optimal-acceptance/kinked"] == "claim"
 
 
@@ -134,17 +136,75 @@ def test_variance_in_d_negative_control():
 
 @pytest.mark.slow
 def test_holder_negative_control():
-    """Sigma_0 four times theory's must fail the acceptance limit (real theory prediction, a small
-    real ladder d = 4^3, 8^3, 16^3 at l = 1)."""
+    """The acceptance limit moved by twice the claim's resolution must fail, and so must Sigma_0
+    four times theory's (real theory prediction, a small real ladder d = 4^3, 8^3, 16^3 at l = 1,
+    acceptance by its conditional expectation given |dH|)."""
+    from relu_hmc.claims.acceptance import measure_acceptance_point
     from relu_hmc.theory.acceptance import acceptance_limit
 
     claim = _claims()["acceptance-limit/holder"]
     prediction = claim.prediction.run()
-    meas = {f"d={n ** 3}": M.energy_error_moments(HOLDER, n ** 3, 1.0 / n, n, 3000, seed=5) for n in (4, 8, 16)}
-    assert claim.evaluate(prediction, meas).passed
+    meas = {f"d={n ** 3}": measure_acceptance_point(HOLDER, n ** 3, 1.0 / n, n, count, seed=5)
+            for n, count in ((4, 8000), (8, 7000), (16, 1600))}
+    verdict = claim.evaluate(prediction, meas)
+    assert verdict.passed, verdict.detail
+    for sign in (+1, -1):
+        moved = dict(prediction, acceptance=prediction["acceptance"] * (1 + sign * 2 * verdict.resolution))
+        assert not claim.evaluate(moved, meas).passed
     wrong = dict(prediction, sigma0=4 * prediction["sigma0"], sigma=4 * prediction["sigma"])
     wrong["acceptance"] = float(acceptance_limit(wrong["sigma"]))
     assert not claim.evaluate(wrong, meas).passed
+
+
+#: (acceptance, ESJD per gradient relative to its maximum) of the Laplace ESJD curves at d = 100
+#: and 400 (`relu-hmc verify --only optimal-acceptance/kinked-esjd --seed 6`, quick budget)
+_ESJD_SHAPES = {
+    100: ((0.844, 0.488), (0.78, 0.622), (0.698, 0.813), (0.541, 0.954), (0.433, 1.0), (0.242, 0.901), (0.117, 0.593)),
+    400: ((0.838, 0.495), (0.779, 0.641), (0.695, 0.804), (0.566, 0.894), (0.426, 1.0), (0.243, 0.829), (0.119, 0.559)),
+}
+
+
+def _efficiency_points(d: int, optimum: float) -> dict:
+    points = [{"acceptance": {"value": a, "se": 0.003}, "esjd_per_grad": {"value": e, "se": 0.02}}
+              for a, e in _ESJD_SHAPES[d]]
+    return {"d": d, "points": points,
+            "optima": {"esjd": {"at_boundary": False,
+                                "acceptance": {"value": optimum, "se": 0.012, "lo": optimum - 0.024,
+                                               "hi": optimum + 0.024}}}}
+
+
+def test_esjd_figure_legend_does_not_cover_the_data():
+    """The optimal-acceptance ESJD figure puts its legend in a band above the data: no measured
+    point, line or optimum marker, nor theory's optimum line, crosses the legend's box."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from relu_hmc import plots, plots_verdict
+
+    claim = _claims()["optimal-acceptance/kinked-esjd"]
+    measurements = {"d-small": _efficiency_points(100, 0.43), "d-large": _efficiency_points(400, 0.445)}
+    # the report's layout (relu_hmc.plots.render): the axes above the verdict strip
+    strip = plots_verdict.strip_inches(claim.evaluate(KINKED, measurements).as_dict())
+    fig = plt.figure(figsize=(plots.FIGSIZE[0], plots.FIGSIZE[1] + strip), dpi=plots.DPI)
+    grid = fig.add_gridspec(2, 1, height_ratios=(plots.FIGSIZE[1], strip))
+    ax = fig.add_subplot(grid[0, 0])
+    fig.add_subplot(grid[1, 0])
+    claim.plot(ax, KINKED, measurements)
+    fig.tight_layout()
+    fig.canvas.draw()
+    box = ax.get_legend().get_window_extent()
+    inside = []
+    for line in ax.lines:  # every drawn line and marker, the theory line included, sampled densely
+        xy = line.get_transform().transform(np.asarray(line.get_xydata(), float))
+        t = np.linspace(0.0, 1.0, 50)[:, None]
+        samples = np.vstack([xy] + [a + t * (b - a) for a, b in zip(xy[:-1], xy[1:])]) if line.get_linestyle() != "None" \
+            else xy
+        inside += [(line.get_label(), tuple(s)) for s in samples if box.contains(*s)]
+    plt.close(fig)
+    assert not inside, inside[:5]
 
 
 @pytest.mark.slow

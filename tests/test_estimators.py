@@ -184,3 +184,24 @@ def test_richardson_weights_reproduce_the_value_and_bound_propagated_round_off()
     assert math.isclose(float(c @ values), richardson(h, values, [1, 2, 3]).value, rel_tol=1e-14)
     assert math.isclose(c.sum(), 1.0, rel_tol=1e-12)                 # a constant is reproduced
     np.testing.assert_allclose(richardson_weights([0.2, 0.1], [1]), [-1.0, 2.0], rtol=1e-14)
+
+
+def test_stationary_acceptance_estimate_is_the_acceptance_with_a_smaller_error(rng):
+    """dH ~ N(s/2, s) obeys the fluctuation relation p(-x) = e^-x p(x) exactly, and its acceptance
+    is 2 Phi(-sqrt(s)/2) (Beskos et al. 2013): the conditional expectation 2 / (1 + e^|dH|) has
+    that mean within 4 SE, and a smaller SE than the mean of min(1, e^-dH) on the same draws."""
+    from scipy.stats import norm
+
+    from relu_hmc.numerics.estimators import mean_estimate, stationary_acceptance_estimate
+
+    for s in (0.05, 0.5, 4.0):
+        dh = s / 2 + math.sqrt(s) * rng.standard_normal(200_000)
+        rb, plain = stationary_acceptance_estimate(dh), mean_estimate(acceptance_probability(dh))
+        exact = 2 * norm.cdf(-math.sqrt(s) / 2)
+        assert abs(rb.value - exact) <= 4 * rb.se, (s, rb, exact)
+        assert rb.se < plain.se, (s, rb.se, plain.se)
+    # a law without the relation (dH symmetric about 0) is not what it estimates: it differs
+    dh = rng.standard_normal(200_000)
+    assert abs(stationary_acceptance_estimate(dh).value - acceptance_probability(dh).mean()) > 0.05
+    # non-finite dH is a diverged trajectory, rejected (0); dH = 0 is accepted (1)
+    assert stationary_acceptance_estimate([np.nan, np.inf, -np.inf, 0.0]).value == 0.25

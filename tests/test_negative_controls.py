@@ -70,15 +70,6 @@ def _shift_exponent(prediction, verdict, measurements):
     prediction["sigma_exponent"] -= 2 * part.tolerance / measurements["sweep"]["gamma"]
 
 
-def _shift_table(prediction, verdict, measurements):
-    """optimal-acceptance/smooth: the predicted optimum is theory's finite-d table passed through
-    the measurement's fit; shifting every tabulated acceptance moves the fitted optimum by as much."""
-    shift = 2 * max(p.tolerance for p in (verdict.parts or (verdict,)))
-    for rows in prediction["table"].values():
-        for row in rows:
-            row["acceptance"] += shift
-
-
 def _shift_theory_side(prediction, verdict, measurements):
     """cross-check: the 'predicted' column is the published value and theory's optimum is the
     compared number; move theory's by twice the tolerance."""
@@ -86,8 +77,7 @@ def _shift_theory_side(prediction, verdict, measurements):
 
 
 #: claims whose compared number is not itself in the prediction dict (or is 0)
-SHIFT = {"step-size-exponent": _shift_exponent, "optimal-acceptance/smooth-esjd": _shift_table,
-         "cross-check": _shift_theory_side}
+SHIFT = {"step-size-exponent": _shift_exponent, "cross-check": _shift_theory_side}
 
 
 def _generic_wrong(result):

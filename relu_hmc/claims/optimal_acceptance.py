@@ -17,8 +17,12 @@
 - optimal-acceptance/kinked-esjd (observation): the acceptance maximising ESJD per gradient
   (numerics.efficiency) at the larger of two d, next to 0.452: a different quantity (the jump of
   an accepted proposal depends on eps at finite d) with no finite-d theory for kinks.
-- optimal-acceptance/smooth-esjd (claim): theory's finite-d ESJD curve at the same d and n_steps
-  (theory.gaussian_efficiency), through the same estimator, b = 0.
+- optimal-acceptance/smooth-esjd (observation): the Gaussian ESJD optimum next to theory's finite-d
+  ESJD curve at the same d and n_steps (theory.gaussian_efficiency), through the same estimator.
+  Not judged: that curve is an approximation (the CLT for dH and first order in one coordinate's
+  coupling to the acceptance) with no bound on its own error, so no allowance can be stated;
+  and its resolution is ~0.09 at the quick budget (the argmax of a flat, noisy ESJD curve), far
+  from the 0.02 the optimal acceptances need. 0.651 itself is judged by optimal-acceptance/smooth.
 - optimal-acceptance/kinked-below-smooth (observation): the kinked ESJD optimum significantly
   below the smooth one; it compares two measurements, so no theory constant can make it fail.
 """
@@ -116,7 +120,21 @@ def _plot_cost_optimum(ax, prediction, measurements):
                         color=color, label=f"measured optimum, d = {m['d']} (± SE)")
     ax.axvline(prediction["optimal_acceptance"], color=plots.THEORY_COLOR, ls="--", lw=1.2,
                label=f"theory optimum (d -> inf) {prediction['optimal_acceptance']:.3f}")
-    ax.legend(fontsize=6)
+    _legend_above_data(ax)
+
+
+def _legend_above_data(ax) -> None:
+    """The legend in two columns in a band added above the data: the efficiency curves fill the
+    axes up to the optimum markers (relative efficiency ~1.04-1.07), so any placement inside the
+    data range covers points (rows of ~0.075 of the axes height each at fontsize 6)."""
+    lo, hi = ax.get_ylim()
+    rows = math.ceil(len(ax.get_legend_handles_labels()[0]) / 2)
+    band = min(0.6, 0.075 * rows + 0.06)  # fraction of the new axes height the legend takes
+    ax.set_ylim(lo, hi + (hi - lo) * band / (1.0 - band))
+    for line in ax.lines:  # vertical theory lines (axvline) stop below the band
+        if line.get_transform() == ax.get_xaxis_transform():
+            line.set_ydata([0.0, 1.0 - band])
+    ax.legend(fontsize=6, ncol=2, loc="upper center", borderaxespad=0.3)
 
 
 def _esjd_optimum(curve: dict) -> dict:
@@ -202,7 +220,7 @@ def _plot_optimum(ax, prediction, measurements):
                     label=f"measured optimum, d = {c['d']} (± SE)")
     ax.axvline(prediction["optimal_acceptance"], color=plots.THEORY_COLOR, ls="--", lw=1.2,
                label=f"theory optimum (d -> inf) {prediction['optimal_acceptance']:.3f}")
-    ax.legend(fontsize=6)
+    _legend_above_data(ax)
 
 
 def _plot_pair(ax, prediction, measurements):
@@ -223,7 +241,7 @@ def _plot_pair(ax, prediction, measurements):
                     label=f"measured {label} optimum (± SE)")
         ax.axvline(prediction[label], color=color, ls="--", lw=1.2,
                    label=f"theory {label} optimum (d -> inf) {prediction[label]:.3f}")
-    ax.legend(fontsize=6)
+    _legend_above_data(ax)
 
 
 # --- budgets and registration -------------------------------------------------------------------
@@ -265,8 +283,8 @@ register(Claim(
 
 register(Claim(
     id="optimal-acceptance/smooth-esjd",
-    statement="Gaussian product target: the acceptance maximising ESJD per gradient matches theory's finite-d "
-              "optimum (exact leapfrog moments, CLT), which tends to 0.651 as d grows (slowly: O(d^-1/2)).",
+    statement="Gaussian product target: the acceptance maximising ESJD per gradient at finite d, next to theory's "
+              "finite-d optimum (exact leapfrog moments, CLT), which tends to 0.651 as d grows (slowly: O(d^-1/2)).",
     source="Beskos et al., Bernoulli 19 (2013), sec. 4 (0.651); theory.gaussian_efficiency (exact Gaussian "
            "moments and leapfrog matrix at finite d)",
     family="optimal-acceptance",
@@ -275,6 +293,10 @@ register(Claim(
     measurements=_two_d(GAUSSIAN),
     compare=compare_optimum_finite_d,
     plot=_plot_optimum,
+    # theory's finite-d curve is a CLT / first-order approximation with no bound on its error,
+    # and the ESJD argmax resolves ~0.09: reported, not judged (0.651 is judged by
+    # optimal-acceptance/smooth on the measured limit law)
+    kind="observation",
 ))
 
 register(Claim(

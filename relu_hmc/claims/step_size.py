@@ -168,8 +168,9 @@ _SWEEPS = {
                       {"quick": (2000, 600, 100), "full": (20000, 6000, 1000)},
                       "Laplace product target at eps = l d^(-1/2): Var(dH) does not grow with d (exponent "
                       "1 - 2k gamma = 0 in the eps -> 0 limit)."),
+    # d = 81 (3 steps) is cheap: 10x its proposals sets the resolution of the collapse a(81) - a(20736)
     "kinked-collapse": (LAPLACE, 0.25, (81, 1296, 20736),
-                        {"quick": (2000, 400, 60), "full": (20000, 4000, 600)},
+                        {"quick": (20000, 400, 60), "full": (200000, 4000, 600)},
                         "Laplace product target at the smooth scaling eps = l d^(-1/4): Var(dH) grows like "
                         "d^(1/2) and the acceptance collapses as d grows."),
     "smooth-stable": (GAUSSIAN, 0.25, (81, 1296, 20736),

@@ -110,6 +110,20 @@ def compare_half_kicks_caught(prediction: dict, measurements: dict) -> Verdict:
     return all_of(parts, quantity="the eps/2 bug is flagged by its error orders only")
 
 
+def _plot_toolkit(ax, prediction: dict, measurements: dict) -> None:
+    """Measured orders (± SE, ± tolerance) next to theory's minimum orders (relu_hmc.audit.plot_orders)."""
+    from relu_hmc.audit import plot_orders
+
+    plot_orders(ax, prediction, measurements)
+
+
+def _plot_half_kicks(ax, prediction: dict, measurements: dict) -> None:
+    """As _plot_toolkit, with the bug's own smooth orders (1 and 0) the measurement must match."""
+    from relu_hmc.audit import plot_orders
+
+    plot_orders(ax, prediction, measurements, bug_orders={"smooth_local_order": 1.0, "smooth_global_order": 0.0})
+
+
 register(Claim(
     id="audit/toolkit-leapfrog",
     statement="The toolkit's leapfrog passes the integrator audit: consistent, energy-error orders at least the "
@@ -119,6 +133,7 @@ register(Claim(
     prediction=Task("relu_hmc.claims.tuning:predict_audit_orders"),
     measurements=lambda budget: [Task("relu_hmc.claims.tuning:measure_audit", {"integrator": "toolkit"}, "audit")],
     compare=compare_toolkit_passes,
+    plot=_plot_toolkit,
 ))
 
 register(Claim(
@@ -130,4 +145,5 @@ register(Claim(
     prediction=Task("relu_hmc.claims.tuning:predict_audit_orders"),
     measurements=lambda budget: [Task("relu_hmc.claims.tuning:measure_audit", {"integrator": "half_kicks"}, "audit")],
     compare=compare_half_kicks_caught,
+    plot=_plot_half_kicks,
 ))
