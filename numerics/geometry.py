@@ -180,13 +180,16 @@ def measure_cell(n_inputs: int, width: int, n_points: int, seed) -> dict:
     }
 
 
-def measure_kinks(width: int, seed, *, lo: float = -6.0, hi: float = 6.0) -> dict:
-    """Kinks recovered from values of a random 1D-input network on [lo, hi] (function only),
-    with the network's parameters for the prediction."""
-    net = random_network(1, width, seed)
-    kinks = recover_kinks_1d(lambda x: net(np.asarray(x)[:, None]), lo, hi)
+def measure_kinks(width: int, seed, *, lo: float = -6.0, hi: float = 6.0, scale: float = 1.0) -> dict:
+    """Kinks recovered from values of a random 1D-input network on [lo, hi] (function only;
+    numerics.relu_kinks, with the forward pass's round-off bound as the value error), the
+    resolution they are stated at, and the network's parameters for the prediction."""
+    net = random_network(1, width, seed, scale=scale)
+    rec = recover_kinks_1d(lambda x: net(np.asarray(x)[:, None]), lo, hi,
+                           value_error=net.value_error_bound(max(abs(lo), abs(hi))))
     return {"width": width, "lo": lo, "hi": hi, "W": net.W[:, 0].tolist(), "b": net.b.tolist(),
-            "a": net.a.tolist(), "c": net.c, "recovered": kinks}
+            "a": net.a.tolist(), "c": net.c, "recovered": rec.kinks, "spacing": rec.spacing,
+            "min_jump": rec.min_jump, "value_error": rec.value_error, "evaluations": rec.evaluations}
 
 
 def measure_orbit(n_inputs: int, width: int, n_points: int, eps: float, n_steps: int, n_traj: int,
