@@ -9,10 +9,10 @@ Mechanism (`recover_kinks_1d`):
    value). A single kink x* inside [a, b] with jump J makes the residual -J min(x* - a,
    b - x*) / 2, so a leaf that stops being bisected holds its kinks within 4 nu / |J| of an
    end (or is narrower than the x-resolution `MIN_LEAF` (hi - lo)).
-2. Lines. Consecutive leaves are grouped into maximal runs on one line: a node joins the run
-   if its value lies on the line through the run's first and last nodes within that line's
-   error bound (anchor errors propagated to the node) plus the 4 nu an undetected kink near
-   a node can displace it.
+2. Lines. The nodes are split into runs on one line (Douglas-Peucker): a run whose nodes lie
+   off the chord through its end nodes by more than 2 eps (eps = eta + 4 nu bounds a node's
+   distance from its true line: rounding plus an undetected kink within 4 nu / |J| of it)
+   splits at its farthest node.
 3. Clusters at resolution `spacing`. Breaks between runs that are joined by runs shorter than
    `spacing` (or by leaves that cannot be bisected further) form one cluster; its kink is the
    intersection of the two bounding runs' lines, which is exactly the jump-weighted mean of
@@ -146,42 +146,29 @@ def _line_error(run: _Run, x, at: float) -> float:
 
 
 def _runs(x, v, stuck, eps) -> list:
-    """Maximal runs of leaves on one line (module doc, step 2); stuck leaves belong to none.
-    A node joins if |f - line| <= eps (its own error: rounding plus a kink within 4 nu of it)
-    + the line's error there (anchors within eps) + the arithmetic's rounding."""
-    runs, start = [], None
-    for k in range(1, x.size):
-        if stuck[k - 1]:
-            if start is not None and start < k - 1:
-                runs.append(_Run(start, k - 1, eps))
-            start = None
-            continue
-        if start is None:
-            start = k - 1
-            continue
-        p, q = start, k - 1
-        s = (v[q] - v[p]) / (x[q] - x[p])
-        deviation = abs(v[k] - (v[q] + s * (x[k] - x[q])))
-        line_error = _line_error(_Run(p, q, eps), x, x[k])
-        if deviation > eps + line_error + 8.0 * u * (abs(v[q]) + abs(v[k]) + abs(s) * (x[k] - x[q])):
-            runs.append(_Run(p, q, eps))
-            start = q
-    if start is not None:
-        runs.append(_Run(start, x.size - 1, eps))
-    return runs
-
-
-def _anchored(run: _Run, x) -> _Run:
-    """The run's line through its nodes nearest 1/3 and 2/3 of its length (distinct): away
-    from its ends, where the nodes just past an undetected kink can sit, and with the anchor
-    errors amplified at most 3 times at the run's ends."""
-    p, q = x[run.first], x[run.last]
-    nodes = np.arange(run.first, run.last + 1)
-    i = int(nodes[np.argmin(np.abs(x[nodes] - (p + (q - p) / 3.0)))])
-    j = int(nodes[np.argmin(np.abs(x[nodes] - (q - (q - p) / 3.0)))])
-    if i == j:
-        i, j = (i, i + 1) if i < run.last else (i - 1, i)
-    return _Run(i, j, run.error)
+    """Runs of nodes on one line (module doc, step 2), by Douglas-Peucker splitting of each
+    stretch free of stuck leaves: a run whose nodes are off the chord through its ends by
+    more than 2 eps (node error + chord error: each value within eps of the true line) plus
+    the arithmetic's rounding splits at its farthest node. Every node is tested against a
+    chord over the whole run, so a kink displaces some node by |J| times a distance of the
+    order of its room on either side: small kinks cannot be absorbed by a drifting line."""
+    runs = []
+    edges = np.flatnonzero(stuck)
+    starts = np.concatenate([[0], edges + 1])
+    ends = np.concatenate([edges, [x.size - 1]])
+    stack = [(int(i), int(j)) for i, j in zip(starts, ends) if j > i]
+    while stack:
+        i, j = stack.pop()
+        if j - i >= 2:
+            k = np.arange(i + 1, j)
+            chord = v[i] + (v[j] - v[i]) * ((x[k] - x[i]) / (x[j] - x[i]))
+            excess = np.abs(v[k] - chord) - (2.0 * eps + 8.0 * u * (abs(v[i]) + abs(v[j]) + np.abs(v[k])))
+            worst = int(np.argmax(excess))
+            if excess[worst] > 0:
+                stack += [(i, int(k[worst])), (int(k[worst]), j)]
+                continue
+        runs.append(_Run(i, j, eps))
+    return sorted(runs, key=lambda r: r.first)
 
 
 def _slope(run: _Run, x, v) -> float:
@@ -192,7 +179,7 @@ def _clusters(runs, x, v, spacing, lo, hi, min_jump) -> list:
     """One kink per gap between consecutive runs at least `spacing` long (module doc, step 3):
     the intersection of their lines, jump = the difference of their slopes, with error bounds
     from the anchor errors. Clusters next to an edge have no long run on that side: none."""
-    long = [_anchored(r, x) for r in runs if x[r.last] - x[r.first] >= spacing]
+    long = [r for r in runs if x[r.last] - x[r.first] >= spacing]
     kinks = []
     for left, right in zip(long, long[1:]):
         sl, sr = _slope(left, x, v), _slope(right, x, v)
