@@ -97,9 +97,24 @@ def _fd_record(fd, distinct, n_distinct: int) -> dict:
 def _posterior_and_point(n_inputs, width, n_points, rng, *, mirrored: bool = False):
     """Data from a teacher network (noise SIGMA) and a student point theta: a random network,
     or with `mirrored` the teacher with output weights negated (large residuals correlated
-    with every hidden unit)."""
+    with every hidden unit). For the mirrored point every teacher neuron is made active on at
+    least half the inputs (b_j halfway between the middle two w_j . x_i where it was not, y recomputed with the
+    same noise): the rescaling curvature sum_j -2 a_j dL/da_j = -(4 sum_i g_i^2 + 2 sigma
+    sum_i xi_i g_i) / sigma^2 (g_i the teacher's hidden part) then has weight from every
+    neuron, not only the prior's |v|^2 / tau^2 of a neuron dead on the batch."""
     teacher = random_network(n_inputs, width, rng)
     X, y = teacher_data(teacher, n_points, SIGMA, rng)
+    if mirrored:
+        Z = X @ teacher.W.T + teacher.b
+        weak = (Z > 0).sum(axis=0) < n_points / 2.0
+        if weak.any():
+            b = teacher.b.copy()
+            proj = np.sort(X @ teacher.W[weak].T, axis=0)
+            k = n_points // 2          # halfway between two consecutive projections: no input on the plane
+            b[weak] = -0.5 * (proj[k - 1] + proj[k]) if n_points >= 2 else -proj[0] + 1.0
+            rebuilt = ShallowNet(teacher.W, b, teacher.a, teacher.c)
+            y = y + rebuilt(X) - teacher(X)
+            teacher = rebuilt
     post = RegressionPosterior.build(X, y, SIGMA, TAU, width)
     student = ShallowNet(teacher.W, teacher.b, -teacher.a, teacher.c) if mirrored else \
         random_network(n_inputs, width, rng)
