@@ -116,9 +116,35 @@ def _posterior_and_point(n_inputs, width, n_points, rng, *, mirrored: bool = Fal
             y = y + rebuilt(X) - teacher(X)
             teacher = rebuilt
     post = RegressionPosterior.build(X, y, SIGMA, TAU, width)
-    student = ShallowNet(teacher.W, teacher.b, -teacher.a, teacher.c) if mirrored else \
-        random_network(n_inputs, width, rng)
-    return post, student.theta
+    if not mirrored:
+        return post, random_network(n_inputs, width, rng).theta
+    return post, _negatively_curved_mirror(post, teacher).theta
+
+
+def _rescaling_curvature(post: RegressionPosterior, net: ShallowNet) -> float:
+    """sum_j -2 a_j dL/da_j + |v|^2 / tau^2 from the gradient of U (dL/da = dU/da - a / tau^2),
+    v = sum_j (w_j, b_j, -a_j): the curvature along the joint rescaling direction."""
+    n0, n1 = net.n_inputs, net.width
+    grad_a = post.gradient(net.theta[None, :])[0][n1 * n0 + n1: n1 * n0 + 2 * n1] - net.a / post.tau ** 2
+    v2 = float(np.sum(net.W ** 2) + np.sum(net.b ** 2) + np.sum(net.a ** 2))
+    return float(-2.0 * net.a @ grad_a) + v2 / post.tau ** 2
+
+
+def _negatively_curved_mirror(post: RegressionPosterior, teacher: ShallowNet, *, doublings: int = 30) -> ShallowNet:
+    """The teacher with output weights -kappa a (kappa = 1, else the balanced point of that
+    network's orbit with kappa doubled until the curvature from the gradient is negative).
+    With a_s = -kappa a the likelihood part is -2 kappa ((1 + kappa) sum g^2 + sigma sum xi g) /
+    sigma^2 (g the teacher's hidden part, xi the noise), of order -kappa^2, while the balanced
+    |v|^2 = sum_j 2 kappa |a_j| |(w_j, b_j)| grows like kappa: negative once kappa is large
+    enough whenever some active neuron has a_j != 0 (the half-active reset provides one)."""
+    student = ShallowNet(teacher.W, teacher.b, -teacher.a, teacher.c)
+    kappa = 1.0
+    for _ in range(doublings):
+        if _rescaling_curvature(post, student) < 0:
+            return student
+        kappa *= 2.0
+        student = nsym.balanced(ShallowNet(teacher.W, teacher.b, -kappa * teacher.a, teacher.c))
+    return student
 
 
 def measure_surface(n_inputs: int, width: int, n_points: int, seed) -> dict:
