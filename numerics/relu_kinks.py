@@ -22,6 +22,11 @@ Mechanism (`recover_kinks_1d`):
    clusters with |jump| < `min_jump` = DETECTION_FACTOR * eps / spacing are dropped (eps the
    anchor error bound): above that floor a kink with `spacing` of room on both sides displaces
    the next run's nodes by more than their tolerance, so it cannot be missed.
+Hidden kinks: a kink below the floor may displace no node by more than its tolerance. One
+within `spacing` of a reported kink is merged into it by theory (as it should be) and biases
+the chords by at most min_jump spacing / run length; one farther away tilts a chord's slope
+by at most 4 eps / spacing (its tent over the run stays within 2 eps of the chord at the
+nodes, and a leaf holding it passed the midpoint test). Both enter the stated error bounds.
 Limits not covered: a configuration whose every probe lies on one line although kinks lie
 between them (a "hat" relu(x - x1) - 2 relu(x - x2) + relu(x - x3) strictly inside one start
 cell and off its midpoint) is invisible to any finite set of probes; it needs two exact linear
@@ -98,7 +103,7 @@ def recover_kinks_1d(f, lo: float, hi: float, *, value_error: float | None = Non
     eps = eta + 4.0 * nu_max             # bound on a run anchor's distance from its true line
     min_jump = DETECTION_FACTOR * eps / spacing
     runs = _runs(x, v, stuck, eps)
-    kinks = _clusters(runs, x, v, spacing, lo, hi, min_jump)
+    kinks = _clusters(runs, x, v, spacing, lo, hi, min_jump, eps)
     return KinkRecovery(kinks, spacing, min_jump, eta, eps, calls[0], x, v)
 
 
@@ -175,7 +180,7 @@ def _slope(run: _Run, x, v) -> float:
     return (v[run.last] - v[run.first]) / (x[run.last] - x[run.first])
 
 
-def _clusters(runs, x, v, spacing, lo, hi, min_jump) -> list:
+def _clusters(runs, x, v, spacing, lo, hi, min_jump, eps) -> list:
     """One kink per gap between consecutive runs at least `spacing` long (module doc, step 3):
     the intersection of their lines, jump = the difference of their slopes, with error bounds
     from the anchor errors. Clusters next to an edge have no long run on that side: none."""
@@ -184,8 +189,12 @@ def _clusters(runs, x, v, spacing, lo, hi, min_jump) -> list:
     for left, right in zip(long, long[1:]):
         sl, sr = _slope(left, x, v), _slope(right, x, v)
         jump = sr - sl
-        jump_error = (2.0 * left.error / (x[left.last] - x[left.first])
-                      + 2.0 * right.error / (x[right.last] - x[right.first]) + 8.0 * u * (abs(sl) + abs(sr)))
+        ll, lr = x[left.last] - x[left.first], x[right.last] - x[right.first]
+        # anchors; then kinks below the floor that no node shows (module doc, "hidden kinks"):
+        # beyond `spacing` they tilt a chord by <= 4 eps / spacing, within it (merged) by
+        # <= min_jump spacing / length = 16 eps / length
+        jump_error = (2.0 * left.error / ll + 2.0 * right.error / lr + 8.0 * u * (abs(sl) + abs(sr))
+                      + 8.0 * eps / spacing + 16.0 * eps * (1.0 / ll + 1.0 / lr))
         if abs(jump) < min_jump or abs(jump) <= jump_error:
             continue
         anchor = x[right.first]
@@ -193,7 +202,9 @@ def _clusters(runs, x, v, spacing, lo, hi, min_jump) -> list:
         location = anchor - (v[right.first] - left_there) / jump
         rounding = 8.0 * u * (abs(v[right.first]) + abs(left_there)) / (abs(jump) - jump_error)
         line_error = _line_error(left, x, location) + _line_error(right, x, location)
-        location_error = line_error / (abs(jump) - jump_error) + rounding + 4.0 * u * max(abs(lo), abs(hi))
+        # hidden kinks within `spacing` (merged) move the jump-weighted mean by <= 16 eps / |J| per side
+        location_error = ((line_error + 32.0 * eps) / (abs(jump) - jump_error) + rounding
+                          + 4.0 * u * max(abs(lo), abs(hi)))
         breaks = sum(1 for r in runs if x[left.last] < x[r.first] <= x[right.first])
         kinks.append({"location": float(location), "jump": float(jump), "location_error": float(location_error),
                       "jump_error": float(jump_error), "breaks": int(breaks)})
