@@ -34,12 +34,24 @@ MEASUREMENTS = {
 
 
 @pytest.mark.parametrize("name", sorted(MEASUREMENTS))
-def test_each_geometry_claim_renders_its_figure(name, tmp_path):
+def test_each_geometry_claim_draws_its_figure(name):
     claim = {c.id: c for c in all_claims()}[f"geometry/{name}"]
-    assert claim.plot is not None
+    panels = getattr(claim.plot, "panels", 1)
+    f, axes = plt.subplots(1, panels)
+    claim.plot(axes if panels == 1 else tuple(axes), {"identity_holds": True}, MEASUREMENTS[name]())
+    drawn = [a for a in np.atleast_1d(axes) if a.lines or a.patches or a.collections]
+    labels = [label for a in np.atleast_1d(axes) for label in a.get_legend_handles_labels()[1]]
+    plt.close(f)
+    assert len(drawn) == panels
+    assert any("theory" in label for label in labels), labels       # the prediction is drawn
+    assert any("measured" in label or "recovered" in label for label in labels), labels
+
+
+def test_the_kinks_figure_is_rendered_into_the_report(tmp_path):
+    claim = {c.id: c for c in all_claims()}["geometry/kinks-1d"]
     path = tmp_path / plots.figure_name(claim.id)
-    assert plots.render(claim, {"identity_holds": True}, MEASUREMENTS[name](), path)
-    assert path.stat().st_size > 10_000
+    assert plots.render(claim, {"identity_holds": True}, MEASUREMENTS["kinks-1d"](), path)
+    assert path.stat().st_size > 10_000 and path.with_suffix(".svg").exists()
 
 
 def test_every_geometry_claim_has_a_figure_case():
