@@ -13,12 +13,14 @@ from relu_hmc.theory import geometry as tg
 _MEASURED = dict(plots.MEASURED_STYLE, fmt="o")
 
 
-def _identity(ax, predicted, measured, *, what: str, tolerance: float | None = None) -> None:
+def _identity(ax, predicted, measured, *, what: str, tolerance: float | None = None, extra=()) -> None:
     """Measured entries against predicted entries with the line measured = predicted (and the
-    band ± tolerance when given): every entry of a matrix or vector claim on one axes."""
+    band ± tolerance when given): every entry of a matrix or vector claim on one axes. `extra`
+    (values drawn separately, e.g. a scalar part) widens the line to cover them."""
     p, m = np.ravel(np.asarray(predicted, float)), np.ravel(np.asarray(measured, float))
     ax.plot(p, m, "o", ms=3.5, alpha=0.8, label=f"measured {what} ({p.size} entries)")
-    lim = np.array([min(p.min(), m.min()), max(p.max(), m.max())]) if p.size else np.array([-1.0, 1.0])
+    every = np.concatenate([p, m, np.asarray(extra, float)])
+    lim = np.array([every.min(), every.max()]) if every.size else np.array([-1.0, 1.0])
     pad = 0.05 * (lim[1] - lim[0] or 1.0)
     xs = np.array([lim[0] - pad, lim[1] + pad])
     ax.plot(xs, xs, "--", color=plots.THEORY_COLOR, lw=1.0, label="theory: measured = predicted")
@@ -33,7 +35,7 @@ def plot_gradient_jump(ax, prediction, measurements):
     m = measurements["surface"]
     pred = tg.predicted_surface(m)
     _identity(ax, pred["gradient_jump"], m["gradient_jump"], what="[grad U] component",
-              tolerance=m["gradient_jump_bound"])
+              tolerance=m["gradient_jump_bound"], extra=(pred["normal_jump"], m["normal_jump_from_U"]))
     ax.plot([pred["normal_jump"]], [m["normal_jump_from_U"]], "s", ms=6, color="C3",
             label=f"normal jump J from U values (predicted {pred['normal_jump']:.5g})")
 
@@ -87,7 +89,8 @@ plot_crossing.panels = 2
 def plot_cell(ax, prediction, measurements):
     m = measurements["cell"]
     pred = tg.predicted_cell(m)
-    _identity(ax, pred["hessian"], m["fd_hessian"], what="H_reg entry", tolerance=m["fd_error_bound"])
+    _identity(ax, pred["hessian"], m["fd_hessian"], what="H_reg entry", tolerance=m["fd_error_bound"],
+              extra=(pred["rayleigh"], m["rayleigh_fd"]))
     ax.plot([pred["rayleigh"]], [m["rayleigh_fd"]], "s", ms=6, color="C3",
             label=f"Rayleigh quotient along v (predicted {pred['rayleigh']:.4g} < 0)")
 
