@@ -97,13 +97,54 @@ def _fd_record(fd, distinct, n_distinct: int) -> dict:
 def _posterior_and_point(n_inputs, width, n_points, rng, *, mirrored: bool = False):
     """Data from a teacher network (noise SIGMA) and a student point theta: a random network,
     or with `mirrored` the teacher with output weights negated (large residuals correlated
-    with every hidden unit)."""
+    with every hidden unit). For the mirrored point every teacher neuron is made active on at
+    least half the inputs (b_j halfway between the middle two w_j . x_i where it was not, y recomputed with the
+    same noise): the rescaling curvature sum_j -2 a_j dL/da_j = -(4 sum_i g_i^2 + 2 sigma
+    sum_i xi_i g_i) / sigma^2 (g_i the teacher's hidden part) then has weight from every
+    neuron, not only the prior's |v|^2 / tau^2 of a neuron dead on the batch."""
     teacher = random_network(n_inputs, width, rng)
     X, y = teacher_data(teacher, n_points, SIGMA, rng)
+    if mirrored:
+        Z = X @ teacher.W.T + teacher.b
+        weak = (Z > 0).sum(axis=0) < n_points / 2.0
+        if weak.any():
+            b = teacher.b.copy()
+            proj = np.sort(X @ teacher.W[weak].T, axis=0)
+            k = n_points // 2          # halfway between two consecutive projections: no input on the plane
+            b[weak] = -0.5 * (proj[k - 1] + proj[k]) if n_points >= 2 else -proj[0] + 1.0
+            rebuilt = ShallowNet(teacher.W, b, teacher.a, teacher.c)
+            y = y + rebuilt(X) - teacher(X)
+            teacher = rebuilt
     post = RegressionPosterior.build(X, y, SIGMA, TAU, width)
-    student = ShallowNet(teacher.W, teacher.b, -teacher.a, teacher.c) if mirrored else \
-        random_network(n_inputs, width, rng)
-    return post, student.theta
+    if not mirrored:
+        return post, random_network(n_inputs, width, rng).theta
+    return post, _negatively_curved_mirror(post, teacher).theta
+
+
+def _rescaling_curvature(post: RegressionPosterior, net: ShallowNet) -> float:
+    """sum_j -2 a_j dL/da_j + |v|^2 / tau^2 from the gradient of U (dL/da = dU/da - a / tau^2),
+    v = sum_j (w_j, b_j, -a_j): the curvature along the joint rescaling direction."""
+    n0, n1 = net.n_inputs, net.width
+    grad_a = post.gradient(net.theta[None, :])[0][n1 * n0 + n1: n1 * n0 + 2 * n1] - net.a / post.tau ** 2
+    v2 = float(np.sum(net.W ** 2) + np.sum(net.b ** 2) + np.sum(net.a ** 2))
+    return float(-2.0 * net.a @ grad_a) + v2 / post.tau ** 2
+
+
+def _negatively_curved_mirror(post: RegressionPosterior, teacher: ShallowNet, *, doublings: int = 30) -> ShallowNet:
+    """The teacher with output weights -kappa a (kappa = 1, else the balanced point of that
+    network's orbit with kappa doubled until the curvature from the gradient is negative).
+    With a_s = -kappa a the likelihood part is -2 kappa ((1 + kappa) sum g^2 + sigma sum xi g) /
+    sigma^2 (g the teacher's hidden part, xi the noise), of order -kappa^2, while the balanced
+    |v|^2 = sum_j 2 kappa |a_j| |(w_j, b_j)| grows like kappa: negative once kappa is large
+    enough whenever some active neuron has a_j != 0 (the half-active reset provides one)."""
+    student = ShallowNet(teacher.W, teacher.b, -teacher.a, teacher.c)
+    kappa = 1.0
+    for _ in range(doublings):
+        if _rescaling_curvature(post, student) < 0:
+            return student
+        kappa *= 2.0
+        student = nsym.balanced(ShallowNet(teacher.W, teacher.b, -kappa * teacher.a, teacher.c))
+    return student
 
 
 def measure_surface(n_inputs: int, width: int, n_points: int, seed) -> dict:
@@ -180,13 +221,16 @@ def measure_cell(n_inputs: int, width: int, n_points: int, seed) -> dict:
     }
 
 
-def measure_kinks(width: int, seed, *, lo: float = -6.0, hi: float = 6.0) -> dict:
-    """Kinks recovered from values of a random 1D-input network on [lo, hi] (function only),
-    with the network's parameters for the prediction."""
-    net = random_network(1, width, seed)
-    kinks = recover_kinks_1d(lambda x: net(np.asarray(x)[:, None]), lo, hi)
+def measure_kinks(width: int, seed, *, lo: float = -6.0, hi: float = 6.0, scale: float = 1.0) -> dict:
+    """Kinks recovered from values of a random 1D-input network on [lo, hi] (function only;
+    numerics.relu_kinks, with the forward pass's round-off bound as the value error), the
+    resolution they are stated at, and the network's parameters for the prediction."""
+    net = random_network(1, width, seed, scale=scale)
+    rec = recover_kinks_1d(lambda x: net(np.asarray(x)[:, None]), lo, hi,
+                           value_error=net.value_error_bound(max(abs(lo), abs(hi))))
     return {"width": width, "lo": lo, "hi": hi, "W": net.W[:, 0].tolist(), "b": net.b.tolist(),
-            "a": net.a.tolist(), "c": net.c, "recovered": kinks}
+            "a": net.a.tolist(), "c": net.c, "recovered": rec.kinks, "spacing": rec.spacing,
+            "min_jump": rec.min_jump, "value_error": rec.value_error, "evaluations": rec.evaluations}
 
 
 def measure_orbit(n_inputs: int, width: int, n_points: int, eps: float, n_steps: int, n_traj: int,

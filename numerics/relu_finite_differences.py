@@ -90,17 +90,22 @@ def fd_output_hessians(post: RegressionPosterior, theta, h: float) -> np.ndarray
     return np.transpose((J[:P] - J[P:]) / (2.0 * h), (1, 2, 0))
 
 
-def random_point_in_cell(post: RegressionPosterior, theta, radius: float, seed, *, tries: int = 1000) -> np.ndarray:
-    """A point theta + radius * u (u uniform on the sphere) with the same activation pattern."""
+def random_point_in_cell(post: RegressionPosterior, theta, radius: float, seed) -> np.ndarray:
+    """theta + r u, u uniform on the unit sphere, r = min(radius, margin / 2): the margin, the
+    distance from theta to the nearest surface z_ij = 0 (|z_ij| / |(x_i, 1)|, exact for these
+    hyperplanes of (w_j, b_j)), makes the ball of radius r one activation cell, so the point
+    has theta's activation pattern by construction, for any number of surfaces."""
     rng = rng_from(seed)
     theta = np.asarray(theta, dtype=np.float64).ravel()
-    base = post.pattern(theta)
-    for _ in range(tries):
-        u = rng.standard_normal(theta.size)
-        cand = theta + radius * u / np.linalg.norm(u)
-        if np.array_equal(post.pattern(cand), base):
-            return cand
-    raise RuntimeError("no point of the same cell found at that radius")
+    Z = post.preactivations(theta)[0]
+    margin = float(np.min(np.abs(Z) / np.sqrt(1.0 + np.sum(post.X ** 2, axis=1))[:, None]))
+    if not margin > 0:
+        raise ValueError("theta lies on a surface z_ij = 0: it has no cell of its own")
+    u = rng.standard_normal(theta.size)
+    cand = theta + min(float(radius), 0.5 * margin) * u / np.linalg.norm(u)
+    if not np.array_equal(post.pattern(cand), post.pattern(theta)):
+        raise RuntimeError("a point within half the margin left the cell (the margin is wrong)")
+    return cand
 
 
 def regular_hessian_parts(post: RegressionPosterior, theta, h: float) -> dict:

@@ -91,6 +91,15 @@ class ShallowNet:
     def __call__(self, X) -> np.ndarray:
         return np.maximum(self.preactivations(X), 0.0) @ self.a + self.c
 
+    def value_error_bound(self, radius: float) -> float:
+        """Bound on |computed f(x) - f(x)| for |x|_inf <= radius: each z_j = w_j . x + b_j is
+        off by <= (n0 + 1) u (|w_j| radius + |b_j|) (a dot product plus one addition), relu is
+        exact, and the sum a . relu(z) + c adds n1 + 1 roundings of at most u times the sum of
+        magnitudes: (n0 + n1 + 3) u S with S = sum_j |a_j| (|w_j|_1 radius + |b_j|) + |c|; a
+        factor 2 covers the O(u^2) terms and any summation order."""
+        S = float(np.abs(self.a) @ (np.abs(self.W).sum(axis=1) * float(radius) + np.abs(self.b)) + abs(self.c))
+        return 2.0 * (self.n_inputs + self.width + 3) * UNIT_ROUNDOFF * S
+
 
 def network_inputs(X, n_inputs: int) -> np.ndarray:
     X = np.asarray(X, dtype=np.float64)

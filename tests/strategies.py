@@ -225,3 +225,46 @@ def splitting_coefficient_lists(draw, max_drifts: int = 4) -> list:
     for d, k in zip(drifts, kicks[1:]):
         flat += [d, k]
     return flat
+
+
+# --- 1D-input ReLU networks for kink recovery (numerics.relu_kinks) ---------------------------
+#: Window of the kink-recovery tests; its stated spacing is 1e-7 of the width (1.2e-6).
+KINK_WINDOW = (-6.0, 6.0)
+#: Offsets of an adversarial second kink from a first: exact twins, pairs far below the
+#: spacing (merged), and pairs far above it (resolved); none within a factor 8 of the spacing,
+#: where either outcome is allowed (numerics.relu_kinks, module doc).
+KINK_OFFSETS = (0.0, 1e-13, 1e-10, 1e-8, 1e-5, 1e-3, 2e-2)
+
+
+@st.composite
+def kink_networks(draw):
+    """A one-input ReLU network (numerics.relu_network.ShallowNet): random_network of a drawn
+    width, seed and weight scale, then up to three adversarial edits, each labelled:
+    'pair' moves neuron k's kink to neuron j's plus an offset from KINK_OFFSETS (twins at 0);
+    'cancel' makes it an exact twin with the opposite jump (the merged jump vanishes);
+    'small' scales a_k by 10^-e (jumps down to round-off level);
+    'edge' puts a kink 1e-9 or 1e-3 of the width inside an edge of KINK_WINDOW."""
+    from relu_hmc.numerics.relu_network import ShallowNet, random_network
+
+    width = draw(st.integers(1, 16), label="width")
+    seed = draw(st.integers(0, 2 ** 32 - 1), label="seed")
+    scale = 10.0 ** draw(reals(-1.0, 1.0), label="log10 scale")
+    net = random_network(1, width, seed, scale=scale)
+    w, b, a = net.W[:, 0].copy(), net.b.copy(), net.a.copy()
+    lo, hi = KINK_WINDOW
+    for _ in range(draw(st.integers(0, 3), label="edits") if width >= 2 else 0):
+        kind = draw(st.sampled_from(["pair", "cancel", "small", "edge"]), label="edit")
+        j, k = draw(st.permutations(range(width)), label="neurons")[:2]
+        if kind in ("pair", "cancel"):
+            offset = draw(st.sampled_from(KINK_OFFSETS), label="offset") if kind == "pair" else 0.0
+            anchor = -b[j] / w[j] if lo < -b[j] / w[j] < hi else draw(reals(-5.0, 5.0), label="anchor")
+            b[j] = -w[j] * anchor
+            b[k] = -w[k] * (anchor + offset * draw(st.sampled_from([-1.0, 1.0]), label="side"))
+            if kind == "cancel":
+                a[k] = -a[j] * abs(w[j]) / abs(w[k])
+        elif kind == "small":
+            a[k] *= 10.0 ** -draw(st.integers(2, 14), label="jump exponent")
+        else:
+            inset = draw(st.sampled_from([1e-9, 1e-3]), label="edge inset") * (hi - lo)
+            b[k] = -w[k] * (lo + inset if draw(st.booleans(), label="left edge") else hi - inset)
+    return ShallowNet(w[:, None], b, a, net.c)

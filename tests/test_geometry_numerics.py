@@ -181,7 +181,7 @@ def test_kinks_recovered_from_function_alone(width):
 
 def test_kink_recovery_merges_twins():
     net = nn.ShallowNet(np.array([[1.0], [2.0], [-1.0]]), np.array([-1.0, -2.0, 0.5]), np.array([1.0, 0.5, 3.0]), 0.0)
-    rec = recover_kinks_1d(lambda x: net(np.asarray(x)[:, None]), -5, 5)
+    rec = recover_kinks_1d(lambda x: net(np.asarray(x)[:, None]), -5, 5).kinks
     pred = ts.predicted_kinks_1d(net.W[:, 0], net.b, net.a)
     assert len(rec) == len(pred) == 2
     for r, p in zip(rec, pred):

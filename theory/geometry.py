@@ -139,7 +139,10 @@ def predicted_functional_dimension(m: dict) -> dict:
 
 
 def predicted_kinks(m: dict) -> dict:
-    return {"kinks": ts.predicted_kinks_1d(m["W"], m["b"], m["a"])}
+    """The network's kinks at the resolution the measurement states (spacing, detection floor,
+    window): theory.relu_symmetries.predicted_kinks_1d's criterion."""
+    return {"kinks": ts.predicted_kinks_1d(m["W"], m["b"], m["a"], spacing=m["spacing"], min_jump=m["min_jump"],
+                                           window=(m["lo"], m["hi"]))}
 
 
 def predicted_orbit(m: dict) -> dict:

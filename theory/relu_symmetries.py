@@ -145,15 +145,24 @@ def kink_jump_1d() -> dict[int, sp.Expr]:
     return out
 
 
-def predicted_kinks_1d(w, b, a, *, merge_tol: float = 0.0) -> list[dict]:
-    """Kinks of x -> sum_j a_j relu(w_j x + b_j) + c: location -b_j/w_j, slope jump a_j |w_j|;
-    neurons with w_j = 0 or a_j = 0 have none; kinks at the same location (twins, opposite
-    orientations) merge with summed jumps, and merged jumps that vanish are dropped.
+def predicted_kinks_1d(w, b, a, *, spacing: float = 0.0, min_jump: float = 0.0,
+                       window: tuple[float, float] | None = None) -> list[dict]:
+    """Kinks of x -> sum_j a_j relu(w_j x + b_j) + c as seen at resolution (spacing, min_jump):
+    each neuron with w_j != 0 and a_j != 0 has a kink at -b_j/w_j with slope jump a_j |w_j|
+    (`kink_jump_1d`). Criterion of resolvability (the limits numerics.relu_kinks states):
+    - kinks closer than `spacing` to the previous one merge into one cluster (single linkage;
+      exact twins are the case spacing = 0): f outside the cluster is two lines meeting at the
+      jump-weighted mean sum J_k x_k / sum J_k with jump sum J_k, which is the cluster's kink;
+    - with a `window` (lo, hi), only kinks inside it count, and a cluster with a kink closer
+      than `spacing` to an edge is not resolvable (no line of length `spacing` on that side);
+    - a cluster with |sum J_k| < min_jump (or = 0) is below the detection floor.
     Inputs are numbers; arithmetic in mpmath (50 digits)."""
     import mpmath
 
     if not (len(w) == len(b) == len(a)):
         raise TheoryInputError("w, b, a must have the same length")
+    if not (spacing >= 0 and min_jump >= 0):
+        raise TheoryInputError(f"spacing and min_jump must be >= 0, got {spacing}, {min_jump}")
     with mpmath.workdps(50):
         items = []
         for wj, bj, aj in zip(w, b, a):
@@ -161,16 +170,26 @@ def predicted_kinks_1d(w, b, a, *, merge_tol: float = 0.0) -> list[dict]:
             if wj == 0 or aj == 0:
                 continue
             items.append((-bj / wj, aj * abs(wj)))
+        if window is not None:
+            lo, hi = (mpmath.mpf(e) for e in window)
+            items = [t for t in items if lo < t[0] < hi]
         items.sort(key=lambda t: t[0])
-        merged: list[list] = []
+        clusters: list[list] = []
         for loc, jump in items:
-            if merged and abs(loc - merged[-1][0]) <= merge_tol * max(1, abs(loc)):
-                merged[-1][1] += jump
+            if clusters and (loc - clusters[-1][-1][0] < spacing or loc == clusters[-1][-1][0]):
+                clusters[-1].append((loc, jump))
             else:
-                merged.append([loc, jump])
-        return [{"location": float(loc), "jump": float(jump)} for loc, jump in merged if jump != 0]
-
-
+                clusters.append([(loc, jump)])
+        out = []
+        for members in clusters:
+            total = mpmath.fsum(j for _, j in members)
+            if window is not None and (members[0][0] - lo < spacing or hi - members[-1][0] < spacing):
+                continue
+            if total == 0 or abs(total) < min_jump:
+                continue
+            loc = mpmath.fsum(x * j for x, j in members) / total
+            out.append({"location": float(loc), "jump": float(total)})
+        return out
 
 
 @functools.lru_cache(maxsize=None)
