@@ -172,6 +172,35 @@ def test_compiled_chains_are_independent_bit_for_bit():
         np.testing.assert_array_equal(together[k][rows], alone[k], err_msg=name)
 
 
+@needs_c
+@pytest.mark.skipif(_bnn_c is None or len(_bnn_c.FUSED_BUILDS) < 2,
+                    reason="only the baseline build of the fused kernels runs on this CPU")
+@pytest.mark.parametrize("task", ["regression", "classification"])
+@pytest.mark.parametrize("layers,width", [(1, 7), (2, 9)])
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu", "gelu", "sigmoid", "softplus_beta"])
+def test_every_instruction_set_build_gives_the_same_bits(activation, layers, width, task):
+    """The x86-64-v3 / v4 builds of the fused kernels (wider vectors) do the baseline build's
+    operations in the same order, without FMA or reassociation: identical bits for evaluate
+    and for a whole leapfrog trajectory with its crossing bookkeeping."""
+    model = bnn.make_bnn(activation, width, layers, DATA[task], beta=4.0)
+    rng = np.random.default_rng(11)
+    q0 = model.sample_prior(rng, 3) * 0.5
+    p0 = rng.standard_normal(q0.shape)
+    base_evaluate, base_leapfrog = _bnn_c.FUSED_BUILDS["baseline"]
+    base = base_evaluate(model.spec, q0)
+    base_run = base_leapfrog(model.spec, q0, p0, 2e-3, 12, *base, model.jump)
+    for isa, (evaluate, leapfrog) in _bnn_c.FUSED_BUILDS.items():
+        out = evaluate(model.spec, q0)
+        for k, (a, b) in enumerate(zip(out, base)):
+            if k >= 2:  # z and r: one array per hidden layer
+                for x, y in zip(a, b):
+                    np.testing.assert_array_equal(x, y, err_msg=f"{isa}, evaluate output {k}")
+            else:
+                np.testing.assert_array_equal(a, b, err_msg=f"{isa}, evaluate output {k}")
+        for name, a, b in zip(FIELDS, leapfrog(model.spec, q0, p0, 2e-3, 12, *out, model.jump), base_run):
+            np.testing.assert_array_equal(a, b, err_msg=f"{isa}, leapfrog {name}")
+
+
 @pytest.mark.parametrize("kernels", ["py", "c"])
 def test_kinetic_part_of_the_energy_error_is_accurate_at_large_d(kernels):
     """dH = (U_L - U_0) + sum_j (p_j^2 - p0_j^2) / 2. The kinetic sum is exactly rounded (pure
