@@ -21,6 +21,7 @@ import pytest
 
 from relu_hmc._fastcore import _bnn_py
 from relu_hmc.numerics import bnn, bnn_data
+from test_bnn import small_classification
 
 try:
     from relu_hmc._fastcore import _bnn_c
@@ -38,15 +39,7 @@ def regression(n=23, n_in=2, seed=3):
     return bnn_data.Dataset("reg", "regression", x, y, 0.1)
 
 
-def classification(n=19, seed=4):
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal((n, 3))
-    y = rng.integers(0, 3, size=n)
-    y[:3] = [0, 1, 2]
-    return bnn_data.Dataset("cls", "classification", x, y, None, 3)
-
-
-DATA = {"regression": regression(), "classification": classification()}
+DATA = {"regression": regression(), "classification": small_classification(n=19)}
 
 
 def absolute_scale(model, theta):
