@@ -17,7 +17,7 @@ fused `evaluate` and `leapfrog` are taken from the widest build that this CPU ru
 Wider vectors, the same operations in the same order: no FMA (-ffp-contract=off), no
 reassociation, so every build gives the same bits (tests/test_bnn_kernel.py checks it). A JAX
 jit compiles for the host CPU in the same way; the baseline build alone ran the network kernels
-1.3-1.5x slower on an AVX-512 Xeon (README, Bayesian-network kernels).
+1.4-1.5x slower on an AVX-512 Xeon (README, Bayesian-network kernels).
 
 Safety of the directives: indices come from ``range`` over the buffers' own sizes
 (boundscheck/wraparound off); divisions are by 1 + exp(-|z|) >= 1 or by z0 - z1, which is
