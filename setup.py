@@ -8,6 +8,7 @@ Every ``_fastcore/_*_c.pyx`` becomes the extension ``relu_hmc._fastcore._*_c``; 
 twin ``_fastcore/_*_py.py`` has the same public names and is used when the extension is absent
 or ``RELU_HMC_PURE=1`` is set.
 """
+import platform
 from pathlib import Path
 
 import numpy
@@ -38,6 +39,26 @@ extensions = [
     )
     for pyx in sorted(Path("_fastcore").glob("_*_c.pyx"))
 ]
+
+#: The network kernels once more for wider x86-64 vectors (same sources, same numbers: no FMA,
+#: no reassociation); _bnn_c uses the widest build the CPU runs. optional: a compiler without
+#: these -march levels (GCC < 11) skips them and _bnn_c keeps its baseline build.
+BNN_ISA_FLAGS = {
+    "_bnn_x86v3": ["-march=x86-64-v3"],
+    "_bnn_x86v4": ["-march=x86-64-v4", "-mprefer-vector-width=256"],
+}
+if platform.machine().lower() in ("x86_64", "amd64"):
+    extensions += [
+        Extension(
+            f"relu_hmc._fastcore.{name}",
+            [f"_fastcore/{name}.pyx"],
+            include_dirs=[numpy.get_include()],
+            define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+            extra_compile_args=COMPILE_ARGS + ["-fno-trapping-math"] + flags,
+            optional=True,
+        )
+        for name, flags in BNN_ISA_FLAGS.items()
+    ]
 
 setup(
     packages=list(PACKAGE_DIR),

@@ -47,8 +47,12 @@ def leapfrog(spec, q0, p0, double eps, int n_steps, u0, g0, z0, r0, double jump)
     cdef const double[:, ::1] p0v = np.ascontiguousarray(p0, dtype=np.float64)
     cdef const double[::1] u0v = np.ascontiguousarray(u0, dtype=np.float64)
     cdef const double[:, ::1] g0v = np.ascontiguousarray(g0, dtype=np.float64)
-    cdef const double[:, :, :, ::1] z0v = np.ascontiguousarray(np.stack(z0), dtype=np.float64)
-    cdef const double[:, :, :, ::1] r0v = np.ascontiguousarray(np.stack(r0), dtype=np.float64)
+    # the start's z and r per hidden layer, (C, n, W) each, read in place (no stacked copy: at 64
+    # chains of width 500 that copy alone was 50 MB of fresh memory per trajectory)
+    cdef const double[:, :, ::1] z0_first = np.ascontiguousarray(z0[0], dtype=np.float64)
+    cdef const double[:, :, ::1] r0_first = np.ascontiguousarray(r0[0], dtype=np.float64)
+    cdef const double[:, :, ::1] z0_last = np.ascontiguousarray(z0[net.n_hidden - 1], dtype=np.float64)
+    cdef const double[:, :, ::1] r0_last = np.ascontiguousarray(r0[net.n_hidden - 1], dtype=np.float64)
     energy, predicted, boundary, u_end = (np.zeros(n_chains) for _ in range(4))
     crossings = np.zeros(n_chains, dtype=np.int64)
     step_dh, step_pred, step_bound = (np.zeros((n_steps, n_chains)) for _ in range(3))
@@ -72,9 +76,11 @@ def leapfrog(spec, q0, p0, double eps, int n_steps, u0, g0, z0, r0, double jump)
             qc, pc = &qv[c, 0], &pv[c, 0]
             old, new = 0, 1
             memcpy(&gbuf[old, 0], &g0v[c, 0], d * sizeof(double))
-            for layer in range(net.n_hidden):
-                memcpy(&zbuf[old, layer * m], &z0v[layer, c, 0, 0], m * sizeof(double))
-                memcpy(&rbuf[old, layer * m], &r0v[layer, c, 0, 0], m * sizeof(double))
+            memcpy(&zbuf[old, 0], &z0_first[c, 0, 0], m * sizeof(double))
+            memcpy(&rbuf[old, 0], &r0_first[c, 0, 0], m * sizeof(double))
+            if net.n_hidden == 2:
+                memcpy(&zbuf[old, m], &z0_last[c, 0, 0], m * sizeof(double))
+                memcpy(&rbuf[old, m], &r0_last[c, 0, 0], m * sizeof(double))
             u_old = u0v[c]
             kin_old = 0.5 * _squared_norm(pc, d)
             g2_old = _squared_norm(&gbuf[old, 0], d)

@@ -9,14 +9,18 @@ paper's synthetic regression set, 100 points) it measures, per chain:
   and backpropagated signals: everything the crossing bookkeeping needs);
 - ``steps/s``: leapfrog steps per second of `numerics.bnn.trajectory` (L steps, with the
   crossing bookkeeping: pattern changes and predicted contributions of every step; the fused
-  compiled kernel `_fastcore._bnn_c.leapfrog`, one chain at a time);
+  compiled kernel `_fastcore._bnn_c.leapfrog`, one chain at a time, in the widest
+  instruction-set build the CPU runs: `_bnn_c.ISA`, printed in the header);
 - ``jax steps/s``: leapfrog steps per second of the same posterior and the same leapfrog in
   JAX (jax.grad of the same U, lax.fori_loop over the steps, vmap over chains, jit; no
   crossing bookkeeping), when jax is installed (the optional 'peers' extra); otherwise the
   column says "no jax".
 
 Times are CPU time (time.process_time: the machine may be shared; JAX's threads count too),
-best of R repeats, each repeat at least ~0.2 s of work. Before timing, the JAX trajectory is
+best of R repeats, each repeat at least ~0.2 s of work; ours and JAX alternate repeat by repeat
+so that both see the same load. ``jax CPU/wall`` is JAX's CPU time over its wall time in its
+best repeat: above 1 only if XLA ran more than one thread (ours runs one: the one-layer
+kernel calls no BLAS, the two-layer one SciPy's dgemm limited to one thread). Before timing, the JAX trajectory is
 checked against numerics.bnn's on the same start (same end point to 1e-8 relative). Prints a
 Markdown table (README, Performance), then the issue-15 targets: steps/s per chain does not
 fall from 1 to 64 chains; ours / jax >= 1 at width 20 and >= 1/1.5 at width 500.
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import platform
 import sys
 import time
@@ -38,25 +43,31 @@ from relu_hmc import _fastcore  # noqa: E402
 from relu_hmc.numerics import bnn  # noqa: E402
 
 
-def best_cpu_time(fn, repeats: int) -> float:
-    """Best CPU time of fn() over `repeats`, each call repeated until it takes >= 0.2 s."""
+def calls_for(fn) -> int:
+    """How many calls of fn (after one warm-up call) take at least ~0.2 s of CPU time."""
     fn()
     n = 1
     while True:
         t = time.process_time()
         for _ in range(n):
             fn()
-        dt = time.process_time() - t
-        if dt >= 0.2 or n >= 1 << 12:
-            break
+        if time.process_time() - t >= 0.2 or n >= 1 << 12:
+            return n
         n *= 2
-    best = dt / n
-    for _ in range(repeats - 1):
-        t = time.process_time()
-        for _ in range(n):
-            fn()
-        best = min(best, (time.process_time() - t) / n)
-    return best
+
+
+def timed(fn, n: int) -> tuple[float, float]:
+    """(CPU time, wall time) per call of fn over n calls."""
+    t, w = time.process_time(), time.perf_counter()
+    for _ in range(n):
+        fn()
+    return (time.process_time() - t) / n, (time.perf_counter() - w) / n
+
+
+def best_cpu_time(fn, repeats: int) -> float:
+    """Best CPU time per call of fn over `repeats` repeats of calls_for(fn) calls."""
+    n = calls_for(fn)
+    return min(timed(fn, n)[0] for _ in range(repeats))
 
 
 def jax_trajectory(model: bnn.BNN, eps: float, n_steps: int):
@@ -111,15 +122,25 @@ def measure(width: int, layers: int, chains: int, n_steps: int, repeats: int, ep
     q = model.sample_prior(rng, chains)
     p = rng.standard_normal(q.shape)
     grad_time = best_cpu_time(bnn.single_blas_thread(lambda: model.evaluate(q)), repeats)  # as in trajectory
-    traj_time = best_cpu_time(lambda: bnn.trajectory(model, q, p, eps, n_steps), repeats)
+    ours = lambda: bnn.trajectory(model, q, p, eps, n_steps)  # noqa: E731
     row = {"width": width, "layers": layers, "d": model.d, "chains": chains,
-           "grad_per_s": chains / grad_time, "steps_per_s": chains * n_steps / traj_time, "jax_steps_per_s": None}
+           "grad_per_s": chains / grad_time, "steps_per_s": None, "jax_steps_per_s": None, "jax_cpu_per_wall": None}
     jt = jax_trajectory(model, eps, n_steps)
-    if jt is not None:
-        ours = bnn.trajectory(model, q, p, eps, n_steps)
-        jq, _ = jt(q, p)
-        np.testing.assert_allclose(np.asarray(jq), ours.q, rtol=1e-8, atol=1e-10)
-        row["jax_steps_per_s"] = chains * n_steps / best_cpu_time(lambda: jt(q, p), repeats)
+    if jt is None:
+        row["steps_per_s"] = chains * n_steps / best_cpu_time(ours, repeats)
+        return row
+    jq, _ = jt(q, p)
+    np.testing.assert_allclose(np.asarray(jq), ours().q, rtol=1e-8, atol=1e-10)
+    # ours and JAX alternate, repeat by repeat, so that both see the same load
+    n_ours, n_jax = calls_for(ours), calls_for(lambda: jt(q, p))
+    best_ours, best_jax = (float("inf"), 0.0), (float("inf"), 0.0)
+    for _ in range(repeats):
+        best_ours = min(best_ours, timed(ours, n_ours))
+        best_jax = min(best_jax, timed(lambda: jt(q, p), n_jax))
+    row["steps_per_s"] = chains * n_steps / best_ours[0]
+    row["jax_steps_per_s"] = chains * n_steps / best_jax[0]
+    # > 1 only if XLA ran more than one thread (CPU time counts every thread; < 1: waiting for a core)
+    row["jax_cpu_per_wall"] = best_jax[0] / best_jax[1]
     return row
 
 
@@ -131,10 +152,12 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     widths = (20, 500) if args.quick else (20, 100, 500)
     layer_set = (1,) if args.quick else (1, 2)
-    print(f"<!-- benchmarks/bnn.py {datetime.date.today()} {platform.processor() or platform.machine()}, "
-          f"bnn kernels: {_fastcore.BACKENDS['bnn']}, L = {args.steps}, per chain, CPU time -->")
-    print("| width | layers | d | chains | grad/s | steps/s (with crossings) | jax steps/s | ours / jax |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    isa = getattr(_fastcore.bnn, "ISA", "")
+    print(f"<!-- benchmarks/bnn.py {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC "
+          f"{platform.processor() or platform.machine()}, bnn kernels: {_fastcore.BACKENDS['bnn']} {isa}, "
+          f"L = {args.steps}, per chain, CPU time, load average {os.getloadavg()[0]:.1f} -->")
+    print("| width | layers | d | chains | grad/s | steps/s (with crossings) | jax steps/s | ours / jax | jax CPU/wall |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     rows = []
     for layers in layer_set:
         for width in widths:
@@ -143,8 +166,9 @@ def main(argv=None) -> int:
                 rows.append(r)
                 jax_col = "no jax" if r["jax_steps_per_s"] is None else f"{r['jax_steps_per_s']:,.0f}"
                 ratio = "" if r["jax_steps_per_s"] is None else f"{r['steps_per_s'] / r['jax_steps_per_s']:.2f}"
+                threads = "" if r["jax_cpu_per_wall"] is None else f"{r['jax_cpu_per_wall']:.2f}"
                 print(f"| {width} | {layers} | {r['d']} | {chains} | {r['grad_per_s']:,.0f} | "
-                      f"{r['steps_per_s']:,.0f} | {jax_col} | {ratio} |", flush=True)
+                      f"{r['steps_per_s']:,.0f} | {jax_col} | {ratio} | {threads} |", flush=True)
     print_targets(rows)
     return 0
 

@@ -21,6 +21,7 @@ import pytest
 
 from relu_hmc._fastcore import _bnn_py
 from relu_hmc.numerics import bnn, bnn_data
+from test_bnn import small_classification
 
 try:
     from relu_hmc._fastcore import _bnn_c
@@ -38,15 +39,7 @@ def regression(n=23, n_in=2, seed=3):
     return bnn_data.Dataset("reg", "regression", x, y, 0.1)
 
 
-def classification(n=19, seed=4):
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal((n, 3))
-    y = rng.integers(0, 3, size=n)
-    y[:3] = [0, 1, 2]
-    return bnn_data.Dataset("cls", "classification", x, y, None, 3)
-
-
-DATA = {"regression": regression(), "classification": classification()}
+DATA = {"regression": regression(), "classification": small_classification(n=19)}
 
 
 def absolute_scale(model, theta):
@@ -170,6 +163,35 @@ def test_compiled_chains_are_independent_bit_for_bit():
     for k, name in enumerate(FIELDS):
         rows = np.s_[:, 3:4] if name.startswith("step_") else np.s_[3:4]
         np.testing.assert_array_equal(together[k][rows], alone[k], err_msg=name)
+
+
+@needs_c
+@pytest.mark.skipif(_bnn_c is None or len(_bnn_c.FUSED_BUILDS) < 2,
+                    reason="only the baseline build of the fused kernels runs on this CPU")
+@pytest.mark.parametrize("task", ["regression", "classification"])
+@pytest.mark.parametrize("layers,width", [(1, 7), (2, 9)])
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu", "gelu", "sigmoid", "softplus_beta"])
+def test_every_instruction_set_build_gives_the_same_bits(activation, layers, width, task):
+    """The x86-64-v3 / v4 builds of the fused kernels (wider vectors) do the baseline build's
+    operations in the same order, without FMA or reassociation: identical bits for evaluate
+    and for a whole leapfrog trajectory with its crossing bookkeeping."""
+    model = bnn.make_bnn(activation, width, layers, DATA[task], beta=4.0)
+    rng = np.random.default_rng(11)
+    q0 = model.sample_prior(rng, 3) * 0.5
+    p0 = rng.standard_normal(q0.shape)
+    base_evaluate, base_leapfrog = _bnn_c.FUSED_BUILDS["baseline"]
+    base = base_evaluate(model.spec, q0)
+    base_run = base_leapfrog(model.spec, q0, p0, 2e-3, 12, *base, model.jump)
+    for isa, (evaluate, leapfrog) in _bnn_c.FUSED_BUILDS.items():
+        out = evaluate(model.spec, q0)
+        for k, (a, b) in enumerate(zip(out, base)):
+            if k >= 2:  # z and r: one array per hidden layer
+                for x, y in zip(a, b):
+                    np.testing.assert_array_equal(x, y, err_msg=f"{isa}, evaluate output {k}")
+            else:
+                np.testing.assert_array_equal(a, b, err_msg=f"{isa}, evaluate output {k}")
+        for name, a, b in zip(FIELDS, leapfrog(model.spec, q0, p0, 2e-3, 12, *out, model.jump), base_run):
+            np.testing.assert_array_equal(a, b, err_msg=f"{isa}, leapfrog {name}")
 
 
 @pytest.mark.parametrize("kernels", ["py", "c"])
