@@ -77,6 +77,7 @@ def plot_optimum(ax, prediction, measurements):
     """ESS per gradient of f(x*) (mean over chains ± SE) against acceptance per activation; the
     measured optimum (± bootstrap SE band) and the product-target optima (context) as vertical lines."""
     from relu_hmc import plots
+    from relu_hmc.claims.bnn_real_data import draw_product_target_optima
 
     for (act, o), color in zip(sorted(_optima(measurements).items()), plots.color_cycle()):
         ax.errorbar([a["value"] for a in o["acceptance"]], [e["value"] for e in o["ess_per_gradient"]],
@@ -85,10 +86,7 @@ def plot_optimum(ax, prediction, measurements):
         a = o["optimal_acceptance"]
         ax.axvspan(a["value"] - a["se"], a["value"] + a["se"], color=color, alpha=0.15)
         ax.axvline(a["value"], color=color, lw=1.2, label=f"{act}: optimum {a['value']:.2f} ± {a['se']:.2f}")
-    for key, style in (("kinked", ":"), ("smooth", "--")):
-        ax.axvline(prediction[key], color="black", ls=style, lw=0.8,
-                   label=f"product-target optimum, {key} ({prediction[key]:.3f}): context")
-    ax.set_xlim(-0.02, 1.02)
+    draw_product_target_optima(ax, prediction)
     ax.set_xlabel("acceptance probability (dimensionless)")
     ax.set_ylabel("ESS of f(x*) per gradient evaluation")
     ax.legend(fontsize=6, loc="best", framealpha=0.8)

@@ -36,6 +36,15 @@ def predict_product_target_optima() -> dict:
     return {"kinked": float(optimal_acceptance(1, 1)), "smooth": float(optimal_acceptance(2, 1))}
 
 
+def draw_product_target_optima(ax, prediction) -> None:
+    """The product-target optima of `predict_product_target_optima` as vertical context lines on an
+    acceptance axis (kinked dotted, smooth dashed), and the axis limits of an acceptance probability."""
+    for key, style in (("kinked", ":"), ("smooth", "--")):
+        ax.axvline(prediction[key], color="black", ls=style, lw=0.8,
+                   label=f"product-target optimum, {key} ({prediction[key]:.3f}): context")
+    ax.set_xlim(-0.02, 1.02)
+
+
 def measure_activation(activation: str, budget: str, seed) -> dict:
     from relu_hmc.numerics import bnn_real_data
 
@@ -110,10 +119,7 @@ def plot_table(ax, prediction, measurements):
         ax.plot([m["acceptance_at_best"]["value"]], [m["test_mse_at_best"]["value"]], "*", ms=11, color=color,
                 markeredgecolor="black")
     ax.plot([], [], "*", ms=9, color="grey", markeredgecolor="black", label="most efficient eps (ESJD per gradient)")
-    for key, style in (("kinked", ":"), ("smooth", "--")):
-        ax.axvline(prediction[key], color="black", ls=style, lw=0.8,
-                   label=f"product-target optimum, {key} ({prediction[key]:.3f}): context")
-    ax.set_xlim(-0.02, 1.02)
+    draw_product_target_optima(ax, prediction)
     # headroom above the data for the legend (it carries the table: one line per activation)
     low, high = ax.get_ylim()
     ax.set_ylim(low, high + (0.25 + 0.1 * len(measurements)) * (high - low))
