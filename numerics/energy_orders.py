@@ -3,10 +3,10 @@ points on a halving ladder of step sizes (the estimator behind `numerics.audit` 
 integrator claims).
 
 `energy_error_order`: the log-log slopes of the mean |err| between consecutive step sizes;
-the order is (method "half_grid", the audit's) the least-squares slope over the finest
-`HALF_GRID_POINTS` rungs with the generic truncation bound `estimators.half_grid_truncation_slack`
-(one correction term a eps^r, r >= 1; the bound the order claims use), or (method "richardson",
-the integrator claims') the finest pair slope Richardson-extrapolated (2 s_fine - s_next,
+the order is (method "half_grid", the audit's and the integrator claims') the least-squares
+slope over the finest `HALF_GRID_POINTS` rungs with the generic truncation bound
+`estimators.half_grid_truncation_slack` (one correction term a eps^r, r >= 1; the bound the
+order claims use), or (method "richardson") the finest pair slope Richardson-extrapolated (2 s_fine - s_next,
 removing an O(eps) drift of the local slope) with a drift estimate as its systematic, or, for
 errors whose phase changes erratically with eps, fitted by regression over the whole ladder
 (method "fit"); its standard error comes from a paired bootstrap over the points
@@ -110,7 +110,7 @@ def energy_error_order(errors: np.ndarray, eps, seed, *, energy_scale: float = 1
     over the points (`estimators.bootstrap_estimate`), and a truncation bound ``systematic``
     with its own SE ``systematic_se`` (``OrderMeasurement.allowance`` = their sum).
 
-    method "half_grid" (the audit's): k = the least-squares
+    method "half_grid" (the audit's and the integrator global-order claims'): k = the least-squares
     slope of log E|dH| on log eps over the finest `HALF_GRID_POINTS` rungs; systematic =
     `estimators.half_grid_truncation_slack` of those rungs, a bound on |k - asymptotic order|
     if log E|dH| = log C + k log eps + a eps^r with one correction term, r >= 1 (|curvature|
