@@ -6,10 +6,10 @@ integrator claims).
 the order is (method "half_grid", the audit's and the integrator claims') the least-squares
 slope over the finest `HALF_GRID_POINTS` rungs with the generic truncation bound
 `estimators.half_grid_truncation_slack` (one correction term a eps^r, r >= 1; the bound the
-order claims use), or (method "richardson") the finest pair slope Richardson-extrapolated (2 s_fine - s_next,
-removing an O(eps) drift of the local slope) with a drift estimate as its systematic, or, for
-errors whose phase changes erratically with eps, fitted by regression over the whole ladder
-(method "fit"); its standard error comes from a paired bootstrap over the points
+order claims use), or (method "richardson") the finest pair slope Richardson-extrapolated
+(2 s_fine - s_next, removing an O(eps) drift of the local slope) with a drift estimate as its
+systematic, or, for errors whose phase changes erratically with eps, fitted by regression over
+the whole ladder (method "fit"); its standard error comes from a paired bootstrap over the points
 (`estimators.bootstrap_estimate`), and the remaining truncation error is bounded separately
 (``OrderMeasurement.systematic``, with its own SE).
 """
@@ -129,8 +129,8 @@ def energy_error_order(errors: np.ndarray, eps, seed, *, energy_scale: float = 1
     log E|dH| = c + k log eps + b eps over the whole ladder (the b term absorbs an O(eps)
     relative correction, E|dH| = A eps^k (1 + (B/A) eps + ...)); systematic = the change of k when
     the coarsest step size is dropped (it contains noise as well, so it errs on the wide side).
-    The systematic of these two methods is the same statistic on resampled rows: its SE is a
-    paired bootstrap too. If a mean |err| is zero the order is nan (roundoff_limited).
+    For these two methods systematic_se is the paired-bootstrap SE of the systematic (the same
+    statistic on resampled rows). If a mean |err| is zero the order is nan (roundoff_limited).
     """
     if method not in ("richardson", "fit", "half_grid"):
         raise ValueError(f"method must be 'richardson', 'fit' or 'half_grid', got {method!r}")

@@ -8,8 +8,9 @@ kernel (numerics.splitting_trajectory) against theory.splitting.
   numerics.energy_orders.energy_error_order, method "half_grid" (the audit's, on the same
   ladder and target): the least-squares slope of log E|dH| over the finest 3 rungs of a halving
   ladder, SE from a paired bootstrap over starts; tolerance = Z SE + the half-grid truncation
-  bound (estimators.half_grid_truncation_slack: exact for one correction term a eps^r, r >= 1;
-  on the quartic r = 2) + that bound's own delta-method SE.
+  bound (estimators.half_grid_truncation_slack: a bound if log E|dH| has one correction term
+  a eps^r, r >= 1; symmetric splittings have r = 2, an even series in eps) + that bound's own
+  delta-method SE.
 - integrator/NAME/kinked-sigma0: on the Laplace target u = |q| (kink b = 0, gradient jump
   J = 2, pi(b) = 1/2), Var(dH) over time T per coordinate is eps^2 T J^2 pi(b) E|p|^3 K + o(eps^2).
   Measured Var(dH) / (T eps^2) on a halving ladder of eps (same starts at every eps),
