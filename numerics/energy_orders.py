@@ -3,13 +3,13 @@ points on a halving ladder of step sizes (the estimator behind `numerics.audit` 
 integrator claims).
 
 `energy_error_order`: the log-log slopes of the mean |err| between consecutive step sizes;
-the order is (method "half_grid", the audit's) the least-squares slope over the finest
-`HALF_GRID_POINTS` rungs with the generic truncation bound `estimators.half_grid_truncation_slack`
-(one correction term a eps^r, r >= 1; the bound the order claims use), or (method "richardson",
-the integrator claims') the finest pair slope Richardson-extrapolated (2 s_fine - s_next,
-removing an O(eps) drift of the local slope) with a drift estimate as its systematic, or, for
-errors whose phase changes erratically with eps, fitted by regression over the whole ladder
-(method "fit"); its standard error comes from a paired bootstrap over the points
+the order is (method "half_grid", the audit's and the integrator claims') the least-squares
+slope over the finest `HALF_GRID_POINTS` rungs with the generic truncation bound
+`estimators.half_grid_truncation_slack` (one correction term a eps^r, r >= 1; the bound the
+order claims use), or (method "richardson") the finest pair slope Richardson-extrapolated
+(2 s_fine - s_next, removing an O(eps) drift of the local slope) with a drift estimate as its
+systematic, or, for errors whose phase changes erratically with eps, fitted by regression over
+the whole ladder (method "fit"); its standard error comes from a paired bootstrap over the points
 (`estimators.bootstrap_estimate`), and the remaining truncation error is bounded separately
 (``OrderMeasurement.systematic``, with its own SE).
 """
@@ -41,10 +41,11 @@ ULP = float(np.finfo(np.float64).eps)
 class OrderMeasurement:
     """Exponent k of E|dH| ~ eps^k.
 
-    ``estimate``: the Richardson-extrapolated slope at the finest pair of step sizes, with
-    its paired-bootstrap standard error (``se``) and 95% percentile interval;
-    ``systematic``: the estimated remaining truncation error of that extrapolation;
-    ``systematic_se``: its own paired-bootstrap SE (the same statistic on resampled rows);
+    ``estimate``: the order by the chosen method of `energy_error_order` (half-grid
+    least-squares slope, Richardson-extrapolated finest pair slope, or regression over the
+    ladder), with its paired-bootstrap standard error (``se``) and 95% percentile interval;
+    ``systematic``: the method's bound on the remaining truncation error of that estimate;
+    ``systematic_se``: its own SE (delta method for "half_grid", paired bootstrap otherwise);
     ``allowance`` = systematic + systematic_se, the bound a check adds to z SE;
     ``eps``: the ladder (decreasing); ``mean_abs_error`` / ``mean_abs_error_se``: E|dH| per eps;
     ``pair_slopes``: log-log slopes between consecutive step sizes (coarse to fine);
@@ -104,8 +105,17 @@ def _extrapolated_slope(mean_abs: np.ndarray, eps: np.ndarray, shift: int = 0) -
 
 def energy_error_order(errors: np.ndarray, eps, seed, *, energy_scale: float = 1.0, method: str = "richardson",
                        n_boot: int = 400) -> OrderMeasurement:
-    """The order k of E|dH| ~ eps^k from errors (n_points, n_eps) on a halving ladder eps.
+    """The order k of E|dH| ~ eps^k from errors (n_points, n_eps) on a halving ladder eps
+    (n_eps >= 5; the same points at every eps). Every method's k carries a paired-bootstrap SE
+    over the points (`estimators.bootstrap_estimate`), and a truncation bound ``systematic``
+    with its own SE ``systematic_se`` (``OrderMeasurement.allowance`` = their sum).
 
+    method "half_grid" (the audit's and the integrator global-order claims'): k = the least-squares
+    slope of log E|dH| on log eps over the finest `HALF_GRID_POINTS` rungs; systematic =
+    `estimators.half_grid_truncation_slack` of those rungs, a bound on |k - asymptotic order|
+    if log E|dH| = log C + k log eps + a eps^r with one correction term, r >= 1 (|curvature|
+    x max(1, f(1)), 1.5 on 3 rungs of ratio 2), with its delta-method SE from the paired
+    half-grid curvature (`estimators.half_grid_curvature` with the draws).
     method "richardson" (errors that are smooth functions of eps: smooth potentials, crossing
     steps at a fixed phase): k = 2 s_fine - s_next from the finest pair slopes; systematic =
     max(|k - k_next|, |s_fine - s_next|): k_next is the same extrapolation one pair coarser
@@ -119,6 +129,8 @@ def energy_error_order(errors: np.ndarray, eps, seed, *, energy_scale: float = 1
     log E|dH| = c + k log eps + b eps over the whole ladder (the b term absorbs an O(eps)
     relative correction, E|dH| = A eps^k (1 + (B/A) eps + ...)); systematic = the change of k when
     the coarsest step size is dropped (it contains noise as well, so it errs on the wide side).
+    For these two methods systematic_se is the paired-bootstrap SE of the systematic (the same
+    statistic on resampled rows). If a mean |err| is zero the order is nan (roundoff_limited).
     """
     if method not in ("richardson", "fit", "half_grid"):
         raise ValueError(f"method must be 'richardson', 'fit' or 'half_grid', got {method!r}")

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Callable, TextIO
 
 from relu_hmc.cache import ResultCache, task_key
-from relu_hmc.claims.base import Claim, Task, Verdict, derive_seed
+from relu_hmc.claims.base import Claim, Verdict, derive_seed
 from relu_hmc.executors import Executor, InlineExecutor
 from relu_hmc.progress import Progress, TaskTimes
 

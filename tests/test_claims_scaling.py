@@ -6,7 +6,6 @@ Predictions written by hand below are theory's values (order 3; 2k = 2, gamma = 
 |q|; 2k = 4, gamma = 1/4 for q^2/2; optimum 0.452 for k = 1), quoted only to keep the fast
 tests free of SymPy; the slow tests use the real theory adapters.
 """
-import copy
 import math
 import subprocess
 import sys

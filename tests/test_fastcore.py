@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 
 from relu_hmc._fastcore import _families
 from relu_hmc._fastcore import _leapfrog_py as pure
-from relu_hmc.numerics import potentials
 
 try:
     from relu_hmc._fastcore import _leapfrog_c as compiled

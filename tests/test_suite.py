@@ -1,6 +1,5 @@
 """The suite engine and `relu-hmc verify`: task merging, verdicts, exit codes, usage errors."""
 import json
-import sys
 from pathlib import Path
 
 import pytest

@@ -2,7 +2,7 @@
 import pytest
 import sympy as sp
 import strategies as S
-from hypothesis import given, strategies as st
+from hypothesis import given
 
 from relu_hmc.theory.errors import PotentialError
 from relu_hmc.theory.parse import Q, parse_potential

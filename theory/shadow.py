@@ -27,7 +27,7 @@ import itertools
 
 import sympy as sp
 
-from relu_hmc.theory.smooth import EPS, _coords, compose_with_step, hamiltonian, leapfrog_step_series, truncate
+from relu_hmc.theory.smooth import EPS, _coords, compose_with_step, hamiltonian, truncate
 
 
 def poisson_bracket(F, G, qs, ps) -> sp.Expr:

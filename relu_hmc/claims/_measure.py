@@ -11,10 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from relu_hmc.numerics.potentials import from_spec
-from relu_hmc.numerics.hmc import stationary_energy_errors
 from relu_hmc.numerics.leapfrog import leapfrog_trajectory
 from relu_hmc.numerics.estimators import (half_grid_curvature, half_grid_slopes, half_grid_truncation_slack,
-                                          log_slope, mean_estimate, variance_estimate, weighted_log_slope)
+                                          log_slope, mean_estimate, weighted_log_slope)
 from relu_hmc.numerics.orders import order_summary
 
 def paired_slope(eps, values: np.ndarray, seed, n_boot: int = 400) -> dict:
@@ -105,16 +104,6 @@ def crossing_step_energy_errors(potential: dict, eps: list, n: int, seed, window
             "slope": fit.value, "slope_se": fit.se, "slope_small_eps": small, "slope_large_eps": large,
             "curvature": curvature.value, "curvature_se": curvature.se,
             "truncation_slack": slack.value, "truncation_slack_se": slack.se, "sample": sample}
-
-
-def energy_error_moments(potential: dict, d: int, eps: float, n_steps: int, n: int, seed) -> dict:
-    """Mean, variance and Metropolis acceptance of dH of stationary proposals in dimension d."""
-    sample = stationary_energy_errors(from_spec(potential), d, eps, n_steps, n, seed)
-    dh = sample.energy_error
-    return {"d": d, "eps": eps, "n_steps": n_steps, "n": n,
-            "mean": mean_estimate(dh).as_dict(), "variance": variance_estimate(dh).as_dict(),
-            "acceptance": mean_estimate(sample.acceptance).as_dict(),
-            "crossings_per_proposal": float(np.mean(sample.crossings))}
 
 
 def measure_local_orders(potential: dict, budget: str, n_states: int, seed) -> dict:

@@ -2,7 +2,8 @@
 
 - gaussian-dh: for a Gaussian target the leapfrog map is linear, so the mean and variance
   of dH at finite eps, L and d are exact closed forms (theory.acceptance); measured on
-  stationary proposals, tolerance 4 SE (no bias term: the prediction is exact).
+  stationary proposals (sample mean, and sample variance with its delta-method SE), tolerance
+  4 SE (no bias term: the prediction is exact).
 - acceptance-limit: with eps = l d^(-gamma), acceptance -> a(l) = 2 Phi(-sqrt(Sigma_0 l^(2k))/2)
   (Beskos et al. 2013 for smooth targets; derived here for kinks and Hoelder points). The
   limit is measured as a limit: the acceptance at a geometric ladder of d (eps_j = l d_j^-gamma
@@ -21,6 +22,8 @@
   judged precisely by the sigma0/* claims (1D, eps -> 0) and is not repeated here.
 - cross-check: the optimal-acceptance equation of theory.tuning reproduces the published
   RWM (0.234) and MALA (0.574) optima; tolerance half a unit of the last published digit.
+gaussian-dh and acceptance-limit share one measurement, `measure_acceptance_point` (n stationary
+proposals at one (d, eps, L): mean, variance and acceptance of dH); each reads the fields it judges.
 """
 from __future__ import annotations
 
@@ -77,8 +80,12 @@ def literature_value(name: str, seed=None) -> dict:
 # --- measurement ----------------------------------------------------------------------------
 
 def measure_acceptance_point(potential: dict, d: int, eps: float, n_steps: int, n: int, seed) -> dict:
-    """Acceptance (conditional expectation given |dH|, numerics.acceptance.energy_error_point) and
-    the mean and variance of dH of n stationary proposals in dimension d."""
+    """The energy error dH of n proposals of n_steps leapfrog steps of size eps, started in
+    stationarity in dimension d (numerics.acceptance.energy_error_point): its sample mean and
+    sample variance (delta-method SE), and the acceptance E min(1, e^-dH) estimated by its
+    conditional expectation given |dH| (`estimators.stationary_acceptance_estimate`, exact in
+    expectation for stationary starts). The one measurement of the gaussian-dh (mean, variance)
+    and acceptance-limit (acceptance) claims."""
     from relu_hmc.numerics.acceptance import energy_error_point
     from relu_hmc.numerics.potentials import from_spec
 
@@ -200,7 +207,7 @@ for _moment, _name, _compare in (("mean", "E[dH]", compare_gaussian_mean),
         source="theory.acceptance.gaussian_energy_error_moments (trace formula for Gaussian quadratic forms)",
         family="gaussian-dh",
         prediction=Task("relu_hmc.claims.acceptance:predict_gaussian_moments", _GAUSSIAN_DH),
-        measurements=lambda budget: [Task("relu_hmc.claims._measure:energy_error_moments",
+        measurements=lambda budget: [Task("relu_hmc.claims.acceptance:measure_acceptance_point",
                                           {"potential": GAUSSIAN.spec, **_GAUSSIAN_DH, "n": _N[budget]}, "dH")],
         compare=_compare,
         plot=_plot_gaussian_moment(_moment, _name),

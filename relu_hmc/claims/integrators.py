@@ -5,8 +5,12 @@ kernel (numerics.splitting_trajectory) against theory.splitting.
 - integrator/NAME/global-order: over a fixed time T = 1 the energy error on the quartic
   u = q^4/4 is O(eps^(n - 1)), n the local order of theory.splitting.energy_error_order (3 for
   leapfrog, position Verlet and the two-stage family, 5 for Yoshida). Measured by
-  numerics.energy_orders.energy_error_order: the finest pair slope of log E|dH| on a halving ladder,
-  Richardson-extrapolated, SE from a paired bootstrap over starts, plus its truncation bound.
+  numerics.energy_orders.energy_error_order, method "half_grid" (the audit's, on the same
+  ladder and target): the least-squares slope of log E|dH| over the finest 3 rungs of a halving
+  ladder, SE from a paired bootstrap over starts; tolerance = Z SE + the half-grid truncation
+  bound (estimators.half_grid_truncation_slack: a bound if log E|dH| has one correction term
+  a eps^r, r >= 1; symmetric splittings have r = 2, an even series in eps) + that bound's own
+  delta-method SE.
 - integrator/NAME/kinked-sigma0: on the Laplace target u = |q| (kink b = 0, gradient jump
   J = 2, pi(b) = 1/2), Var(dH) over time T per coordinate is eps^2 T J^2 pi(b) E|p|^3 K + o(eps^2).
   Measured Var(dH) / (T eps^2) on a halving ladder of eps (same starts at every eps),
@@ -129,7 +133,7 @@ def measure_global_order(integrator: str, n: int, seed: int, system: str = SMOOT
     errors = np.column_stack([splitting_trajectory(potential, q0, p0, e, L, integrator).energy_error
                               for e, L in zip(eps, n_steps)])
     scale = float(np.max(np.asarray(potential.u(q0)) + 0.5 * p0**2))
-    m = energy_error_order(errors, eps, rng, energy_scale=scale)
+    m = energy_error_order(errors, eps, rng, energy_scale=scale, method="half_grid")
     return {**m.as_dict(), "order": m.value, "se": m.estimate.se, "systematic": m.systematic,
             "systematic_se": m.systematic_se}
 
@@ -185,7 +189,7 @@ def compare_global_order(prediction: dict, measurements: dict) -> Verdict:
                        "energy errors at rounding level: no order measured", "global energy order")
     return within(prediction["global_order"], m["order"], m["se"], quantity="global energy order (T = 1)",
                   bias=m["systematic"] + m["systematic_se"],
-                  bias_reason="truncation bound of the extrapolated slope + its bootstrap SE (numerics.audit)",
+                  bias_reason="half-grid truncation bound of the fitted slope + its SE (as numerics.audit)",
                   note=f"theory: local order {prediction['local_order']} - 1; {SMOOTH_SYSTEM} target")
 
 

@@ -25,6 +25,7 @@
   from the 0.02 the optimal acceptances need. 0.651 itself is judged by optimal-acceptance/smooth.
 - optimal-acceptance/kinked-below-smooth (observation): the kinked ESJD optimum significantly
   below the smooth one; it compares two measurements, so no theory constant can make it fail.
+The figures of these claims are drawn by relu_hmc.claims._optimum_figures.
 """
 from __future__ import annotations
 
@@ -32,8 +33,8 @@ import math
 
 import numpy as np
 
-from relu_hmc import plots
 from relu_hmc.claims._limit_law import compare_limit_optimum, limit_curve_l, plot_limit_law
+from relu_hmc.claims._optimum_figures import plot_cost_optimum, plot_esjd_optimum, plot_optimum_pair
 from relu_hmc.claims._predict import predict_scaling_law
 from relu_hmc.claims.base import Claim, Task, all_of, at_most, register, within
 from relu_hmc.numerics.cost_optimum import argmax_acceptance
@@ -103,40 +104,6 @@ def compare_cost_optimum(prediction, measurements):
                   note=f"optima {ladder}; SE through the Richardson weights (paired bootstrap per d)")
 
 
-def _plot_cost_optimum(ax, prediction, measurements):
-    """l a(l) (± SE, relative to its maximum) against acceptance (± SE) at each d, each d's
-    measured optimum (± SE) on top, and the predicted d -> infinity optimum as a line."""
-    colors = plots.color_cycle()
-    for i, m in enumerate(sorted(measurements.values(), key=lambda m: m["d"])):
-        acc = np.array([a["value"] for a in m["acceptance"]])
-        acc_se = np.array([a["se"] for a in m["acceptance"]])
-        l = np.array(m["l"], float)
-        color = colors[i % len(colors)]
-        plots.efficiency_curve(ax, acc, acc * l, acc_se * l, acceptance_se=acc_se, label=f"l a(l), d = {m['d']}",
-                               color=color, ylabel="cost-normalised efficiency l a(l)")
-        opt = m.get("optimum")
-        if opt is not None:
-            ax.errorbar([opt["value"]], [1.04 + 0.03 * i], xerr=[opt["se"]], fmt="v", ms=5, capsize=2.5,
-                        color=color, label=f"measured optimum, d = {m['d']} (± SE)")
-    ax.axvline(prediction["optimal_acceptance"], color=plots.THEORY_COLOR, ls="--", lw=1.2,
-               label=f"theory optimum (d -> inf) {prediction['optimal_acceptance']:.3f}")
-    _legend_above_data(ax)
-
-
-def _legend_above_data(ax) -> None:
-    """The legend in two columns in a band added above the data: the efficiency curves fill the
-    axes up to the optimum markers (relative efficiency ~1.04-1.07), so any placement inside the
-    data range covers points (rows of ~0.075 of the axes height each at fontsize 6)."""
-    lo, hi = ax.get_ylim()
-    rows = math.ceil(len(ax.get_legend_handles_labels()[0]) / 2)
-    band = min(0.6, 0.075 * rows + 0.06)  # fraction of the new axes height the legend takes
-    ax.set_ylim(lo, hi + (hi - lo) * band / (1.0 - band))
-    for line in ax.lines:  # vertical theory lines (axvline) stop below the band
-        if line.get_transform() == ax.get_xaxis_transform():
-            line.set_ydata([0.0, 1.0 - band])
-    ax.legend(fontsize=6, ncol=2, loc="upper center", borderaxespad=0.3)
-
-
 def _esjd_optimum(curve: dict) -> dict:
     opt = curve["optima"]["esjd"]
     if opt["at_boundary"]:
@@ -195,55 +162,6 @@ def compare_optimum_order(prediction, measurements):
                         f"the measured smooth optimum ({s['value']:.3f} +- {s['se']:.2g}); no finite-d allowance")
 
 
-def _plot_optimum(ax, prediction, measurements):
-    """ESJD per gradient (± SE, relative to its maximum) against acceptance (± SE) at both d,
-    each d's measured optimum (± SE) on top; the prediction: the asymptotic optimum as a line
-    and, where theory has finite-d curves (prediction["table"], the Gaussian), those curves."""
-    colors = plots.color_cycle()
-    table = prediction.get("table") or {}
-    for i, label in enumerate(("d-small", "d-large")):
-        c = measurements[label]
-        color = colors[i % len(colors)]
-        acc = [p["acceptance"]["value"] for p in c["points"]]
-        acc_se = [p["acceptance"]["se"] for p in c["points"]]
-        eff = [p["esjd_per_grad"]["value"] for p in c["points"]]
-        eff_se = [p["esjd_per_grad"]["se"] for p in c["points"]]
-        plots.efficiency_curve(ax, acc, eff, eff_se, acceptance_se=acc_se, label=f"measured, d = {c['d']}",
-                               color=color)
-        rows = sorted(table.get(str(c["d"]), []), key=lambda r: r["acceptance"])
-        if rows:
-            theory_eff = np.array([r["esjd_per_grad"] for r in rows])
-            ax.plot([r["acceptance"] for r in rows], theory_eff / theory_eff.max(), "-", lw=1.0, color=color,
-                    alpha=0.7, label=f"theory at finite d = {c['d']}")
-        opt = c["optima"]["esjd"]["acceptance"]
-        ax.errorbar([opt["value"]], [1.04 + 0.03 * i], xerr=[opt["se"]], fmt="v", ms=5, capsize=2.5, color=color,
-                    label=f"measured optimum, d = {c['d']} (± SE)")
-    ax.axvline(prediction["optimal_acceptance"], color=plots.THEORY_COLOR, ls="--", lw=1.2,
-               label=f"theory optimum (d -> inf) {prediction['optimal_acceptance']:.3f}")
-    _legend_above_data(ax)
-
-
-def _plot_pair(ax, prediction, measurements):
-    """ESJD per gradient (± SE, relative to its maximum) against acceptance (± SE) for the kinked and
-    the smooth target at the same d, each measured optimum (± SE) on top, and theory's two d -> infinity
-    optima as lines (the observation: the kinked optimum lies below the smooth one)."""
-    colors = plots.color_cycle()
-    for i, label in enumerate(("kinked", "smooth")):
-        c = measurements[label]
-        color = colors[i % len(colors)]
-        plots.efficiency_curve(ax, [p["acceptance"]["value"] for p in c["points"]],
-                               [p["esjd_per_grad"]["value"] for p in c["points"]],
-                               [p["esjd_per_grad"]["se"] for p in c["points"]],
-                               acceptance_se=[p["acceptance"]["se"] for p in c["points"]],
-                               label=f"measured {label}, d = {c['d']}", color=color)
-        opt = c["optima"]["esjd"]["acceptance"]
-        ax.errorbar([opt["value"]], [1.04 + 0.03 * i], xerr=[opt["se"]], fmt="v", ms=5, capsize=2.5, color=color,
-                    label=f"measured {label} optimum (± SE)")
-        ax.axvline(prediction[label], color=color, ls="--", lw=1.2,
-                   label=f"theory {label} optimum (d -> inf) {prediction[label]:.3f}")
-    _legend_above_data(ax)
-
-
 # --- budgets and registration -------------------------------------------------------------------
 
 # numerics.efficiency's quick design (10 chains x 500 proposals, 8 kept coordinates) at
@@ -276,7 +194,7 @@ register(Claim(
     prediction=Task("relu_hmc.claims._predict:predict_scaling_law", {"potential": LAPLACE.expression}),
     measurements=_two_d(LAPLACE),
     compare=compare_optimum,
-    plot=_plot_optimum,
+    plot=plot_esjd_optimum,
     # no finite-d theory of the ESJD optimum on kinked targets: reported next to 0.452, not judged
     kind="observation",
 ))
@@ -292,7 +210,7 @@ register(Claim(
                     {"dims": [100, 400, 1600], "T": _EFF_T["smooth"], "max_steps": 80}),
     measurements=_two_d(GAUSSIAN),
     compare=compare_optimum_finite_d,
-    plot=_plot_optimum,
+    plot=plot_esjd_optimum,
     # theory's finite-d curve is a CLT / first-order approximation with no bound on its error,
     # and the ESJD argmax resolves ~0.09: reported, not judged (0.651 is judged by
     # optimal-acceptance/smooth on the measured limit law)
@@ -310,7 +228,7 @@ register(Claim(
     measurements=lambda budget: [_efficiency_task(system, _EFF[budget][0][1], budget, label)
                                  for label, system in (("kinked", LAPLACE), ("smooth", GAUSSIAN))],
     compare=compare_optimum_order,
-    plot=_plot_pair,
+    plot=plot_optimum_pair,
     # both sides are measurements: theory enters only as the ordering 0.452 < 0.651, so a
     # wrong theory constant cannot make it fail
     kind="observation",
@@ -356,7 +274,7 @@ for _regime, (_system, _gamma, _T, _design) in _COST.items():
                         {"potential": _system.expression, "T": _T, "grids": _grids(_gamma, _T, _design)}),
         measurements=_cost_tasks(_system, _gamma, _T, _design),
         compare=compare_cost_optimum,
-        plot=_plot_cost_optimum,
+        plot=plot_cost_optimum,
         # the finite-d trend has no bound from theory (Edgeworth O(d^-1/2) with an unknown constant;
         # the smooth target is pre-asymptotic at reachable d): the limit is judged by the claim below
         kind="observation",
