@@ -63,7 +63,7 @@ def check_dataset(data: Dataset) -> Dataset:
         if y.ndim != 1 or y.dtype.kind not in "iu":
             raise ValueError("classification y must be a 1-D integer array of class labels")
         if data.n_classes is None or data.n_classes < 2 or y.min() < 0 or y.max() >= data.n_classes:
-            raise ValueError(f"class labels must lie in 0..n_classes-1 with n_classes >= 2")
+            raise ValueError("class labels must lie in 0..n_classes-1 with n_classes >= 2")
     return data
 
 

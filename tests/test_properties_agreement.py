@@ -79,7 +79,6 @@ def test_shadow_hamiltonian_drifts_two_orders_less_than_energy(potential, state)
     q0, p0 = state
     eps_symbol = sp.Symbol("epsilon", positive=True)
     shadow = specialise(shadow_hamiltonian(None, order=2), potential.expr)
-    slopes = {"H": [], "H~2": []}
     drifts = []
     grid = [0.02, 0.01, 0.005]
     for eps in grid:
