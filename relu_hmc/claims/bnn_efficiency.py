@@ -42,30 +42,42 @@ def _optima(measurements: dict) -> dict:
     return {a: efficiency_optimum(points, seed=0) for a, points in by_activation.items()}
 
 
+def _fmt(e: dict) -> str:
+    return f"{e['value']:.2f} ± {e['se']:.2f}"
+
+
 def compare_optimum(prediction, measurements):
-    """Observation: per activation the acceptance at the efficiency maximum (± bootstrap SE, 95%
-    interval); the ReLU - smooth difference with its SE (independent chains: SEs add in quadrature)."""
+    """Observation: per activation the acceptance at the maximum of ESS per gradient (± bootstrap
+    SE, 95% interval) and at the maximum of eps a(eps) of the same chains (the cost-normalised
+    prediction of the ESS optimum from the acceptance curve; their paired difference), the local
+    exponents of the acceptance law; the ReLU - smooth differences with SEs (independent chains:
+    SEs add in quadrature)."""
     optima = _optima(measurements)
     parts = []
     for act, o in optima.items():
-        a = o["optimal_acceptance"]
+        a, c, d = o["optimal_acceptance"], o["cost_normalised_acceptance"], o["ess_minus_cost_normalised"]
         kinked = act in ("relu", "leaky_relu")
         context = prediction["kinked" if kinked else "smooth"]
-        edge = "maximum at an end of the ladder (not bracketed); " if o["at_boundary"] else ""
+        edge = "ESS maximum at an end of the ladder (not bracketed); " if o["at_boundary"] else ""
+        cost_edge = " (at a ladder end)" if o["cost_at_boundary"] else ""
         parts.append(Verdict(True, context, a["value"], a["se"], math.inf,
                              f"observation: {edge}95% interval {a['lo']:.2f}-{a['hi']:.2f} (chain bootstrap), "
                              f"{o['boundary_share']:.0%} of resamples at a ladder end; best ladder point accepts "
                              f"{o['best_ladder_acceptance']:.2f}; median ESS per chain "
                              f"{', '.join(f'{e:.0f}' for e in o['median_ess'])} of {o['draws_per_chain']} draws; "
+                             f"maximum of eps a(eps) at acceptance {_fmt(c)}{cost_edge}, ESS minus it {_fmt(d)}; "
+                             f"local exponents of z = -Phi^-1(a/2) in eps "
+                             f"{', '.join(f'{p:.1f}' for p in o['probit_exponents'])} (kinked law 1, smooth 2); "
                              f"predicted = product-target optimum ({'kinked' if kinked else 'smooth'}), context only",
                              f"{act}: acceptance at the maximum of ESS per gradient of f(x*)"))
     text = ""
     if "relu" in optima and "sigmoid" in optima:
-        r, s = optima["relu"]["optimal_acceptance"], optima["sigmoid"]["optimal_acceptance"]
-        diff, se = r["value"] - s["value"], math.hypot(r["se"], s["se"])
-        z = diff / se if se > 0 else math.nan
-        resolved = "resolved" if abs(z) > Z else "not resolved"
-        text = (f"optimum(relu) - optimum(sigmoid) = {diff:.2f} ± {se:.2f} (z = {z:.1f}: {resolved} at {Z:g} SE); ")
+        for key, name in (("optimal_acceptance", "ESS optimum"), ("cost_normalised_acceptance", "eps a(eps) optimum")):
+            r, s = optima["relu"][key], optima["sigmoid"][key]
+            diff, se = r["value"] - s["value"], math.hypot(r["se"], s["se"])
+            z = diff / se if se > 0 else math.nan
+            resolved = "resolved" if abs(z) > Z else "not resolved"
+            text += f"{name}: relu - sigmoid = {diff:.2f} ± {se:.2f} (z = {z:.1f}: {resolved} at {Z:g} SE); "
     relu = next(p for p in parts if p.quantity.startswith("relu"))
     return Verdict(True, relu.predicted, relu.measured, relu.se, math.inf,
                    f"observation (cannot fail): {text}product-target optima for context: kinked "
@@ -86,6 +98,9 @@ def plot_optimum(ax, prediction, measurements):
         a = o["optimal_acceptance"]
         ax.axvspan(a["value"] - a["se"], a["value"] + a["se"], color=color, alpha=0.15)
         ax.axvline(a["value"], color=color, lw=1.2, label=f"{act}: optimum {a['value']:.2f} ± {a['se']:.2f}")
+        c = o["cost_normalised_acceptance"]
+        ax.axvline(c["value"], color=color, lw=1.2, ls="-.",
+                   label=f"{act}: max of eps a(eps) {c['value']:.2f} ± {c['se']:.2f}")
     draw_product_target_optima(ax, prediction)
     ax.set_xlabel("acceptance probability (dimensionless)")
     ax.set_ylabel("ESS of f(x*) per gradient evaluation")
@@ -95,7 +110,8 @@ def plot_optimum(ax, prediction, measurements):
 register(Claim(
     id="bnn-network/efficiency-optimal-acceptance",
     statement="Measurement: on ReLU and sigmoid networks, the acceptance at which ESS per gradient of the "
-              "posterior predictive peaks over a step-size ladder at fixed T, with chain-bootstrap intervals.",
+              "posterior predictive peaks over a step-size ladder at fixed T, and the acceptance at the maximum "
+              "of eps a(eps) of the same chains, with chain-bootstrap intervals.",
     source="Dinh, Ho, Nguyen, NeurIPS 2024 (arXiv 2410.22065), claim (b); theory.tuning (product-target optima, "
            "context); numerics.bnn_efficiency",
     family="bnn-acceptance",
