@@ -158,6 +158,23 @@ def test_efficiency_optimum_recovers_a_known_peak_with_a_bootstrap_interval():
     assert d["value"] == pytest.approx(a["value"] - same_estimator) and c["lo"] <= c["value"] <= c["hi"]
 
 
+def test_efficiency_optimum_bootstraps_chains_jointly_across_the_ladder():
+    """Every ladder point runs the same chains, so a chain-specific factor shared by all its points
+    (a chain in a stiffer mode: lower efficiency everywhere) cannot move the argmax of the mean
+    curve; the paired bootstrap keeps chains whole, so the optimum's SE is ~0 though the factors
+    vary by 10x. Unequal chain counts cannot be paired and are refused."""
+    points = list(_efficiency_points(0.56, chains=8).values())
+    factor = np.geomspace(0.1, 1.0, 8)
+    for p in points:
+        p["chain_acceptance"] = [np.mean(p["chain_acceptance"])] * 8
+        p["chain_ess_per_gradient"] = (np.mean(p["chain_ess_per_gradient"]) * factor).tolist()
+    o = bnn_efficiency.efficiency_optimum(points, seed=0, n_boot=200)
+    assert o["optimal_acceptance"]["se"] < 1e-9 and o["ess_minus_cost_normalised"]["se"] < 1e-9
+    points[0] = {**points[0], "chain_acceptance": points[0]["chain_acceptance"][:7]}
+    with pytest.raises(ValueError, match="same chains"):
+        bnn_efficiency.efficiency_optimum(points, seed=0, n_boot=10)
+
+
 def test_efficiency_observation_reports_both_optima_and_their_difference():
     points = _efficiency_points(0.56)
     points.update({k.replace("relu", "sigmoid"): {**v, "activation": "sigmoid"}
