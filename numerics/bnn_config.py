@@ -191,7 +191,9 @@ REAL_DATA_BUDGETS = {
 #: 0.018, 0.094, 0.51, 0.81 at T = 0.05, 0.2, 0.8, 2), so T = 0.05 was far shorter than the
 #: posterior's slow scales and its 300-draw ESS estimates (median 1-65 per chain) were noise.
 #: The acceptance at fixed eps also falls with T on ReLU (eps 0.002: 0.87 at T = 0.05, 0.66 at 0.4,
-#: 0.48 at 0.8), so each T needs its own ladder. Cost: quick ~20 s CPU (ReLU ~80%), full ~15 min.
+#: 0.48 at 0.8), so each T needs its own ladder (pilot at T = 0.4, 16 chains: tanh collapses between
+#: eps 0.0032 (0.82) and 0.004 (0.42), leaky ReLU between 0.002 (0.74) and 0.0025 (0.31)).
+#: Cost: quick ~20 s CPU (ReLU ~80%), full ~90e6 leapfrog steps, ~11 min CPU.
 EFFICIENCY_BUDGETS = {
     "quick": {"width": 10, "T": 0.4, "chains": 8, "proposals": 200, "warmup": 20, "test_points": 5,
               "eps_grids": {"relu": (0.001, 0.00126, 0.0016, 0.002, 0.0025, 0.0032),
@@ -199,6 +201,6 @@ EFFICIENCY_BUDGETS = {
     "full": {"width": 10, "T": 0.4, "chains": 16, "proposals": 1000, "warmup": 50, "test_points": 9,
              "eps_grids": {"relu": (0.0008, 0.001, 0.00126, 0.0016, 0.002, 0.0025, 0.0032),
                            "leaky_relu": (0.0008, 0.001, 0.00126, 0.0016, 0.002, 0.0025, 0.0032),
-                           "sigmoid": (0.0032, 0.004, 0.005, 0.0063, 0.008, 0.01),
-                           "tanh": (0.0032, 0.004, 0.005, 0.0063, 0.008, 0.01)}},
+                           "sigmoid": (0.0025, 0.0032, 0.004, 0.005, 0.0063, 0.008),
+                           "tanh": (0.0016, 0.002, 0.0025, 0.0032, 0.004, 0.005)}},
 }
