@@ -6,14 +6,15 @@ Functional: the network's output f(x*) at TEST_POINTS held-out inputs x* (the po
 predictive, which is identifiable; single weights are not: hidden units permute and flip, so
 their chains never mix). Per chain c and test point j, ESS_cj of the post-warm-up draws
 f_q(x*_j) (`split_ess`: numerics.efficiency.ess, Geyer's initial monotone sequence, on the chain's
-two halves, as ArviZ's ess(method="mean"); checked against ArviZ in the tests); the chain's efficiency is the median over j of
-ESS_cj divided by its gradient evaluations N L. A chain whose draws never change (every proposal
-rejected) has efficiency 0. Chains are independent units: the curve is the mean over chains,
+two halves, as ArviZ's ess(method="mean"); checked against ArviZ in the tests); the chain's
+efficiency is the median over j of ESS_cj divided by its gradient evaluations N L. A chain whose
+draws never change (every proposal rejected) has efficiency 0. Chains are independent units: the curve is the mean over chains,
 SEs and intervals by bootstrap over chains (`efficiency_optimum`).
 
 Optimum (`vertex_acceptance`): the ladder point of largest mean efficiency and its two
 neighbours get a parabola in log eps; the acceptance at its vertex is read off the measured
-acceptance curve (linear in log eps between ladder points). A global polynomial of efficiency
+acceptance curve between ladder points by `acceptance_between` (log z, z = -Phi^(-1)(a/2),
+linear in log eps: a local power law, which follows a collapsing acceptance). A global polynomial of efficiency
 against acceptance (numerics.efficiency.fit_argmax, used on product targets) is not used here:
 network acceptance falls from ~0.8 to ~0 within a factor 2 in eps, so the points bunch near 0
 and 1 and a global fit puts its maximum in the empty middle (pilot: 0.51 for both ReLU and
@@ -144,12 +145,16 @@ def probit_exponents(eps, acceptance) -> np.ndarray:
 def efficiency_optimum(points: list[dict], seed: int = 0, n_boot: int = 1000) -> dict:
     """The curve (mean acceptance and efficiency per ladder point, SE across chains), the
     acceptance at its fitted maximum, and the acceptance at the maximum of eps a(eps) of the same
-    chains, each with a chain-bootstrap SE and 95% percentile interval, and their paired
-    difference (the same resamples for both); `boot` holds the bootstrap argmaxes of the ESS
+    chains, each with a paired chain-bootstrap SE and 95% percentile interval, and the ESS vertex
+    minus the vertex of eps a(eps) (the same estimator and resamples for both, module doc); `boot` holds the bootstrap argmaxes of the ESS
     curve (for a paired comparison of two activations)."""
     points = sorted(points, key=lambda p: p["eps"])
     acc = [np.asarray(p["chain_acceptance"], float) for p in points]
     eff = [np.asarray(p["chain_ess_per_gradient"], float) for p in points]
+    chains = {a.size for a in acc} | {e.size for e in eff}
+    if len(chains) != 1:
+        raise ValueError(f"every ladder point needs the same chains (paired), got chain counts "
+                         f"{sorted(chains)}")
     curve_acc = np.array([a.mean() for a in acc])
     curve_eff = np.array([e.mean() for e in eff])
     grid = [p["eps"] for p in points]
@@ -157,9 +162,6 @@ def efficiency_optimum(points: list[dict], seed: int = 0, n_boot: int = 1000) ->
     cost_value, cost_edge = cost_normalised_acceptance(grid, curve_acc)
     eps = np.asarray(grid, float)
     gap = value - vertex_acceptance(grid, curve_acc, eps * curve_acc)[0]
-    chains = {a.size for a in acc} | {e.size for e in eff}
-    if len(chains) != 1:
-        raise ValueError(f"every ladder point needs the same chains (paired), got chain counts {sorted(chains)}")
     acc, eff = np.array(acc), np.array(eff)  # (ladder points, chains)
     rng = np.random.default_rng(seed)
     boot, cost_boot, gap_boot, edges = [], [], [], 0
@@ -187,6 +189,7 @@ def efficiency_optimum(points: list[dict], seed: int = 0, n_boot: int = 1000) ->
             "cost_normalised_acceptance": estimate(cost_value, cost_boot),
             "ess_minus_cost_normalised": estimate(gap, gap_boot),
             "probit_exponents": probit_exponents(grid, curve_acc).tolist(),
-            "cost_at_boundary": bool(cost_edge), "at_boundary": bool(edge), "boundary_share": edges / max(1, len(boot)),
+            "cost_at_boundary": bool(cost_edge), "at_boundary": bool(edge),
+            "boundary_share": edges / max(1, len(boot)),
             "best_ladder_acceptance": float(curve_acc[int(np.argmax(curve_eff))]),
             "boot": boot.tolist()}
