@@ -8,8 +8,8 @@ their chains never mix). Per chain c and test point j, ESS_cj of the post-warm-u
 f_q(x*_j) (`split_ess`: numerics.efficiency.ess, Geyer's initial monotone sequence, on the chain's
 two halves, as ArviZ's ess(method="mean"); checked against ArviZ in the tests); the chain's
 efficiency is the median over j of ESS_cj divided by its gradient evaluations N L. A chain whose
-draws never change (every proposal rejected) has efficiency 0. Chains are independent units: the curve is the mean over chains,
-SEs and intervals by bootstrap over chains (`efficiency_optimum`).
+draws never change (every proposal rejected) has efficiency 0. Chains are independent units: the
+curve is the mean over chains, SEs and intervals by bootstrap over chains (`efficiency_optimum`).
 
 Optimum (`vertex_acceptance`): the ladder point of largest mean efficiency and its two
 neighbours get a parabola in log eps; the acceptance at its vertex is read off the measured
@@ -146,8 +146,8 @@ def efficiency_optimum(points: list[dict], seed: int = 0, n_boot: int = 1000) ->
     """The curve (mean acceptance and efficiency per ladder point, SE across chains), the
     acceptance at its fitted maximum, and the acceptance at the maximum of eps a(eps) of the same
     chains, each with a paired chain-bootstrap SE and 95% percentile interval, and the ESS vertex
-    minus the vertex of eps a(eps) (the same estimator and resamples for both, module doc); `boot` holds the bootstrap argmaxes of the ESS
-    curve (for a paired comparison of two activations)."""
+    minus the vertex of eps a(eps) (the same estimator and resamples for both, module doc); `boot`
+    holds the bootstrap argmaxes of the ESS curve (for a paired comparison of two activations)."""
     points = sorted(points, key=lambda p: p["eps"])
     acc = [np.asarray(p["chain_acceptance"], float) for p in points]
     eff = [np.asarray(p["chain_ess_per_gradient"], float) for p in points]
