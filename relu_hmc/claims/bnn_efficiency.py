@@ -30,6 +30,12 @@ networks'"), `relu-hmc verify --budget quick --seed N` for N = 0-9, width 10 (d 
 - "Below the smooth networks'": in that direction, not resolved. ReLU - sigmoid of the ESS optimum
   is -0.24..-0.01, negative on all 10 seeds (a sign test across the independent seeds: p ~ 0.002)
   but |z| <= 2.3 on each; of the eps a(eps) optimum -0.18..+0.06 (negative on 7, |z| <= 2.5).
+Full budget, seed 0 (16 chains x 1000 draws, 9 test points; 585 s CPU): the first two local
+exponents are 1.1, 1.0 (ReLU), 1.1, 1.1 (leaky ReLU), 2.0, 2.2 (sigmoid), 2.1, 2.1 (tanh): the
+kinked and smooth laws below the collapse, 3.3-6.3 at it. The eps a(eps) optimum is 0.75 ± 0.06
+(ReLU), 0.77 ± 0.07 (leaky ReLU), 0.83 ± 0.02 (sigmoid), 0.86 ± 0.02 (tanh); the ESS optimum 0.75
+± 0.05, 0.73 ± 0.05, 0.87 ± 0.01, 0.91 ± 0.03, paired differences 0.01 ± 0.04, -0.05 ± 0.08,
+0.01 ± 0.01, 0.02 ± 0.02; ReLU - sigmoid of the ESS optimum -0.11 ± 0.05 (z = -2.3).
 Why still not a claim: a check "ESS optimum = eps a(eps) optimum" at Z = 4 SE resolves nothing finer
 than ~0.1-0.5 in acceptance for ReLU, and more data does not narrow it fast: one pilot at 32
 chains x 1000 draws gave ReLU 0.80 ± 0.12 (eps a(eps): 0.76 ± 0.03; sigmoid 0.87 ± 0.01 against
