@@ -184,17 +184,23 @@ REAL_DATA_BUDGETS = {
 
 #: Efficiency against acceptance (numerics.bnn_efficiency, relu_hmc.claims.bnn_efficiency):
 #: width-10 networks on the synthetic set, trajectory time T fixed (L = round(T / eps)), eps
-#: ladders with ratio 2^(1/3) per activation. Pilot (8 chains x 300 proposals, T = 0.05, one
-#: ladder 0.001 .. 0.01 with ratio 1.6): ReLU accepted 0.80 at eps = 0.0025 and 0.05 at 0.004,
-#: its ESS per gradient peaking at 0.0025; sigmoid accepted 0.94 at 0.004, 0.85 at 0.0063 and
-#: 0.07 at 0.01, peaking at 0.004-0.0063. Each ladder brackets its activation's peak.
+#: ladders with ratio 2^(1/3) per activation, each bracketing the maximum of eps a(eps), which sits
+#: where the acceptance collapses (a stability cliff). Why T = 0.4: the ESS per draw of f(x*)
+#: grows with T (pilot, 8 chains x 1000-2000 draws, width 10: ReLU at eps 0.002 0.035 per draw at
+#: T = 0.05, 0.054 at 0.2, 0.30 at 0.8; at eps 0.001 0.46 at T = 0.8, 0.65 at 2; sigmoid at eps 0.005
+#: 0.018, 0.094, 0.51, 0.81 at T = 0.05, 0.2, 0.8, 2), so T = 0.05 was far shorter than the
+#: posterior's slow scales and its 300-draw ESS estimates (median 1-65 per chain) were noise.
+#: The acceptance at fixed eps also falls with T on ReLU (eps 0.002: 0.87 at T = 0.05, 0.66 at 0.4,
+#: 0.48 at 0.8), so each T needs its own ladder (pilot at T = 0.4, 16 chains: tanh collapses between
+#: eps 0.0032 (0.82) and 0.004 (0.42), leaky ReLU between 0.002 (0.74) and 0.0025 (0.31)).
+#: Cost: quick ~20 s CPU (ReLU ~80%), full ~90e6 leapfrog steps, ~11 min CPU.
 EFFICIENCY_BUDGETS = {
-    "quick": {"width": 10, "T": 0.05, "chains": 8, "proposals": 300, "warmup": 20, "test_points": 5,
-              "eps_grids": {"relu": (0.0016, 0.002, 0.0025, 0.0032, 0.004),
-                            "sigmoid": (0.004, 0.005, 0.0063, 0.008, 0.01)}},
-    "full": {"width": 10, "T": 0.05, "chains": 16, "proposals": 1500, "warmup": 100, "test_points": 9,
-             "eps_grids": {"relu": (0.00126, 0.0016, 0.002, 0.0025, 0.0032, 0.004),
-                           "leaky_relu": (0.00126, 0.0016, 0.002, 0.0025, 0.0032, 0.004),
-                           "sigmoid": (0.0032, 0.004, 0.005, 0.0063, 0.008, 0.01),
-                           "tanh": (0.0032, 0.004, 0.005, 0.0063, 0.008, 0.01)}},
+    "quick": {"width": 10, "T": 0.4, "chains": 8, "proposals": 200, "warmup": 20, "test_points": 5,
+              "eps_grids": {"relu": (0.001, 0.00126, 0.0016, 0.002, 0.0025, 0.0032),
+                            "sigmoid": (0.0032, 0.004, 0.005, 0.0063, 0.008)}},
+    "full": {"width": 10, "T": 0.4, "chains": 16, "proposals": 1000, "warmup": 50, "test_points": 9,
+             "eps_grids": {"relu": (0.0008, 0.001, 0.00126, 0.0016, 0.002, 0.0025, 0.0032),
+                           "leaky_relu": (0.0008, 0.001, 0.00126, 0.0016, 0.002, 0.0025, 0.0032),
+                           "sigmoid": (0.0025, 0.0032, 0.004, 0.005, 0.0063, 0.008),
+                           "tanh": (0.0016, 0.002, 0.0025, 0.0032, 0.004, 0.005)}},
 }

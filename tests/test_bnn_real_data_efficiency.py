@@ -74,14 +74,17 @@ def test_table_observation_has_every_cell_as_a_part_and_refuses_a_non_finite_cel
 # -- the efficiency optimum ------------------------------------------------------------------------
 def test_vertex_acceptance_reads_the_acceptance_at_the_parabola_vertex():
     """Efficiency exactly quadratic in log eps with its vertex at eps = 0.003 between ladder points;
-    acceptance linear in log eps: the vertex acceptance is the interpolated one."""
+    acceptance on the kinked law a = 2 Phi(-c eps), which the interpolation between ladder points
+    (log z linear in log eps) reproduces exactly: the vertex acceptance is 2 Phi(-0.003 c)."""
+    from scipy.special import ndtr
+
     eps = np.array([0.001, 0.002, 0.004, 0.008])
     x = np.log(eps)
     efficiency = 1.0 - (x - np.log(0.003)) ** 2
-    acceptance = 1.0 - 0.2 * (x - x[0])
+    acceptance = 2 * ndtr(-100 * eps)
     value, edge = bnn_efficiency.vertex_acceptance(eps, acceptance, efficiency)
     assert not edge
-    assert value == pytest.approx(1.0 - 0.2 * (np.log(0.003) - x[0]), abs=1e-9)
+    assert value == pytest.approx(2 * ndtr(-0.3), abs=1e-9)
     value, edge = bnn_efficiency.vertex_acceptance(eps, acceptance, efficiency[::-1] * 0 + eps)
     assert edge and value == acceptance[-1]
 
@@ -93,6 +96,40 @@ def test_chain_efficiency_is_ess_per_gradient_and_zero_for_a_stuck_chain():
     e = bnn_efficiency.chain_efficiency(draws, gradients=4000)
     assert e[1] == 0.0
     assert e[0] * 4000 == pytest.approx(400, rel=0.3)  # iid draws: ESS ~ N
+
+
+@pytest.mark.parametrize("power, optimum", [(1, 0.452), (2, 0.651)])
+def test_cost_normalised_acceptance_is_the_product_target_optimum_for_the_model_laws(power, optimum):
+    """a = 2 Phi(-(c eps)^p) on a coarse ladder bracketing the maximum of eps a(eps): the kinked law
+    (p = 1) peaks at acceptance 0.452, the smooth law (p = 2) at 0.651 (theory.tuning), and the
+    local exponents of z = -Phi^-1(a/2) are p."""
+    from scipy.special import ndtr
+
+    from relu_hmc.theory.tuning import optimal_acceptance
+
+    eps = np.geomspace(0.001, 0.004, 5)
+    c = 1.0 / 0.0022
+    acceptance = 2 * ndtr(-((c * eps) ** power))
+    value, edge = bnn_efficiency.cost_normalised_acceptance(eps, acceptance)
+    assert not edge and value == pytest.approx(float(optimal_acceptance(power, 1)), abs=2e-3)
+    assert value == pytest.approx(optimum, abs=2e-3)
+    np.testing.assert_allclose(bnn_efficiency.probit_exponents(eps, acceptance), power, rtol=1e-9)
+
+
+def test_cost_normalised_acceptance_sits_before_a_stability_cliff():
+    """The kinked law up to eps = 0.002, then acceptance collapsing (z ~ eps^8): the maximum of
+    eps a(eps) lies on the collapse, where the law z ~ eps^8 gives the product-target optimum for
+    exponent 8 (Phi(-z) = 8 z phi(z), theory.tuning), far above 0.452."""
+    from scipy.special import ndtr
+
+    from relu_hmc.theory.tuning import optimal_acceptance
+
+    eps = np.geomspace(0.001, 0.004, 7)
+    z = 50 * eps * np.maximum(1.0, eps / 0.002) ** 7
+    value, edge = bnn_efficiency.cost_normalised_acceptance(eps, 2 * ndtr(-z))
+    assert not edge and value == pytest.approx(float(optimal_acceptance(8, 1)), abs=2e-3)
+    assert value > 0.85
+    assert bnn_efficiency.probit_exponents(eps, 2 * ndtr(-z))[-1] == pytest.approx(8, rel=1e-9)
 
 
 def _efficiency_points(peak_acceptance: float, chains=8, seed=0):
@@ -113,6 +150,29 @@ def test_efficiency_optimum_recovers_a_known_peak_with_a_bootstrap_interval():
     a = o["optimal_acceptance"]
     assert a["lo"] <= 0.56 <= a["hi"] and a["value"] == pytest.approx(0.56, abs=0.05)
     assert not o["at_boundary"]
+    c, d = o["cost_normalised_acceptance"], o["ess_minus_cost_normalised"]
+    mean_acceptance = [np.mean(p["chain_acceptance"]) for p in _efficiency_points(0.56).values()]
+    assert c["value"] == bnn_efficiency.cost_normalised_acceptance(o["eps_grid"], mean_acceptance)[0]
+    eps = np.asarray(o["eps_grid"])
+    same_estimator = bnn_efficiency.vertex_acceptance(eps, mean_acceptance, eps * np.asarray(mean_acceptance))[0]
+    assert d["value"] == pytest.approx(a["value"] - same_estimator) and c["lo"] <= c["value"] <= c["hi"]
+
+
+def test_efficiency_optimum_bootstraps_chains_jointly_across_the_ladder():
+    """Every ladder point runs the same chains, so a chain-specific factor shared by all its points
+    (a chain in a stiffer mode: lower efficiency everywhere) cannot move the argmax of the mean
+    curve; the paired bootstrap keeps chains whole, so the optimum's SE is ~0 though the factors
+    vary by 10x. Unequal chain counts cannot be paired and are refused."""
+    points = list(_efficiency_points(0.56, chains=8).values())
+    factor = np.geomspace(0.1, 1.0, 8)
+    for p in points:
+        p["chain_acceptance"] = [np.mean(p["chain_acceptance"])] * 8
+        p["chain_ess_per_gradient"] = (np.mean(p["chain_ess_per_gradient"]) * factor).tolist()
+    o = bnn_efficiency.efficiency_optimum(points, seed=0, n_boot=200)
+    assert o["optimal_acceptance"]["se"] < 1e-9 and o["ess_minus_cost_normalised"]["se"] < 1e-9
+    points[0] = {**points[0], "chain_acceptance": points[0]["chain_acceptance"][:7]}
+    with pytest.raises(ValueError, match="same chains"):
+        bnn_efficiency.efficiency_optimum(points, seed=0, n_boot=10)
 
 
 def test_efficiency_observation_reports_both_optima_and_their_difference():
@@ -121,7 +181,9 @@ def test_efficiency_observation_reports_both_optima_and_their_difference():
                    for k, v in _efficiency_points(0.78, seed=1).items()})
     verdict = eff_claim.compare_optimum(table_claim.predict_product_target_optima(), points)
     assert verdict.passed and len(verdict.parts) == 2
-    assert "optimum(relu) - optimum(sigmoid)" in verdict.detail and "resolved" in verdict.detail
+    assert "ESS optimum: relu - sigmoid" in verdict.detail and "resolved" in verdict.detail
+    assert "eps a(eps) optimum: relu - sigmoid" in verdict.detail
+    assert "maximum of eps a(eps) at acceptance" in verdict.parts[0].detail
     assert verdict.parts[0].predicted == pytest.approx(0.452, abs=1e-3)
 
 
