@@ -34,6 +34,51 @@ cdef inline void _gemm_rowmajor(char ta, char tb, int m, int n, int k, const dou
     dgemm(&tb, &ta, &n, &m, &k, &one, <double*>b, &ldb, <double*>a, &lda, &zero, c, &ldc)
 
 
+cdef extern from *:
+    # restrict-qualified pointers: promise the compiler that a loop's arrays do not overlap,
+    # so that it vectorises loops that write several arrays (it gave up on aliasing checks)
+    ctypedef double* double_r "double *__restrict__"
+    ctypedef const double* cdouble_r "const double *__restrict__"
+
+
+cdef inline void _output_backward_row(Py_ssize_t w, double t, cdouble_r a, cdouble_r wo, cdouble_r da,
+                                      double_r gwo, double_r r, double_r delta, double_r gb) noexcept nogil:
+    """One data point of a one-output network, last hidden layer: dU/dW_out += a t, r = dU/da =
+    0 + t w_out (the general loop's sum from zero), delta = r sigma'(z), dU/db += delta."""
+    cdef Py_ssize_t k
+    cdef double rk, dk
+    for k in range(w):
+        gwo[k] = gwo[k] + a[k] * t
+        rk = 0.0 + t * wo[k]
+        r[k] = rk
+        dk = rk * da[k]
+        delta[k] = dk
+        gb[k] = gb[k] + dk
+
+
+cdef inline void _input_backward_row(Py_ssize_t w, double xv, cdouble_r delta, double_r gw, double_r gb) noexcept nogil:
+    """One data point of a one-input network, first layer: dU/dW_1 += x delta, dU/db_1 += delta."""
+    cdef Py_ssize_t j
+    for j in range(w):
+        gw[j] = gw[j] + xv * delta[j]
+        gb[j] = gb[j] + delta[j]
+
+
+cdef inline void _input_forward_row(Py_ssize_t w, double xv, cdouble_r wt, cdouble_r b, double_r z) noexcept nogil:
+    """One data point of a one-input network, first layer: z = (0 + x w) + b (the general loop's
+    sum from zero, then the bias)."""
+    cdef Py_ssize_t j
+    for j in range(w):
+        z[j] = (0.0 + xv * wt[j]) + b[j]
+
+
+#: widest hidden layer for which dU/da_1 = delta_2 W2^T goes to dgemm as delta_2 @ (a copy of W2^T):
+#: OpenBLAS runs small products without transposes in its small-matrix kernel, while the
+#: transposed form takes the general path (packing; a tenth of the time at width 20). The copy
+#: costs W^2 moves per gradient, nothing next to n W^2 multiply-adds at small widths.
+TRANSPOSED_COPY_WIDTH = 64
+
+
 cdef inline double _dot_strided(const double* a, const double* b, Py_ssize_t n, Py_ssize_t stride) noexcept nogil:
     """sum_k a[k] b[k * stride] in four interleaved partial sums (independent additions: the
     loop is not one chain of dependent adds)."""
@@ -55,7 +100,7 @@ cdef class _Network:
     """One network (spec tuple, see _bnn_py.evaluate) with the work buffers of one chain."""
 
     cdef int code, n_hidden, n, n_in, width, n_out, d
-    cdef bint classification, one_in_one_out_kinked
+    cdef bint classification, one_in_one_out, one_in_one_out_kinked
     cdef double neg, beta, zero_slope, inv_noise_var
     cdef const double[:, ::1] x
     cdef const double[:, ::1] y
@@ -66,6 +111,8 @@ cdef class _Network:
     cdef double[:, :, ::1] act, dact       # a_l and sigma'(z_l) per hidden layer (n x W)
     cdef double[:, ::1] out                # f, then dU/df (n x n_out)
     cdef double[:, ::1] delta              # dU/dz of the hidden layer being backpropagated
+    cdef double[:, ::1] w2t                # W2 transposed (two hidden layers up to TRANSPOSED_COPY_WIDTH)
+    cdef bint transposed_copy
 
     def __init__(self, spec):
         code, parameter, at_zero, x, y, noise_sd, prior_sd, sizes = spec
@@ -91,8 +138,8 @@ cdef class _Network:
         else:
             self.y = np.ascontiguousarray(y, dtype=np.float64)
             self.inv_noise_var = 1.0 / noise_sd ** 2
-        self.one_in_one_out_kinked = (self.n_hidden == 1 and self.n_in == 1 and self.n_out == 1
-                                      and not self.classification and code in KINKED_CODES)
+        self.one_in_one_out = self.n_in == 1 and self.n_out == 1 and not self.classification
+        self.one_in_one_out_kinked = self.n_hidden == 1 and self.one_in_one_out and code in KINKED_CODES
         sd = np.asarray(prior_sd, dtype=np.float64)
         self.prior_var = sd * sd
         cdef Py_ssize_t k = 0, layer
@@ -108,6 +155,9 @@ cdef class _Network:
         self.dact = np.empty((self.n_hidden, self.n, self.width))
         self.out = np.empty((self.n, self.n_out))
         self.delta = np.empty((self.n, self.width))
+        self.transposed_copy = self.n_hidden == 2 and self.width <= TRANSPOSED_COPY_WIDTH
+        side = self.width if self.transposed_copy else 0
+        self.w2t = np.empty((side, side))
 
     cdef double potential(self, const double* theta, double* grad, double* z, double* r) noexcept nogil:
         """U(theta) of one chain; with grad != NULL also grad U, and r = dU/da per hidden layer.
@@ -237,7 +287,11 @@ cdef class _Network:
         return resid * resid
 
     cdef double potential_layers(self, const double* theta, double* grad, double* z, double* r) noexcept nogil:
-        """`potential` layer by layer over all data points (two hidden layers: dgemm)."""
+        """`potential` layer by layer over all data points (two hidden layers: dgemm). With one
+        input and one output (regression) the row loops around the products are fused (the
+        row_fused idea): one pass over a data point's W entries per layer and direction instead
+        of up to four, the same operations in the same order per entry (at width 20 the loop
+        overhead of the short rows cost more than their arithmetic)."""
         cdef int n = self.n, w = self.width, n_out = self.n_out, n_in = self.n_in
         cdef Py_ssize_t m = <Py_ssize_t>n * w
         cdef Py_ssize_t i, j, k, o, layer
@@ -252,6 +306,9 @@ cdef class _Network:
         wt, b = theta + self.off_w[0], theta + self.off_b[0]
         for i in range(n):
             zl = z + i * w
+            if self.one_in_one_out:
+                _input_forward_row(w, self.x[i, 0], wt, b, zl)
+                continue
             memset(zl, 0, w * sizeof(double))
             for k in range(n_in):
                 xv = self.x[i, k]
@@ -312,7 +369,17 @@ cdef class _Network:
         cdef double* rl = r + (self.n_hidden - 1) * m
         cdef double* da = &self.dact[self.n_hidden - 1, 0, 0]
         # loops with the width innermost (vectorised when n_out = 1, the regression case)
+        cdef double* gb2 = grad + self.off_b[1]
+        if self.n_hidden == 2:
+            memset(gb2, 0, w * sizeof(double))
         for i in range(n):
+            if self.one_in_one_out and self.n_hidden == 2:
+                # dU/dW_out, dU/da_2 = t W_out^T (0 + t w: the general loop's sum from zero),
+                # delta_2 and its bias sum in one pass
+                t = f[i]
+                gb[0] = gb[0] + t
+                _output_backward_row(w, t, a + i * w, wt, da + i * w, gw, rl + i * w, dl + i * w, gb2)
+                continue
             memset(rl + i * w, 0, w * sizeof(double))
             for o in range(n_out):
                 t = f[i * n_out + o]
@@ -325,14 +392,21 @@ cdef class _Network:
                 dl[i * w + k] = rl[i * w + k] * da[i * w + k]
         if self.n_hidden == 2:
             # hidden-to-hidden: dU/dW2 = a_1^T delta_2, dU/da_1 = delta_2 W2^T
-            gw, gb = grad + self.off_w[1], grad + self.off_b[1]
+            gw = grad + self.off_w[1]
             _gemm_rowmajor(b'T', b'N', w, w, n, &self.act[0, 0, 0], w, dl, w, gw, w)
-            memset(gb, 0, w * sizeof(double))
-            for i in range(n):
-                for j in range(w):
-                    gb[j] = gb[j] + dl[i * w + j]
+            if not self.one_in_one_out:  # (fused above)
+                for i in range(n):
+                    for j in range(w):
+                        gb2[j] = gb2[j] + dl[i * w + j]
             rl = r
-            _gemm_rowmajor(b'N', b'T', n, w, w, dl, w, theta + self.off_w[1], w, rl, w)
+            wt = theta + self.off_w[1]
+            if self.transposed_copy:
+                for k in range(w):
+                    for j in range(w):
+                        self.w2t[j, k] = wt[k * w + j]
+                _gemm_rowmajor(b'N', b'N', n, w, w, dl, w, &self.w2t[0, 0], w, rl, w)
+            else:
+                _gemm_rowmajor(b'N', b'T', n, w, w, dl, w, wt, w, rl, w)
             da = &self.dact[0, 0, 0]
             for j in range(m):
                 dl[j] = rl[j] * da[j]
@@ -341,6 +415,9 @@ cdef class _Network:
         memset(gw, 0, <Py_ssize_t>n_in * w * sizeof(double))
         memset(gb, 0, w * sizeof(double))
         for i in range(n):
+            if self.one_in_one_out:
+                _input_backward_row(w, self.x[i, 0], dl + i * w, gw, gb)
+                continue
             for k in range(n_in):
                 xv = self.x[i, k]
                 for j in range(w):

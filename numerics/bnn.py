@@ -288,9 +288,10 @@ def trajectory(model: BNN, q0: np.ndarray, p0: np.ndarray, eps: float, n_steps: 
         raise ValueError(f"q0 and p0 must have shape (n_chains, {model.d}), got {q.shape} and {p.shape}")
     if not (np.all(np.isfinite(q)) and np.all(np.isfinite(p))):
         raise ValueError("q0 and p0 must be finite")
-    ev = start if start is not None else model.evaluate(q)
+    # without `start` the kernel evaluates each chain's start itself, just before its trajectory
+    u0, g0, z0, r0 = (start.u, start.grad, start.z, start.r) if start is not None else (None,) * 4
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging trajectory is rejected
-        out = K.leapfrog(model.spec, q, p, eps, n_steps, ev.u, ev.grad, ev.z, ev.r, model.jump)
+        out = K.leapfrog(model.spec, q, p, eps, n_steps, u0, g0, z0, r0, model.jump)
     return BNNTrajectory(*out) if record else BNNTrajectory(*out[:7])
 
 
