@@ -79,6 +79,23 @@ cdef inline void _input_forward_row(Py_ssize_t w, double xv, cdouble_r wt, cdoub
 TRANSPOSED_COPY_WIDTH = 64
 
 
+cdef inline double _prior_sum(const double* theta, const double* var, Py_ssize_t d) noexcept nogil:
+    """sum_j theta_j^2 / var_j in four interleaved partial sums (as _dot_strided: the d terms
+    are not one chain of dependent additions; a fixed order, the same in every build)."""
+    cdef double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+    cdef Py_ssize_t j = 0
+    while j + 4 <= d:
+        s0 = s0 + theta[j] * theta[j] / var[j]
+        s1 = s1 + theta[j + 1] * theta[j + 1] / var[j + 1]
+        s2 = s2 + theta[j + 2] * theta[j + 2] / var[j + 2]
+        s3 = s3 + theta[j + 3] * theta[j + 3] / var[j + 3]
+        j += 4
+    while j < d:
+        s0 = s0 + theta[j] * theta[j] / var[j]
+        j += 1
+    return (s0 + s1) + (s2 + s3)
+
+
 cdef inline double _dot_strided(const double* a, const double* b, Py_ssize_t n, Py_ssize_t stride) noexcept nogil:
     """sum_k a[k] b[k * stride] in four interleaved partial sums (independent additions: the
     loop is not one chain of dependent adds)."""
@@ -249,10 +266,7 @@ cdef class _Network:
                 gb1[j] = gb1[j] + dl[j]
         if not self.classification:
             u = 0.5 * self.inv_noise_var * (lik + u)  # u holds row_fused's squared residuals
-        s = 0.0
-        for j in range(self.d):
-            s = s + theta[j] * theta[j] / self.prior_var[j]
-        u = u + 0.5 * s
+        u = u + 0.5 * _prior_sum(theta, &self.prior_var[0], self.d)
         if grad != NULL:
             for j in range(self.d):
                 grad[j] = grad[j] + theta[j] / self.prior_var[j]
@@ -354,10 +368,7 @@ cdef class _Network:
                     u = u + t * t
                     f[i * n_out + o] = t * self.inv_noise_var
             u = 0.5 * self.inv_noise_var * u
-        s = 0.0
-        for j in range(self.d):
-            s = s + theta[j] * theta[j] / self.prior_var[j]
-        u = u + 0.5 * s
+        u = u + 0.5 * _prior_sum(theta, &self.prior_var[0], self.d)
         if grad == NULL:
             return u
         # -- backward: output layer, then dU/da and dU/dz of the last hidden layer ---------------

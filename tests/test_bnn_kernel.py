@@ -100,17 +100,19 @@ def test_one_input_fast_path_is_the_general_arithmetic(activation, layers):
     potential_layers). The same network with a second input column of zeros and zero weights
     on it goes through the general loops with the same numbers (adding x2 * 0 = +-0 and a prior
     term 0 changes no bits), so the two must agree bit for bit on U, z, r and every shared
-    gradient entry."""
+    gradient entry. Width 8: the zero row moves the later prior terms by 8 places, a multiple
+    of the four interleaved partial sums of the prior sum, so each keeps its partial sum."""
+    w = 8
     one = regression(n_in=1)
     two = bnn_data.Dataset("reg2", "regression", np.hstack([one.x, np.zeros_like(one.x)]), one.y, one.noise_sd)
-    fast, general = bnn.make_bnn(activation, 7, layers, one), bnn.make_bnn(activation, 7, layers, two)
+    fast, general = bnn.make_bnn(activation, w, layers, one), bnn.make_bnn(activation, w, layers, two)
     theta = fast.sample_prior(np.random.default_rng(3), 4)
-    theta2 = np.insert(theta, [7] * 7, 0.0, axis=1)  # W1 gains a zero row for the second input
+    theta2 = np.insert(theta, [w] * w, 0.0, axis=1)  # W1 gains a zero row for the second input
     assert theta2.shape[1] == general.d
     u1, g1, z1, r1 = _bnn_c.evaluate(fast.spec, theta)
     u2, g2, z2, r2 = _bnn_c.evaluate(general.spec, theta2)
     np.testing.assert_array_equal(u1, u2)
-    np.testing.assert_array_equal(g1, np.delete(g2, np.s_[7:14], axis=1))
+    np.testing.assert_array_equal(g1, np.delete(g2, np.s_[w:2 * w], axis=1))
     for layer in range(layers):
         np.testing.assert_array_equal(z1[layer], z2[layer])
         np.testing.assert_array_equal(r1[layer], r2[layer])
