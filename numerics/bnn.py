@@ -282,8 +282,10 @@ def trajectory(model: BNN, q0: np.ndarray, p0: np.ndarray, eps: float, n_steps: 
     `start`: the evaluation at q0 if the caller has it (saves one gradient)."""
     eps = check_step_size(eps)
     n_steps = check_count("n_steps", n_steps)
-    q = np.array(q0, dtype=np.float64, copy=True)
-    p = np.array(p0, dtype=np.float64, copy=True)
+    # no copies here: the kernel copies q0 and p0 into its outputs (two more copies cost 12% of a
+    # trajectory at width 500, two layers, 64 chains: 258 MB of fresh pages per call)
+    q = np.asarray(q0, dtype=np.float64)
+    p = np.asarray(p0, dtype=np.float64)
     if q.ndim != 2 or q.shape[1] != model.d or p.shape != q.shape:
         raise ValueError(f"q0 and p0 must have shape (n_chains, {model.d}), got {q.shape} and {p.shape}")
     if not (np.all(np.isfinite(q)) and np.all(np.isfinite(p))):
