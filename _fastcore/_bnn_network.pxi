@@ -454,9 +454,11 @@ def evaluate(spec, theta, bint gradient=True):
     cdef double[::1] uv = u
     cdef double[:, ::1] gv = grad
     cdef double[:, :, :, ::1] zv = zs, rv = rs
-    cdef double[:, :, ::1] zc = np.empty((net.n_hidden, net.n, net.width))
-    cdef double[:, :, ::1] rc = np.empty((net.n_hidden, net.n, net.width))
     cdef Py_ssize_t layer, m = <Py_ssize_t>net.n * net.width
+    # this chain's z and r (every entry written before it is read): pooled, see _take_work_buffer
+    work = _take_work_buffer(2 * net.n_hidden * m)
+    cdef double[:, :, ::1] zc = work[:net.n_hidden * m].reshape(net.n_hidden, net.n, net.width)
+    cdef double[:, :, ::1] rc = work[net.n_hidden * m:].reshape(net.n_hidden, net.n, net.width)
     with nogil:
         for c in range(n_chains):
             uv[c] = net.potential(&th[c, 0], &gv[c, 0] if gradient else NULL, &zc[0, 0, 0], &rc[0, 0, 0])
@@ -464,4 +466,5 @@ def evaluate(spec, theta, bint gradient=True):
                 memcpy(&zv[layer, c, 0, 0], &zc[layer, 0, 0], m * sizeof(double))
                 if gradient:
                     memcpy(&rv[layer, c, 0, 0], &rc[layer, 0, 0], m * sizeof(double))
+    _return_work_buffer(work)
     return u, (grad if gradient else None), list(zs), (list(rs) if gradient else [])

@@ -174,6 +174,23 @@ def test_leapfrog_without_a_start_evaluates_it_to_the_same_bits(kernels, layers)
 
 
 @needs_c
+def test_reused_work_buffers_leave_no_trace():
+    """The compiled leapfrog reuses its z / r work buffers across calls: a trajectory after
+    another network's (the buffers full of its numbers, larger than needed) is the same, bit
+    for bit, as the first time."""
+    small = bnn.make_bnn("relu", 6, 2, DATA["regression"])
+    large = bnn.make_bnn("leaky_relu", 11, 2, DATA["regression"])
+    rng = np.random.default_rng(8)
+    q0 = small.sample_prior(rng, 3) * 0.5
+    p0 = rng.standard_normal(q0.shape)
+    first = run(_bnn_c, small, q0, p0, 2e-3, 10)
+    q_large = large.sample_prior(rng, 2)
+    run(_bnn_c, large, q_large, rng.standard_normal(q_large.shape), 2e-3, 10)
+    for name, a, b in zip(FIELDS, run(_bnn_c, small, q0, p0, 2e-3, 10), first):
+        np.testing.assert_array_equal(a, b, err_msg=name)
+
+
+@needs_c
 def test_compiled_chains_are_independent_bit_for_bit():
     """The compiled kernel integrates chain by chain with the same code: a chain alone and the
     same chain among others give identical bits."""
