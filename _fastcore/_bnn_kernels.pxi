@@ -172,5 +172,6 @@ def crossing_contributions(z0, z1, r0, r1, double jump):
     return sums, counts
 
 
+include "_bnn_rows.pxi"
 include "_bnn_network.pxi"
 include "_bnn_leapfrog.pxi"

@@ -1,61 +1,14 @@
 # Included by _bnn_c.pyx: the fused forward/backward pass of a Bayesian MLP (U, grad U,
 # pre-activations z and backpropagated r = dU/da), one chain at a time, without the GIL and
-# without temporaries (the trajectory: _bnn_leapfrog.pxi). Definitions (spec tuple,
-# formulas, return values): the NumPy twin's `evaluate` in _bnn_py.py.
-#
-# Matrix products. The first layer (fan_in = n_in, a few inputs) and the output layer
-# (fan_out = n_out, a few outputs) are loops whose inner index runs over the width, contiguous
-# in memory. The hidden-to-hidden product of a two-layer network (n x W x W, three per
-# gradient) goes to BLAS dgemm: SciPy's, found at import through its Cython C-API capsule
-# (scipy.linalg.cython_blas), so building needs no BLAS headers.
-from cpython.pycapsule cimport PyCapsule_GetName, PyCapsule_GetPointer
-from libc.math cimport log
-from libc.string cimport memcpy, memset
-
-ctypedef void (*dgemm_t)(char *transa, char *transb, int *m, int *n, int *k, double *alpha,
-                         double *a, int *lda, double *b, int *ldb, double *beta, double *c,
-                         int *ldc) noexcept nogil
-
-
-cdef dgemm_t _load_dgemm() except NULL:
-    from scipy.linalg import cython_blas
-
-    capsule = cython_blas.__pyx_capi__["dgemm"]
-    return <dgemm_t>PyCapsule_GetPointer(capsule, PyCapsule_GetName(capsule))
-
-
-cdef dgemm_t dgemm = _load_dgemm()
-
-
-cdef inline void _gemm_rowmajor(char ta, char tb, int m, int n, int k, const double* a, int lda,
-                                const double* b, int ldb, double* c, int ldc) noexcept nogil:
-    """Row-major C (m x n) = op(A) @ op(B) via column-major dgemm on the transposes."""
-    cdef double one = 1.0, zero = 0.0
-    dgemm(&tb, &ta, &n, &m, &k, &one, <double*>b, &ldb, <double*>a, &lda, &zero, c, &ldc)
-
-
-cdef inline double _dot_strided(const double* a, const double* b, Py_ssize_t n, Py_ssize_t stride) noexcept nogil:
-    """sum_k a[k] b[k * stride] in four interleaved partial sums (independent additions: the
-    loop is not one chain of dependent adds)."""
-    cdef double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
-    cdef Py_ssize_t k = 0
-    while k + 4 <= n:
-        s0 = s0 + a[k] * b[k * stride]
-        s1 = s1 + a[k + 1] * b[(k + 1) * stride]
-        s2 = s2 + a[k + 2] * b[(k + 2) * stride]
-        s3 = s3 + a[k + 3] * b[(k + 3) * stride]
-        k += 4
-    while k < n:
-        s0 = s0 + a[k] * b[k * stride]
-        k += 1
-    return (s0 + s1) + (s2 + s3)
-
+# without temporaries (the trajectory: _bnn_leapfrog.pxi; products and row loops:
+# _bnn_rows.pxi). Definitions (spec tuple, formulas, return values): the NumPy twin's
+# `evaluate` in _bnn_py.py.
 
 cdef class _Network:
     """One network (spec tuple, see _bnn_py.evaluate) with the work buffers of one chain."""
 
     cdef int code, n_hidden, n, n_in, width, n_out, d
-    cdef bint classification, one_in_one_out_kinked
+    cdef bint classification, one_in_one_out, one_in_one_out_kinked
     cdef double neg, beta, zero_slope, inv_noise_var
     cdef const double[:, ::1] x
     cdef const double[:, ::1] y
@@ -66,6 +19,8 @@ cdef class _Network:
     cdef double[:, :, ::1] act, dact       # a_l and sigma'(z_l) per hidden layer (n x W)
     cdef double[:, ::1] out                # f, then dU/df (n x n_out)
     cdef double[:, ::1] delta              # dU/dz of the hidden layer being backpropagated
+    cdef double[:, ::1] w2t                # W2 transposed (two hidden layers up to TRANSPOSED_COPY_WIDTH)
+    cdef bint transposed_copy
 
     def __init__(self, spec):
         code, parameter, at_zero, x, y, noise_sd, prior_sd, sizes = spec
@@ -91,8 +46,8 @@ cdef class _Network:
         else:
             self.y = np.ascontiguousarray(y, dtype=np.float64)
             self.inv_noise_var = 1.0 / noise_sd ** 2
-        self.one_in_one_out_kinked = (self.n_hidden == 1 and self.n_in == 1 and self.n_out == 1
-                                      and not self.classification and code in KINKED_CODES)
+        self.one_in_one_out = self.n_in == 1 and self.n_out == 1 and not self.classification
+        self.one_in_one_out_kinked = self.n_hidden == 1 and self.one_in_one_out and code in KINKED_CODES
         sd = np.asarray(prior_sd, dtype=np.float64)
         self.prior_var = sd * sd
         cdef Py_ssize_t k = 0, layer
@@ -108,6 +63,9 @@ cdef class _Network:
         self.dact = np.empty((self.n_hidden, self.n, self.width))
         self.out = np.empty((self.n, self.n_out))
         self.delta = np.empty((self.n, self.width))
+        self.transposed_copy = self.n_hidden == 2 and self.width <= TRANSPOSED_COPY_WIDTH
+        side = self.width if self.transposed_copy else 0
+        self.w2t = np.empty((side, side))
 
     cdef double potential(self, const double* theta, double* grad, double* z, double* r) noexcept nogil:
         """U(theta) of one chain; with grad != NULL also grad U, and r = dU/da per hidden layer.
@@ -199,10 +157,7 @@ cdef class _Network:
                 gb1[j] = gb1[j] + dl[j]
         if not self.classification:
             u = 0.5 * self.inv_noise_var * (lik + u)  # u holds row_fused's squared residuals
-        s = 0.0
-        for j in range(self.d):
-            s = s + theta[j] * theta[j] / self.prior_var[j]
-        u = u + 0.5 * s
+        u = u + 0.5 * _prior_sum(theta, &self.prior_var[0], self.d)
         if grad != NULL:
             for j in range(self.d):
                 grad[j] = grad[j] + theta[j] / self.prior_var[j]
@@ -237,7 +192,11 @@ cdef class _Network:
         return resid * resid
 
     cdef double potential_layers(self, const double* theta, double* grad, double* z, double* r) noexcept nogil:
-        """`potential` layer by layer over all data points (two hidden layers: dgemm)."""
+        """`potential` layer by layer over all data points (two hidden layers: dgemm). With one
+        input and one output (regression) the row loops around the products are fused (the
+        row_fused idea): one pass over a data point's W entries per layer and direction instead
+        of up to four, the same operations in the same order per entry (at width 20 the loop
+        overhead of the short rows cost more than their arithmetic)."""
         cdef int n = self.n, w = self.width, n_out = self.n_out, n_in = self.n_in
         cdef Py_ssize_t m = <Py_ssize_t>n * w
         cdef Py_ssize_t i, j, k, o, layer
@@ -252,6 +211,9 @@ cdef class _Network:
         wt, b = theta + self.off_w[0], theta + self.off_b[0]
         for i in range(n):
             zl = z + i * w
+            if self.one_in_one_out:
+                _input_forward_row(w, self.x[i, 0], wt, b, zl)
+                continue
             memset(zl, 0, w * sizeof(double))
             for k in range(n_in):
                 xv = self.x[i, k]
@@ -297,10 +259,7 @@ cdef class _Network:
                     u = u + t * t
                     f[i * n_out + o] = t * self.inv_noise_var
             u = 0.5 * self.inv_noise_var * u
-        s = 0.0
-        for j in range(self.d):
-            s = s + theta[j] * theta[j] / self.prior_var[j]
-        u = u + 0.5 * s
+        u = u + 0.5 * _prior_sum(theta, &self.prior_var[0], self.d)
         if grad == NULL:
             return u
         # -- backward: output layer, then dU/da and dU/dz of the last hidden layer ---------------
@@ -312,7 +271,17 @@ cdef class _Network:
         cdef double* rl = r + (self.n_hidden - 1) * m
         cdef double* da = &self.dact[self.n_hidden - 1, 0, 0]
         # loops with the width innermost (vectorised when n_out = 1, the regression case)
+        cdef double* gb2 = grad + self.off_b[1]
+        if self.n_hidden == 2:
+            memset(gb2, 0, w * sizeof(double))
         for i in range(n):
+            if self.one_in_one_out and self.n_hidden == 2:
+                # dU/dW_out, dU/da_2 = t W_out^T (0 + t w: the general loop's sum from zero),
+                # delta_2 and its bias sum in one pass
+                t = f[i]
+                gb[0] = gb[0] + t
+                _output_backward_row(w, t, a + i * w, wt, da + i * w, gw, rl + i * w, dl + i * w, gb2)
+                continue
             memset(rl + i * w, 0, w * sizeof(double))
             for o in range(n_out):
                 t = f[i * n_out + o]
@@ -325,14 +294,21 @@ cdef class _Network:
                 dl[i * w + k] = rl[i * w + k] * da[i * w + k]
         if self.n_hidden == 2:
             # hidden-to-hidden: dU/dW2 = a_1^T delta_2, dU/da_1 = delta_2 W2^T
-            gw, gb = grad + self.off_w[1], grad + self.off_b[1]
+            gw = grad + self.off_w[1]
             _gemm_rowmajor(b'T', b'N', w, w, n, &self.act[0, 0, 0], w, dl, w, gw, w)
-            memset(gb, 0, w * sizeof(double))
-            for i in range(n):
-                for j in range(w):
-                    gb[j] = gb[j] + dl[i * w + j]
+            if not self.one_in_one_out:  # (fused above)
+                for i in range(n):
+                    for j in range(w):
+                        gb2[j] = gb2[j] + dl[i * w + j]
             rl = r
-            _gemm_rowmajor(b'N', b'T', n, w, w, dl, w, theta + self.off_w[1], w, rl, w)
+            wt = theta + self.off_w[1]
+            if self.transposed_copy:
+                for k in range(w):
+                    for j in range(w):
+                        self.w2t[j, k] = wt[k * w + j]
+                _gemm_rowmajor(b'N', b'N', n, w, w, dl, w, &self.w2t[0, 0], w, rl, w)
+            else:
+                _gemm_rowmajor(b'N', b'T', n, w, w, dl, w, wt, w, rl, w)
             da = &self.dact[0, 0, 0]
             for j in range(m):
                 dl[j] = rl[j] * da[j]
@@ -341,6 +317,9 @@ cdef class _Network:
         memset(gw, 0, <Py_ssize_t>n_in * w * sizeof(double))
         memset(gb, 0, w * sizeof(double))
         for i in range(n):
+            if self.one_in_one_out:
+                _input_backward_row(w, self.x[i, 0], dl + i * w, gw, gb)
+                continue
             for k in range(n_in):
                 xv = self.x[i, k]
                 for j in range(w):
@@ -366,9 +345,11 @@ def evaluate(spec, theta, bint gradient=True):
     cdef double[::1] uv = u
     cdef double[:, ::1] gv = grad
     cdef double[:, :, :, ::1] zv = zs, rv = rs
-    cdef double[:, :, ::1] zc = np.empty((net.n_hidden, net.n, net.width))
-    cdef double[:, :, ::1] rc = np.empty((net.n_hidden, net.n, net.width))
     cdef Py_ssize_t layer, m = <Py_ssize_t>net.n * net.width
+    # this chain's z and r (every entry written before it is read): pooled, see _take_work_buffer
+    work = _take_work_buffer(2 * net.n_hidden * m)
+    cdef double[:, :, ::1] zc = work[:net.n_hidden * m].reshape(net.n_hidden, net.n, net.width)
+    cdef double[:, :, ::1] rc = work[net.n_hidden * m:].reshape(net.n_hidden, net.n, net.width)
     with nogil:
         for c in range(n_chains):
             uv[c] = net.potential(&th[c, 0], &gv[c, 0] if gradient else NULL, &zc[0, 0, 0], &rc[0, 0, 0])
@@ -376,4 +357,5 @@ def evaluate(spec, theta, bint gradient=True):
                 memcpy(&zv[layer, c, 0, 0], &zc[layer, 0, 0], m * sizeof(double))
                 if gradient:
                     memcpy(&rv[layer, c, 0, 0], &rc[layer, 0, 0], m * sizeof(double))
+    _return_work_buffer(work)
     return u, (grad if gradient else None), list(zs), (list(rs) if gradient else [])

@@ -221,13 +221,17 @@ def leapfrog(spec, q0, p0, eps, n_steps, u0, g0, z0, r0, jump):
     u_end, step_energy_error, step_predicted, step_crossings, step_boundary): per chain
     (C,), per step and chain (n_steps, C). energy_error = (U_L - U_0) + sum_j (p_j^2 - p0_j^2)/2,
     the kinetic sum exactly rounded; boundary = (eps^2/8)(|g_L|^2 - |g_0|^2).
+    u0 = g0 = z0 = r0 = None: the start is evaluated here, block of chains by block.
     """
     q0, p0 = np.asarray(q0, dtype=np.float64), np.asarray(p0, dtype=np.float64)
     parts = []
     for i in range(0, q0.shape[0], CHAIN_BLOCK):
         rows = slice(i, i + CHAIN_BLOCK)
-        parts.append(_leapfrog_block(spec, q0[rows], p0[rows], eps, n_steps, u0[rows], g0[rows],
-                                     [z[rows] for z in z0], [r[rows] for r in r0], jump))
+        if u0 is None:
+            start = evaluate(spec, q0[rows])
+        else:
+            start = (u0[rows], g0[rows], [z[rows] for z in z0], [r[rows] for r in r0])
+        parts.append(_leapfrog_block(spec, q0[rows], p0[rows], eps, n_steps, *start, jump))
     return tuple(np.concatenate([part[k] for part in parts], axis=1 if k >= 7 else 0)
                  for k in range(11))
 

@@ -1,6 +1,6 @@
 """Throughput of the Bayesian-network kernels (numerics.bnn) against a JAX-jitted leapfrog.
 
-    python benchmarks/bnn.py [--quick] [--steps L] [--repeats R]
+    python benchmarks/bnn.py [--quick] [--widths W ...] [--layers N ...] [--steps L] [--repeats R]
 
 For 1, 8 and 64 chains, widths 20, 100 and 500 and one or two hidden layers (ReLU, the
 paper's synthetic regression set, 100 points) it measures, per chain:
@@ -149,9 +149,13 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="widths 20 and 500, one layer only")
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--widths", type=int, nargs="+", help="only these widths (default 20 100 500)")
+    parser.add_argument("--layers", type=int, nargs="+", choices=(1, 2), help="only these depths (default 1 2)")
     args = parser.parse_args(argv)
-    widths = (20, 500) if args.quick else (20, 100, 500)
-    layer_set = (1,) if args.quick else (1, 2)
+    widths = args.widths or ((20, 500) if args.quick else (20, 100, 500))
+    layer_set = args.layers or ((1,) if args.quick else (1, 2))
+    if min(widths) < 1:
+        parser.error("widths must be positive")
     isa = getattr(_fastcore.bnn, "ISA", "")
     print(f"<!-- benchmarks/bnn.py {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC "
           f"{platform.processor() or platform.machine()}, bnn kernels: {_fastcore.BACKENDS['bnn']} {isa}, "

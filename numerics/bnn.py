@@ -282,15 +282,18 @@ def trajectory(model: BNN, q0: np.ndarray, p0: np.ndarray, eps: float, n_steps: 
     `start`: the evaluation at q0 if the caller has it (saves one gradient)."""
     eps = check_step_size(eps)
     n_steps = check_count("n_steps", n_steps)
-    q = np.array(q0, dtype=np.float64, copy=True)
-    p = np.array(p0, dtype=np.float64, copy=True)
+    # no copies here: the kernel copies q0 and p0 into its outputs (two more copies cost 12% of a
+    # trajectory at width 500, two layers, 64 chains: 258 MB of fresh pages per call)
+    q = np.asarray(q0, dtype=np.float64)
+    p = np.asarray(p0, dtype=np.float64)
     if q.ndim != 2 or q.shape[1] != model.d or p.shape != q.shape:
         raise ValueError(f"q0 and p0 must have shape (n_chains, {model.d}), got {q.shape} and {p.shape}")
     if not (np.all(np.isfinite(q)) and np.all(np.isfinite(p))):
         raise ValueError("q0 and p0 must be finite")
-    ev = start if start is not None else model.evaluate(q)
+    # without `start` the kernel evaluates each chain's start itself, just before its trajectory
+    u0, g0, z0, r0 = (start.u, start.grad, start.z, start.r) if start is not None else (None,) * 4
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging trajectory is rejected
-        out = K.leapfrog(model.spec, q, p, eps, n_steps, ev.u, ev.grad, ev.z, ev.r, model.jump)
+        out = K.leapfrog(model.spec, q, p, eps, n_steps, u0, g0, z0, r0, model.jump)
     return BNNTrajectory(*out) if record else BNNTrajectory(*out[:7])
 
 

@@ -62,7 +62,7 @@ def n_terms(model):
 
 @needs_c
 @pytest.mark.parametrize("task", ["regression", "classification"])
-@pytest.mark.parametrize("layers,width", [(1, 7), (2, 5), (2, 33)])
+@pytest.mark.parametrize("layers,width", [(1, 7), (2, 5), (2, 33), (2, 70)])  # 70: W2^T by dgemm, no copy
 @pytest.mark.parametrize("activation", ["relu", "leaky_relu", "gelu", "sigmoid", "tanh", "softplus", "softplus_beta"])
 def test_fused_evaluate_matches_numpy_twin_to_summation_order(activation, layers, width, task):
     model = bnn.make_bnn(activation, width, layers, DATA[task], beta=4.0)
@@ -93,25 +93,29 @@ def test_first_layer_preactivations_are_identical_bits_with_one_input():
 
 
 @needs_c
-@pytest.mark.parametrize("activation", ["relu", "leaky_relu"])
-def test_one_input_fast_path_is_the_general_arithmetic(activation):
-    """One input, one output, kinked activation: the compiled kernel takes a two-pass row loop
-    (_Network.row_fused). The same network with a second input column of zeros and zero weights
+@pytest.mark.parametrize("activation,layers", [("relu", 1), ("leaky_relu", 1), ("relu", 2), ("tanh", 2)])
+def test_one_input_fast_path_is_the_general_arithmetic(activation, layers):
+    """One input, one output: the compiled kernel fuses its row loops (one hidden layer, kinked
+    activation: _Network.row_fused; two hidden layers, any activation: the fused rows of
+    potential_layers). The same network with a second input column of zeros and zero weights
     on it goes through the general loops with the same numbers (adding x2 * 0 = +-0 and a prior
     term 0 changes no bits), so the two must agree bit for bit on U, z, r and every shared
-    gradient entry."""
+    gradient entry. Width 8: the zero row moves the later prior terms by 8 places, a multiple
+    of the four interleaved partial sums of the prior sum, so each keeps its partial sum."""
+    w = 8
     one = regression(n_in=1)
     two = bnn_data.Dataset("reg2", "regression", np.hstack([one.x, np.zeros_like(one.x)]), one.y, one.noise_sd)
-    fast, general = bnn.make_bnn(activation, 7, 1, one), bnn.make_bnn(activation, 7, 1, two)
+    fast, general = bnn.make_bnn(activation, w, layers, one), bnn.make_bnn(activation, w, layers, two)
     theta = fast.sample_prior(np.random.default_rng(3), 4)
-    theta2 = np.insert(theta, [7] * 7, 0.0, axis=1)  # W1 gains a zero row for the second input
+    theta2 = np.insert(theta, [w] * w, 0.0, axis=1)  # W1 gains a zero row for the second input
     assert theta2.shape[1] == general.d
     u1, g1, z1, r1 = _bnn_c.evaluate(fast.spec, theta)
     u2, g2, z2, r2 = _bnn_c.evaluate(general.spec, theta2)
     np.testing.assert_array_equal(u1, u2)
-    np.testing.assert_array_equal(g1, np.delete(g2, np.s_[7:14], axis=1))
-    np.testing.assert_array_equal(z1[0], z2[0])
-    np.testing.assert_array_equal(r1[0], r2[0])
+    np.testing.assert_array_equal(g1, np.delete(g2, np.s_[w:2 * w], axis=1))
+    for layer in range(layers):
+        np.testing.assert_array_equal(z1[layer], z2[layer])
+        np.testing.assert_array_equal(r1[layer], r2[layer])
 
 
 def run(kernels, model, q0, p0, eps, n_steps):
@@ -148,6 +152,42 @@ def test_fused_leapfrog_matches_numpy_twin(activation, layers, task):
         assert np.all(np.abs(py[name] - c[name]) <= (n_steps * eps * per_step)[:, None]), name
     for name in ("energy_error", "predicted", "boundary", "u_end"):
         assert np.all(np.abs(py[name] - c[name]) <= n_steps * per_step), name
+
+
+@pytest.mark.parametrize("kernels", ["py", "c"])
+@pytest.mark.parametrize("layers", [1, 2])
+def test_leapfrog_without_a_start_evaluates_it_to_the_same_bits(kernels, layers):
+    """u0 = g0 = z0 = r0 = None: the kernel evaluates each chain's start itself (the same
+    potential on the same q0), so the trajectory is the one started from `evaluate`, bit for bit."""
+    if kernels == "c" and _bnn_c is None:
+        pytest.skip("compiled _bnn_c not built")
+    k = _bnn_c if kernels == "c" else _bnn_py
+    model = bnn.make_bnn("relu", 6, layers, DATA["regression"])
+    rng = np.random.default_rng(4)
+    q0 = model.sample_prior(rng, 11) * 0.5  # 11 > the pure twin's block of 8 chains
+    p0 = rng.standard_normal(q0.shape)
+    given = run(k, model, q0, p0, 2e-3, 10)
+    own = k.leapfrog(model.spec, q0, p0, 2e-3, 10, None, None, None, None, model.jump)
+    assert given[3].sum() > 0  # crossings happened
+    for name, a, b in zip(FIELDS, own, given):
+        np.testing.assert_array_equal(a, b, err_msg=name)
+
+
+@needs_c
+def test_reused_work_buffers_leave_no_trace():
+    """The compiled leapfrog reuses its z / r work buffers across calls: a trajectory after
+    another network's (the buffers full of its numbers, larger than needed) is the same, bit
+    for bit, as the first time."""
+    small = bnn.make_bnn("relu", 6, 2, DATA["regression"])
+    large = bnn.make_bnn("leaky_relu", 11, 2, DATA["regression"])
+    rng = np.random.default_rng(8)
+    q0 = small.sample_prior(rng, 3) * 0.5
+    p0 = rng.standard_normal(q0.shape)
+    first = run(_bnn_c, small, q0, p0, 2e-3, 10)
+    q_large = large.sample_prior(rng, 2)
+    run(_bnn_c, large, q_large, rng.standard_normal(q_large.shape), 2e-3, 10)
+    for name, a, b in zip(FIELDS, run(_bnn_c, small, q0, p0, 2e-3, 10), first):
+        np.testing.assert_array_equal(a, b, err_msg=name)
 
 
 @needs_c
